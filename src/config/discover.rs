@@ -1,0 +1,38 @@
+//! Finding `tasks.toml`: the given path, else the current directory or its nearest parent.
+//! The main type here is [`Source`].
+
+use std::path::{Path, PathBuf};
+
+use super::ConfigError;
+
+/// The file name rask looks for.
+pub(crate) const FILE_NAME: &str = "tasks.toml";
+
+/// A task file's path and its full text; spans in diagnostics index into `text`.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
+}
+
+/// Reads `explicit` if given, else the first `tasks.toml` found walking up from `start`.
+pub(crate) fn discover(explicit: Option<&Path>, start: &Path) -> Result<Source, ConfigError> {
+    let path = match explicit {
+        Some(path) => start.join(path),
+        None => find_upward(start).ok_or_else(|| ConfigError::NotFound {
+            start: start.to_owned(),
+        })?,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Source { path, text })
+}
+
+fn find_upward(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
+}

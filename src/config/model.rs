@@ -1,0 +1,109 @@
+//! The validated, typed model of a `tasks.toml`. The main type here is [`TaskFile`].
+//!
+//! Everything here is owned and already checked: `config::parse` produces it only when the
+//! whole file is valid, so later layers never re-validate. Names the user wrote keep their
+//! byte span into the source text, so the resolver can still point at `tasks.toml`.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A byte range into the text of `tasks.toml`.
+pub type Span = Range<usize>;
+
+/// The whole file: settings, global environment and every task in file order.
+#[derive(Debug, Clone)]
+pub struct TaskFile {
+    /// Absolute path of the `tasks.toml` this was parsed from.
+    pub path: PathBuf,
+    /// The directory holding `tasks.toml`; commands and `dir` are relative to it.
+    pub root: PathBuf,
+    pub settings: Settings,
+    /// Top-level `[env]`, in file order. Task `env` overrides these.
+    pub env: Vec<(String, String)>,
+    /// Every task, in the order the file declares them.
+    pub tasks: Vec<Task>,
+}
+
+/// Top-level `[settings]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The program and leading arguments a shell command is appended to, e.g. `["sh", "-c"]`.
+    pub shell: Vec<String>,
+    /// Default for `-j`; `None` means the number of CPUs.
+    pub jobs: Option<usize>,
+    /// Dotenv files to load (relative to `root`), in order; later files override earlier ones.
+    pub dotenv: Vec<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            shell: vec!["sh".to_owned(), "-c".to_owned()],
+            jobs: None,
+            dotenv: Vec::new(),
+        }
+    }
+}
+
+/// One `[tasks.NAME]` table.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub name: String,
+    /// Span of the task's name in its table header (or key).
+    pub name_span: Span,
+    pub description: Option<String>,
+    /// Commands, run in order; the first failure stops the task. Empty for a pure aggregate.
+    pub run: Vec<Command>,
+    /// Tasks that must succeed before this one starts.
+    pub depends: Vec<NameRef>,
+    /// Tasks that run after this one finishes (success or failure), like a `finally`.
+    pub depends_post: Vec<NameRef>,
+    /// Per-task environment, in file order; overrides the top-level `[env]`.
+    pub env: Vec<(String, String)>,
+    /// Working directory, relative to the task file's root (already joined onto `root`).
+    pub dir: Option<PathBuf>,
+    pub aliases: Vec<NameRef>,
+    /// Kept out of `--list`, still runnable by name.
+    pub hide: bool,
+    pub timeout: Option<Duration>,
+    /// Declared parameters, in declaration order (positional arguments bind in this order).
+    pub params: Vec<Param>,
+    /// Glob patterns of inputs, relative to the task's working directory.
+    pub sources: Vec<String>,
+    /// Glob patterns of outputs, relative to the task's working directory.
+    pub outputs: Vec<String>,
+}
+
+/// A task name as the user wrote it somewhere in the file (in `depends`, `alias`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameRef {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One command of a task's `run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A command line handed to `settings.shell`, e.g. `"cargo build && echo done"`.
+    Shell(String),
+    /// A program and its arguments, executed directly with no shell, e.g. `["cargo", "build"]`.
+    Argv(Vec<String>),
+}
+
+/// A declared task parameter, invoke-style: `rask greet --name Bob` or `rask greet Bob`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub span: Span,
+    pub help: Option<String>,
+    pub kind: ParamKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Takes a value; `None` default with `required = true` means it must be given.
+    Value { default: Option<String>, required: bool },
+    /// A boolean switch: `--name` sets it; substitutes `true` or `false`.
+    Flag,
+}

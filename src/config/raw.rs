@@ -1,0 +1,1 @@
+//! serde structs mirroring the TOML as written.
