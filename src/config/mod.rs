@@ -29,9 +29,9 @@ pub(crate) enum ConfigError {
         source: std::io::Error,
     },
     /// The file was read but is not a valid task file; every problem found is listed.
-    #[error("`{}` is not a valid task file", source.path.display())]
+    #[error("`{}` is not a valid task file", file.path.display())]
     Invalid {
-        source: Box<Source>,
+        file: Box<Source>,
         diagnostics: Vec<Diagnostic>,
     },
 }
