@@ -1,1 +1,17 @@
-fn main(){}
+//! End-to-end tests: each drives the real `rask` binary on a temporary project through the
+//! [`common::Test`] builder. One test binary, a module per topic (as casey/just does), so the
+//! suite links once.
+
+mod common;
+
+mod cli;
+mod env;
+mod errors;
+mod exit_codes;
+mod list;
+mod orphans;
+mod ordering;
+mod output;
+mod parallel;
+mod params;
+mod signals;

@@ -1,0 +1,333 @@
+//! The command line itself: finding tasks.toml, `run` and friends never shadowing tasks, options
+//! after task names, `--dry-run`, `--quiet`, `--color`, `--completions`, `--version`, `--help`.
+
+use crate::common::Test;
+
+#[test]
+fn version_names_the_program_and_version() {
+    Test::new()
+        .args(["--version"])
+        .expect_stdout_contains("rask")
+        .expect_stdout_contains(env!("CARGO_PKG_VERSION"))
+        .success();
+}
+
+#[test]
+fn help_lists_the_main_options() {
+    Test::new()
+        .args(["--help"])
+        .expect_stdout_contains("--dry-run")
+        .expect_stdout_contains("--jobs")
+        .expect_stdout_contains("--keep-going")
+        .expect_stdout_contains("--list")
+        .success();
+}
+
+#[test]
+fn stdout_carries_only_task_output() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.hello]
+            run = "echo hi"
+            "#,
+        )
+        .args(["hello"])
+        .expect_stdout("hi\n")
+        .success();
+}
+
+#[test]
+fn no_task_runs_default() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.other]
+            run = "touch other-ran"
+            [tasks.default]
+            run = "echo default ran"
+            "#,
+        )
+        .expect_stdout("default ran\n")
+        .expect_no_file("other-ran")
+        .success();
+}
+
+#[test]
+fn no_task_and_no_default_lists_tasks_and_runs_nothing() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.build]
+            description = "Build it"
+            run = "touch build-ran"
+            [tasks.lint]
+            run = "touch lint-ran"
+            "#,
+        )
+        .expect_stdout_contains("build")
+        .expect_stdout_contains("Build it")
+        .expect_stdout_contains("lint")
+        .expect_no_file("build-ran")
+        .expect_no_file("lint-ran")
+        .success();
+}
+
+#[test]
+fn tasks_toml_is_found_in_a_parent_and_commands_run_beside_it() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.mark]
+            run = "touch marker"
+            "#,
+        )
+        .current_dir("sub/deeper")
+        .args(["mark"])
+        .expect_file("marker", "")
+        .expect_no_file("sub/deeper/marker")
+        .success();
+}
+
+#[test]
+fn file_flag_points_at_another_tasks_toml_and_commands_run_beside_it() {
+    Test::new()
+        .write(
+            "elsewhere/tasks.toml",
+            r#"
+            [tasks.mark]
+            run = "touch marker"
+            "#,
+        )
+        .args(["-f", "elsewhere/tasks.toml", "mark"])
+        .expect_file("elsewhere/marker", "")
+        .expect_no_file("marker")
+        .success();
+}
+
+#[test]
+fn long_file_flag_wins_over_a_tasks_toml_in_the_current_dir() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.mark]
+            run = "touch wrong-file-used"
+            "#,
+        )
+        .write(
+            "other/tasks.toml",
+            r#"
+            [tasks.mark]
+            run = "echo from other"
+            "#,
+        )
+        .args(["mark", "--file", "other/tasks.toml"])
+        .expect_stdout("from other\n")
+        .expect_no_file("wrong-file-used")
+        .success();
+}
+
+#[test]
+fn run_subcommand_runs_the_named_tasks() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch a-ran"
+            [tasks.b]
+            run = "touch b-ran"
+            "#,
+        )
+        .args(["run", "a", "b"])
+        .expect_file("a-ran", "")
+        .expect_file("b-ran", "")
+        .success();
+}
+
+#[test]
+fn a_task_named_run_is_not_shadowed_by_the_subcommand() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.run]
+            run = "echo the run task"
+            "#,
+        )
+        .args(["run"])
+        .expect_stdout("the run task\n")
+        .success();
+}
+
+#[test]
+fn tasks_named_list_help_and_test_run_as_tasks() {
+    for name in ["list", "help", "test"] {
+        Test::new()
+            .tasks_toml(&format!(
+                r#"
+                [tasks.{name}]
+                run = "echo task {name}"
+                [tasks.other]
+                run = "touch other-ran"
+                "#
+            ))
+            .args([name])
+            .expect_stdout(&format!("task {name}\n"))
+            .expect_no_file("other-ran")
+            .success();
+    }
+}
+
+#[test]
+fn options_may_follow_task_names() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch a-ran"
+            "#,
+        )
+        .args(["a", "--dry-run"])
+        .expect_stdout("touch a-ran\n")
+        .expect_no_file("a-ran")
+        .success();
+}
+
+#[test]
+fn dry_run_prints_substituted_commands_deps_first_and_runs_nothing() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.gen]
+            run = "touch gen-ran"
+            [tasks.build]
+            depends = ["gen"]
+            run = ["echo building {{mode}} > build-ran", "echo done"]
+            params = [{ name = "mode", default = "debug" }]
+            "#,
+        )
+        .args(["-n", "build", "--mode", "release"])
+        .expect_stdout(
+            "
+            touch gen-ran
+            echo building release > build-ran
+            echo done
+            ",
+        )
+        .expect_no_file("gen-ran")
+        .expect_no_file("build-ran")
+        .success();
+}
+
+#[test]
+fn quiet_success_prints_nothing_of_rasks_own() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo out"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo out2"
+            "#,
+        )
+        .args(["-q", "b"])
+        .expect_stdout("out\nout2\n")
+        .expect_stderr_not_contains("echo")
+        .success();
+}
+
+#[test]
+fn quiet_success_leaves_stderr_empty() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo out"
+            "#,
+        )
+        .args(["a", "--quiet"])
+        .expect_stdout("out\n")
+        .success();
+    assert_eq!(output.stderr, "", "with -q rask must print nothing on success");
+}
+
+#[test]
+fn color_never_emits_no_escape_codes_even_on_failure() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.fail]
+            run = "exit 3"
+            "#,
+        )
+        .args(["--color", "never", "fail"])
+        .expect_stderr_contains("fail")
+        .expect_stderr_not_contains("\x1b[")
+        .status(3);
+}
+
+#[test]
+fn color_always_colours_errors_even_when_piped() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.test]
+            run = "true"
+            "#,
+        )
+        .args(["--color=always", "tset"])
+        .expect_stderr_contains("\x1b[")
+        .status(2);
+}
+
+#[test]
+fn color_auto_is_plain_when_piped() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.test]
+            run = "true"
+            "#,
+        )
+        .args(["tset"])
+        .expect_stderr_contains("tset")
+        .expect_stderr_not_contains("\x1b[")
+        .status(2);
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = Test::new()
+            .args(["--completions", shell])
+            .expect_stdout_contains("rask")
+            .success();
+        assert!(
+            output.stdout.len() > 100,
+            "{shell} completion script is suspiciously short: {:?}",
+            output.stdout_text()
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--frobnicate"][..],
+        &["--output", "sideways", "a"],
+        &["--color", "sometimes", "a"],
+        &["--jobs", "many", "a"],
+        &["--completions", "powershell-9000"],
+    ] {
+        Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.a]
+                run = "touch a-ran"
+                "#,
+            )
+            .args(args)
+            .expect_no_file("a-ran")
+            .status(2);
+    }
+}

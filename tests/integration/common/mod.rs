@@ -1,0 +1,558 @@
+//! The [`Test`] builder every integration test goes through, and the few helpers that wait for
+//! things outside rask (a file appearing, a process disappearing).
+//!
+//! A [`Test`] owns a fresh temporary project. Inputs are written into it as the builder is
+//! called; expectations are collected and checked all at once when [`Test::status`] (or
+//! [`Test::success`]) runs the real `rask` binary, so a failure shows every mismatch together
+//! with the full stdout and stderr. The shape follows casey/just's `tests/test.rs`.
+//!
+//! Nothing here waits for time to pass as a way to synchronise: rask's exit is awaited on a
+//! thread, and the only deadlines are safety nets that turn a hang into a failure.
+
+use std::cell::Cell;
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// The binary under test.
+pub const RASK: &str = env!("CARGO_BIN_EXE_rask");
+
+/// How long one rask invocation may run before the harness kills it and fails the test. A safety
+/// net against a hung rask, never an assertion about speed.
+const RUN_DEADLINE: Duration = Duration::from_secs(60);
+
+/// How long rask's stdout and stderr may stay open after rask itself exited. Anything longer means
+/// a process rask started outlived it and still holds the pipe: that is a leak, and a failure.
+const PIPE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How long the helpers below wait for something outside rask (a marker file, a process ending).
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Removes the common indentation of a raw-string literal so inputs can be written indented in
+/// the test source. Text that does not start with a newline is returned unchanged, so plain
+/// strings like `"a\nb\n"` mean exactly what they say.
+pub fn unindent(text: &str) -> String {
+    let Some(body) = text.strip_prefix('\n') else {
+        return text.to_owned();
+    };
+    let mut lines: Vec<&str> = body.split_inclusive('\n').collect();
+    // The closing `"#` usually sits on its own indented line: that line is not content.
+    if lines.last().is_some_and(|last| !last.ends_with('\n') && last.trim().is_empty()) {
+        lines.pop();
+    }
+    let indent = lines
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|line| {
+            if line.trim().is_empty() {
+                if line.ends_with('\n') { "\n" } else { "" }
+            } else {
+                &line[indent..]
+            }
+        })
+        .collect()
+}
+
+/// A temporary project, a command line to run rask with, and what must be true afterwards.
+#[must_use]
+pub struct Test {
+    tempdir: TempDir,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    current_dir: PathBuf,
+    expected_stdout: Option<Vec<u8>>,
+    stdout_contains: Vec<String>,
+    stdout_not_contains: Vec<String>,
+    stderr_contains: Vec<String>,
+    stderr_not_contains: Vec<String>,
+    expected_files: Vec<(PathBuf, String)>,
+    absent_files: Vec<PathBuf>,
+}
+
+impl Test {
+    #[track_caller]
+    pub fn new() -> Self {
+        Test {
+            tempdir: tempfile::Builder::new()
+                .prefix("rask-it-")
+                .tempdir()
+                .expect("the system temp dir is writable"),
+            args: Vec::new(),
+            env: Vec::new(),
+            current_dir: PathBuf::new(),
+            expected_stdout: None,
+            stdout_contains: Vec::new(),
+            stdout_not_contains: Vec::new(),
+            stderr_contains: Vec::new(),
+            stderr_not_contains: Vec::new(),
+            expected_files: Vec::new(),
+            absent_files: Vec::new(),
+        }
+    }
+
+    /// The absolute path of `relative` inside the project.
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.tempdir.path().join(relative)
+    }
+
+    /// Writes `tasks.toml` at the project root (unindented).
+    #[track_caller]
+    pub fn tasks_toml(self, contents: &str) -> Self {
+        self.write("tasks.toml", contents)
+    }
+
+    /// Writes a file (unindented), creating its parent directories.
+    #[track_caller]
+    pub fn write(self, relative: impl AsRef<Path>, contents: &str) -> Self {
+        let path = self.path(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("can create parent directories in the tempdir");
+        }
+        fs::write(&path, unindent(contents)).expect("can write into the tempdir");
+        self
+    }
+
+    /// Creates a directory (and its parents) inside the project.
+    #[track_caller]
+    pub fn create_dir(self, relative: impl AsRef<Path>) -> Self {
+        fs::create_dir_all(self.path(relative)).expect("can create directories in the tempdir");
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args.extend(args.into_iter().map(|arg| arg.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Runs rask from this subdirectory of the project (created if missing).
+    #[track_caller]
+    pub fn current_dir(mut self, relative: impl AsRef<Path>) -> Self {
+        fs::create_dir_all(self.path(&relative)).expect("can create directories in the tempdir");
+        self.current_dir = relative.as_ref().to_owned();
+        self
+    }
+
+    /// stdout must be exactly this (unindented).
+    pub fn expect_stdout(mut self, stdout: &str) -> Self {
+        self.expected_stdout = Some(unindent(stdout).into_bytes());
+        self
+    }
+
+    /// stdout must be exactly these bytes.
+    pub fn expect_stdout_bytes(mut self, stdout: &[u8]) -> Self {
+        self.expected_stdout = Some(stdout.to_owned());
+        self
+    }
+
+    pub fn expect_stdout_contains(mut self, needle: &str) -> Self {
+        self.stdout_contains.push(needle.to_owned());
+        self
+    }
+
+    pub fn expect_stdout_not_contains(mut self, needle: &str) -> Self {
+        self.stdout_not_contains.push(needle.to_owned());
+        self
+    }
+
+    pub fn expect_stderr_contains(mut self, needle: &str) -> Self {
+        self.stderr_contains.push(needle.to_owned());
+        self
+    }
+
+    pub fn expect_stderr_not_contains(mut self, needle: &str) -> Self {
+        self.stderr_not_contains.push(needle.to_owned());
+        self
+    }
+
+    /// After rask exits, this file must exist with exactly these contents (unindented).
+    pub fn expect_file(mut self, relative: impl AsRef<Path>, contents: &str) -> Self {
+        self.expected_files.push((relative.as_ref().to_owned(), unindent(contents)));
+        self
+    }
+
+    /// After rask exits, this file must not exist (the task that would write it never ran).
+    pub fn expect_no_file(mut self, relative: impl AsRef<Path>) -> Self {
+        self.absent_files.push(relative.as_ref().to_owned());
+        self
+    }
+
+    /// Runs rask to completion and checks the exit code and every expectation at once.
+    #[track_caller]
+    pub fn status(self, code: i32) -> Output {
+        self.spawn().status(code)
+    }
+
+    #[track_caller]
+    pub fn success(self) -> Output {
+        self.status(0)
+    }
+
+    /// Starts rask without waiting for it, for tests that must act while it runs (signals).
+    #[track_caller]
+    pub fn spawn(self) -> Running {
+        let mut command = Command::new(RASK);
+        command
+            .args(&self.args)
+            .current_dir(self.path(&self.current_dir))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Own group, so the harness can clean up after a hung rask without touching itself.
+            .process_group(0);
+        // The developer's environment must not leak into what the tests observe.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("RASK_") {
+                command.env_remove(&key);
+            }
+        }
+        command.env_remove("CLICOLOR_FORCE").env_remove("FORCE_COLOR");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the rask binary can be spawned");
+        let pid = child.id() as i32;
+        let stdout = drain(child.stdout.take().expect("stdout was piped"));
+        let stderr = drain(child.stderr.take().expect("stderr was piped"));
+        let (exit_tx, exit) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = exit_tx.send(child.wait().expect("waiting for rask works"));
+        });
+        Running {
+            test: Some(self),
+            pid,
+            exit,
+            early_exit: Cell::new(None),
+            stdout,
+            stderr,
+            exited: false,
+        }
+    }
+
+    #[track_caller]
+    fn check(self, expected_code: i32, status: ExitStatus, stdout: Vec<u8>, stderr: Vec<u8>) -> Output {
+        let stderr = String::from_utf8_lossy(&stderr).into_owned();
+        let stdout_text = String::from_utf8_lossy(&stdout).into_owned();
+        let mut problems = Vec::new();
+
+        let code = match (status.code(), status.signal()) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => {
+                problems.push(format!("rask itself was killed by signal {signal}"));
+                -1
+            }
+            (None, None) => unreachable!("an exit status is a code or a signal"),
+        };
+        if code != expected_code {
+            problems.push(format!("exit code: expected {expected_code}, got {code}"));
+        }
+        if let Some(expected) = &self.expected_stdout {
+            if *expected != stdout {
+                problems.push(format!(
+                    "stdout: expected\n{}",
+                    show_bytes(expected),
+                ));
+            }
+        }
+        for needle in &self.stdout_contains {
+            if !stdout_text.contains(needle.as_str()) {
+                problems.push(format!("stdout does not contain {needle:?}"));
+            }
+        }
+        for needle in &self.stdout_not_contains {
+            if stdout_text.contains(needle.as_str()) {
+                problems.push(format!("stdout contains {needle:?} but must not"));
+            }
+        }
+        for needle in &self.stderr_contains {
+            if !stderr.contains(needle.as_str()) {
+                problems.push(format!("stderr does not contain {needle:?}"));
+            }
+        }
+        for needle in &self.stderr_not_contains {
+            if stderr.contains(needle.as_str()) {
+                problems.push(format!("stderr contains {needle:?} but must not"));
+            }
+        }
+        for (relative, expected) in &self.expected_files {
+            match fs::read(self.path(relative)) {
+                Ok(actual) if actual == expected.as_bytes() => {}
+                Ok(actual) => problems.push(format!(
+                    "file {}: expected\n{}\ngot\n{}",
+                    relative.display(),
+                    show_bytes(expected.as_bytes()),
+                    show_bytes(&actual),
+                )),
+                Err(error) => problems.push(format!(
+                    "file {}: expected\n{}\nbut it cannot be read: {error}",
+                    relative.display(),
+                    show_bytes(expected.as_bytes()),
+                )),
+            }
+        }
+        for relative in &self.absent_files {
+            if self.path(relative).exists() {
+                problems.push(format!("file {} exists but must not", relative.display()));
+            }
+        }
+
+        if !problems.is_empty() {
+            let mut report = String::new();
+            let args: Vec<_> = self.args.iter().map(|arg| arg.to_string_lossy()).collect();
+            let _ = writeln!(report, "rask {:?} in {}", args, self.path(&self.current_dir).display());
+            if let Ok(toml) = fs::read_to_string(self.path("tasks.toml")) {
+                let _ = writeln!(report, "--- tasks.toml\n{toml}");
+            }
+            let _ = writeln!(report, "--- exit code: {code}");
+            let _ = writeln!(report, "--- stdout\n{}", show_bytes(&stdout));
+            let _ = writeln!(report, "--- stderr\n{stderr}");
+            let _ = writeln!(report, "--- problems");
+            for problem in problems {
+                let _ = writeln!(report, "- {problem}");
+            }
+            panic!("{report}");
+        }
+
+        Output {
+            stdout,
+            stderr,
+            tempdir: self.tempdir,
+        }
+    }
+}
+
+/// Reads a pipe to its end on a thread; the receiver yields everything once the pipe closes.
+fn drain(mut pipe: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        let _ = tx.send(bytes);
+    });
+    rx
+}
+
+/// Shows bytes as text when they are short and valid UTF-8, else as a summary plus a prefix.
+fn show_bytes(bytes: &[u8]) -> String {
+    const LIMIT: usize = 4000;
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.len() <= LIMIT => text.to_owned(),
+        _ if bytes.len() <= LIMIT => format!("{bytes:?} (bytes)"),
+        _ => format!(
+            "{} bytes, starting {:?}",
+            bytes.len(),
+            String::from_utf8_lossy(&bytes[..LIMIT])
+        ),
+    }
+}
+
+/// A rask started by [`Test::spawn`]. Dropping it before [`Running::status`] (a failed test)
+/// kills rask's process group, so a failing test does not leave rask running.
+#[must_use]
+pub struct Running {
+    test: Option<Test>,
+    pid: i32,
+    exit: Receiver<ExitStatus>,
+    /// rask's exit status if it arrived early, while a test was waiting for a marker.
+    early_exit: Cell<Option<ExitStatus>>,
+    stdout: Receiver<Vec<u8>>,
+    stderr: Receiver<Vec<u8>>,
+    exited: bool,
+}
+
+impl Running {
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.test.as_ref().expect("the test is taken only by `status`").path(relative)
+    }
+
+    /// Waits (bounded) until a task has written `relative`; fails the test otherwise, and at once
+    /// if rask exits first.
+    #[track_caller]
+    pub fn wait_for_file(&self, relative: impl AsRef<Path>) {
+        let path = self.path(relative);
+        let appeared = poll(WAIT, || {
+            if self.early_exit.get().is_none() {
+                self.early_exit.set(self.exit.try_recv().ok());
+            }
+            path.exists() || self.early_exit.get().is_some()
+        });
+        if let Some(status) = self.early_exit.get().filter(|_| !path.exists()) {
+            panic!("rask exited ({status}) before {} appeared", path.display());
+        }
+        assert!(appeared, "{} never appeared", path.display());
+    }
+
+    /// Sends `signal` to rask (not to its group: rask must pass it on itself).
+    #[track_caller]
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) has no memory-safety preconditions; `pid` is our live child.
+        let result = unsafe { libc::kill(self.pid, signal) };
+        assert_eq!(result, 0, "kill({}, {signal}) failed", self.pid);
+    }
+
+    fn kill_group(&self) -> i32 {
+        // SAFETY: as in `signal`; the group was created for rask alone by `process_group(0)`.
+        unsafe { libc::kill(-self.pid, libc::SIGKILL) }
+    }
+
+    /// Waits for rask to exit and checks the exit code and every expectation.
+    #[track_caller]
+    pub fn status(mut self, code: i32) -> Output {
+        let Some(status) = self.early_exit.get().or_else(|| self.exit.recv_timeout(RUN_DEADLINE).ok()) else {
+            panic!("rask did not exit within {RUN_DEADLINE:?}; killing it");
+        };
+        self.exited = true;
+        let stdout = self.stdout.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+            panic!(
+                "rask exited ({status}) but its stdout stayed open for {PIPE_DEADLINE:?}: \
+                 a process it started outlived it"
+            )
+        });
+        let stderr = self.stderr.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+            panic!(
+                "rask exited ({status}) but its stderr stayed open for {PIPE_DEADLINE:?}: \
+                 a process it started outlived it"
+            )
+        });
+        let test = self.test.take().expect("`status` runs once");
+        test.check(code, status, stdout, stderr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.exited && self.early_exit.get().is_none() {
+            self.kill_group();
+        }
+    }
+}
+
+/// What one finished run produced. Keeps the project alive for further asserts.
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub tempdir: TempDir,
+}
+
+impl Output {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout_text().lines().map(str::to_owned).collect()
+    }
+
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.tempdir.path().join(relative)
+    }
+
+    #[track_caller]
+    pub fn read(&self, relative: impl AsRef<Path>) -> String {
+        let path = self.path(relative);
+        fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+    }
+
+    /// Lines of a log file the tasks appended to.
+    #[track_caller]
+    pub fn log_lines(&self, relative: impl AsRef<Path>) -> Vec<String> {
+        self.read(relative).lines().map(str::to_owned).collect()
+    }
+
+    /// Reads a pid a task wrote with `echo $! > FILE`.
+    #[track_caller]
+    pub fn read_pid(&self, relative: impl AsRef<Path>) -> i32 {
+        read_pid(&self.path(relative))
+    }
+}
+
+/// Calls `condition` until it holds or `limit` passes; returns whether it held. Polling is how a
+/// test learns about events outside rask; the limit only bounds a failure.
+pub fn poll(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if condition() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return condition();
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until `path` exists; fails the test if it does not appear within `limit`.
+#[track_caller]
+pub fn wait_for_file(path: &Path, limit: Duration) {
+    assert!(poll(limit, || path.exists()), "{} never appeared", path.display());
+}
+
+#[track_caller]
+pub fn read_pid(path: &Path) -> i32 {
+    let text = fs::read_to_string(path)
+        .unwrap_or_else(|error| panic!("cannot read pid file {}: {error}", path.display()));
+    text.trim()
+        .parse()
+        .unwrap_or_else(|error| panic!("pid file {} holds {text:?}: {error}", path.display()))
+}
+
+/// Whether no live process has this pid. A zombie counts as dead: once rask is gone, an orphan is
+/// reparented to init (or a subreaper), which may reap it late or, in a container, never.
+pub fn is_dead(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks existence and permission; no memory is involved.
+    let result = unsafe { libc::kill(pid, 0) };
+    if result == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+        return true;
+    }
+    // `/proc/PID/stat` is `PID (COMM) STATE ...`; COMM may contain spaces, so split after `)`.
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = &stat[stat.rfind(')')? + 1..];
+            after.split_whitespace().next().map(|state| state == "Z" || state == "X")
+        })
+        .unwrap_or(false)
+}
+
+/// Fails the test unless `pid` is dead within a short bounded wait (the kill may take a moment to
+/// land). A survivor is killed before failing so it does not outlive the test run either.
+#[track_caller]
+pub fn assert_dead(pid: i32, what: &str) {
+    if poll(WAIT, || is_dead(pid)) {
+        return;
+    }
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+        .unwrap_or_default();
+    // SAFETY: as in `is_dead`; this pid was written by a task of this test.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    panic!("{what} (pid {pid}, `{cmdline}`) is still alive after rask exited");
+}
+
+/// A shell snippet that waits, bounded, for a file to exist; exits 1 if it never does. Tasks use
+/// it to meet each other; the bound (10 s) only limits how long a failing test takes.
+pub fn sh_wait_for(file: &str) -> String {
+    format!("i=0; while [ ! -e {file} ]; do i=$((i+1)); [ $i -ge 200 ] && exit 1; sleep 0.05; done")
+}

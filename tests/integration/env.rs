@@ -1,0 +1,174 @@
+//! What a command sees: environment (`[env]`, task `env`, dotenv files), working directory
+//! (`dir`), the shell (`settings.shell`) and argv commands that bypass it.
+
+use crate::common::Test;
+
+#[test]
+fn global_env_reaches_the_command() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [env]
+            GLOBAL = "from global"
+            [tasks.t]
+            run = "echo $GLOBAL"
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("from global\n")
+        .success();
+}
+
+#[test]
+fn task_env_overrides_global_env() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [env]
+            A = "global"
+            B = "global"
+            [tasks.t]
+            env = { A = "task" }
+            run = "echo $A $B"
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("task global\n")
+        .success();
+}
+
+#[test]
+fn task_env_does_not_leak_into_other_tasks() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            env = { ONLY_A = "a" }
+            run = "echo a=$ONLY_A >> log"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b=$ONLY_A >> log"
+            "#,
+        )
+        .args(["b"])
+        .expect_file("log", "a=a\nb=\n")
+        .success();
+}
+
+#[test]
+fn dotenv_values_are_loaded() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            dotenv = [".env"]
+            [tasks.t]
+            run = "echo $FROM_DOTENV"
+            "#,
+        )
+        .write(".env", "FROM_DOTENV=dotenv value\n")
+        .args(["t"])
+        .expect_stdout("dotenv value\n")
+        .success();
+}
+
+#[test]
+fn later_dotenv_files_override_earlier_ones() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            dotenv = [".env", ".env.local"]
+            [tasks.t]
+            run = "echo $X $Y"
+            "#,
+        )
+        .write(".env", "X=base\nY=base\n")
+        .write(".env.local", "Y=local\n")
+        .args(["t"])
+        .expect_stdout("base local\n")
+        .success();
+}
+
+#[test]
+fn process_environment_is_inherited() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            run = "echo $RASK_IT_OUTER"
+            "#,
+        )
+        .env("RASK_IT_OUTER", "outer")
+        .args(["t"])
+        .expect_stdout("outer\n")
+        .success();
+}
+
+#[test]
+fn dir_sets_the_working_directory_relative_to_tasks_toml() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            dir = "sub"
+            run = "touch here"
+            "#,
+        )
+        .create_dir("sub")
+        .create_dir("elsewhere")
+        .current_dir("elsewhere")
+        .args(["t"])
+        .expect_file("sub/here", "")
+        .expect_no_file("here")
+        .expect_no_file("elsewhere/here")
+        .success();
+}
+
+#[test]
+fn dir_is_relative_to_tasks_toml_even_with_file_flag() {
+    Test::new()
+        .write(
+            "proj/tasks.toml",
+            r#"
+            [tasks.t]
+            dir = "sub"
+            run = "touch here"
+            "#,
+        )
+        .create_dir("proj/sub")
+        .args(["--file", "proj/tasks.toml", "t"])
+        .expect_file("proj/sub/here", "")
+        .success();
+}
+
+#[test]
+fn custom_shell_runs_the_commands() {
+    // The command is appended to `shell`, so it arrives as `$1` of this little shell script.
+    Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            shell = ["sh", "-c", "echo via-custom-shell; eval \"$1\"", "custom"]
+            [tasks.t]
+            run = "echo hi"
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("via-custom-shell\nhi\n")
+        .success();
+}
+
+#[test]
+fn argv_commands_bypass_the_shell() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            run = [["echo", "$HOME", "a;b", "*"]]
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("$HOME a;b *\n")
+        .success();
+}

@@ -1,0 +1,199 @@
+//! Exit codes are API: a task's own code, 128+n for signals, 124 for timeouts, 127 for commands
+//! that cannot be started, 2 for rask's own errors.
+
+use crate::common::Test;
+
+#[test]
+fn all_tasks_succeeding_exits_0() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a >> log"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b >> log"
+            "#,
+        )
+        .args(["b"])
+        .expect_file("log", "a\nb\n")
+        .success();
+}
+
+#[test]
+fn failed_task_exit_code_is_rasks_exit_code() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.broken]
+            run = "exit 3"
+            "#,
+        )
+        .args(["broken"])
+        .expect_stderr_contains("broken")
+        .expect_stderr_contains("exit code 3")
+        .status(3);
+}
+
+#[test]
+fn failure_in_argv_command_keeps_its_code() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.broken]
+            run = [["sh", "-c", "exit 42"]]
+            "#,
+        )
+        .args(["broken"])
+        .expect_stderr_contains("exit code 42")
+        .status(42);
+}
+
+#[test]
+fn task_killed_by_a_signal_exits_128_plus_n() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.victim]
+            run = "kill -KILL $$"
+            "#,
+        )
+        .args(["victim"])
+        .expect_stderr_contains("victim")
+        .expect_stderr_contains("signal")
+        .status(128 + libc::SIGKILL);
+}
+
+#[test]
+fn task_killed_by_sigusr1_exits_138() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            run = [["sh", "-c", "kill -USR1 $$"]]
+            "#,
+        )
+        .args(["t"])
+        .expect_stderr_contains("signal")
+        .status(128 + libc::SIGUSR1);
+}
+
+#[test]
+fn timeout_key_kills_the_task_and_exits_124() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.slow]
+            timeout = "200ms"
+            run = "sleep 30"
+            "#,
+        )
+        .args(["slow"])
+        .expect_stderr_contains("slow")
+        .expect_stderr_contains("timed out")
+        .status(124);
+}
+
+#[test]
+fn timeout_flag_kills_the_task_and_exits_124() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.slow]
+            run = "sleep 30"
+            "#,
+        )
+        .args(["--timeout", "200ms", "slow"])
+        .expect_stderr_contains("timed out")
+        .status(124);
+}
+
+#[test]
+fn timeout_of_a_dependency_stops_the_dependent() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.slow]
+            timeout = "200ms"
+            run = "sleep 30"
+            [tasks.top]
+            depends = ["slow"]
+            run = "touch top-ran"
+            "#,
+        )
+        .args(["top"])
+        .expect_no_file("top-ran")
+        .status(124);
+}
+
+#[test]
+fn program_not_found_in_argv_command_exits_127() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.missing]
+            run = [["rask-it-no-such-program", "x"]]
+            "#,
+        )
+        .args(["missing"])
+        .expect_stderr_contains("missing")
+        .status(127);
+}
+
+#[test]
+fn program_not_found_in_shell_command_exits_127() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.missing]
+            run = "rask-it-no-such-program x"
+            "#,
+        )
+        .args(["missing"])
+        .status(127);
+}
+
+#[test]
+fn shell_that_cannot_be_spawned_exits_127() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            shell = ["rask-it-no-such-shell", "-c"]
+            [tasks.t]
+            run = "true"
+            "#,
+        )
+        .args(["t"])
+        .status(127);
+}
+
+#[test]
+fn unknown_task_exits_2() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "true"
+            "#,
+        )
+        .args(["nope"])
+        .expect_stderr_contains("nope")
+        .status(2);
+}
+
+#[test]
+fn missing_tasks_toml_exits_2() {
+    Test::new()
+        .args(["a"])
+        .expect_stderr_contains("tasks.toml")
+        .status(2);
+}
+
+#[test]
+fn missing_file_given_to_file_flag_exits_2() {
+    Test::new()
+        .args(["-f", "nowhere/tasks.toml", "a"])
+        .expect_stderr_contains("nowhere")
+        .status(2);
+}

@@ -1,0 +1,110 @@
+//! Nothing outlives rask: whatever a task started (background jobs included) is gone once rask
+//! exits, whether the task timed out, was cancelled by fail-fast, or even succeeded.
+//!
+//! Each task writes the pid of a background `sleep 300` to a file; the test then checks that the
+//! pid is dead (see [`crate::common::is_dead`] for what counts).
+
+use crate::common::{Test, assert_dead, sh_wait_for};
+
+/// Starts a long background sleep that does not hold rask's pipes, and records its pid.
+const BACKGROUND: &str = "sleep 300 >/dev/null 2>&1 & echo $! > pid.tmp; mv pid.tmp pid";
+
+#[test]
+fn timeout_kills_background_children() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.t]
+            timeout = "1s"
+            run = '''{BACKGROUND}; wait'''
+            "#
+        ))
+        .args(["t"])
+        .expect_stderr_contains("timed out")
+        .status(124);
+    assert_dead(output.read_pid("pid"), "the timed-out task's background sleep");
+}
+
+#[test]
+fn fail_fast_kills_background_children_of_siblings() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.fails]
+            run = '''{wait}; exit 1'''
+            [tasks.spawner]
+            run = '''{BACKGROUND}; wait'''
+            "#,
+            wait = sh_wait_for("pid"),
+        ))
+        .args(["fails", "spawner", "-j", "2"])
+        .expect_stderr_contains("fails")
+        .status(1);
+    assert_dead(output.read_pid("pid"), "the cancelled sibling's background sleep");
+}
+
+#[test]
+fn background_child_of_a_successful_task_is_killed() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.t]
+            run = '''{BACKGROUND}'''
+            "#
+        ))
+        .args(["t"])
+        .success();
+    assert_dead(output.read_pid("pid"), "the successful task's background sleep");
+}
+
+#[test]
+fn background_child_holding_stdout_does_not_keep_rask_alive() {
+    // The sleep keeps the task's stdout open. rask must neither wait for it forever nor leave it
+    // behind; the harness fails the test if rask's stdout stays open after rask exits.
+    for mode in ["inherit", "prefixed", "grouped"] {
+        let output = Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.t]
+                run = "echo before; sleep 300 & echo $! > pid"
+                "#,
+            )
+            .args(["--output", mode, "t"])
+            .expect_stdout_contains("before")
+            .success();
+        assert_dead(output.read_pid("pid"), &format!("the stdout-holding sleep ({mode})"));
+    }
+}
+
+#[test]
+fn argv_task_children_are_killed_by_fail_fast() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.fails]
+            run = '''{wait}; exit 2'''
+            [tasks.spawner]
+            run = [["sh", "-c", "{BACKGROUND}; wait"]]
+            "#,
+            wait = sh_wait_for("pid"),
+        ))
+        .args(["fails", "spawner", "-j", "2"])
+        .status(2);
+    assert_dead(output.read_pid("pid"), "the argv task's background sleep");
+}
+
+#[test]
+fn task_ignoring_sigterm_is_killed_after_the_grace_period() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.stubborn]
+            timeout = "300ms"
+            run = '''trap "" TERM; {BACKGROUND}; while true; do sleep 1; done'''
+            "#
+        ))
+        .args(["stubborn"])
+        .expect_stderr_contains("timed out")
+        .status(124);
+    assert_dead(output.read_pid("pid"), "the TERM-ignoring task's background sleep");
+}

@@ -1,0 +1,270 @@
+//! Output modes (`inherit`, `prefixed`, `grouped`) and their defaults; stdout/stderr separation;
+//! raw bytes passing through untouched; large output arriving complete.
+
+use crate::common::{Test, sh_wait_for};
+
+#[test]
+fn prefixed_mode_prefixes_every_stdout_line_in_order() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "printf 'one\ntwo\n'"
+            [tasks.b]
+            run = "echo three"
+            "#,
+        )
+        .args(["--output", "prefixed", "-j", "2", "a", "b"])
+        .success();
+    let lines = output.stdout_lines();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["[a] one", "[a] two", "[b] three"]);
+    let at = |line: &str| lines.iter().position(|l| l == line).expect("checked above");
+    assert!(at("[a] one") < at("[a] two"), "a's lines out of order: {lines:?}");
+}
+
+#[test]
+fn prefixed_mode_sends_stderr_lines_to_stderr_with_prefix() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo out; echo err >&2"
+            "#,
+        )
+        .args(["--output=prefixed", "a"])
+        .expect_stdout("[a] out\n")
+        .expect_stderr_contains("[a] err\n")
+        .success();
+}
+
+#[test]
+fn prefixed_lines_are_never_torn_or_interleaved() {
+    let long_a = "A".repeat(300);
+    let long_b = "B".repeat(300);
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.a]
+            run = "yes {long_a} | head -n 3000"
+            [tasks.b]
+            run = "yes {long_b} | head -n 3000"
+            "#
+        ))
+        .args(["--output", "prefixed", "-j", "2", "a", "b"])
+        .success();
+    let (a_line, b_line) = (format!("[a] {long_a}"), format!("[b] {long_b}"));
+    let lines = output.stdout_lines();
+    let torn: Vec<_> = lines.iter().filter(|line| **line != a_line && **line != b_line).take(3).collect();
+    assert!(torn.is_empty(), "torn or foreign lines, e.g. {torn:?}");
+    assert_eq!(lines.iter().filter(|line| **line == a_line).count(), 3000);
+    assert_eq!(lines.iter().filter(|line| **line == b_line).count(), 3000);
+}
+
+#[test]
+fn grouped_mode_prints_each_task_as_one_block() {
+    // The tasks interleave their lines in time: a1, b1, then a2 and b2.
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.a]
+            run = '''echo a1; touch a.1; {wait_b}; echo a2'''
+            [tasks.b]
+            run = '''{wait_a}; echo b1; touch b.1; echo b2'''
+            "#,
+            wait_a = sh_wait_for("a.1"),
+            wait_b = sh_wait_for("b.1"),
+        ))
+        .args(["--output", "grouped", "-j", "2", "a", "b"])
+        .success();
+    let text = output.stdout_text();
+    let at = |needle: &str| {
+        text.lines()
+            .position(|line| line.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} missing from:\n{text}"))
+    };
+    assert_eq!(at("a2"), at("a1") + 1, "a's block is split:\n{text}");
+    assert_eq!(at("b2"), at("b1") + 1, "b's block is split:\n{text}");
+}
+
+#[test]
+fn inherit_mode_writes_output_unchanged() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b; echo b-err >&2"
+            "#,
+        )
+        .args(["--output", "inherit", "b"])
+        .expect_stdout("a\nb\n")
+        .expect_stderr_contains("b-err\n")
+        .expect_stderr_not_contains("[b] b-err")
+        .success();
+}
+
+#[test]
+fn default_is_inherit_when_only_one_task_has_commands() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.all]
+            depends = ["only"]
+            [tasks.only]
+            run = "echo only"
+            "#,
+        )
+        .args(["all", "-j", "4"])
+        .expect_stdout("only\n")
+        .success();
+}
+
+#[test]
+fn default_is_inherit_with_jobs_1() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b"
+            "#,
+        )
+        .args(["b", "-j", "1"])
+        .expect_stdout("a\nb\n")
+        .success();
+}
+
+#[test]
+fn default_is_prefixed_for_several_tasks_in_parallel() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b"
+            "#,
+        )
+        .args(["b", "-j", "2"])
+        .expect_stdout("[a] a\n[b] b\n")
+        .success();
+}
+
+#[test]
+fn non_utf8_bytes_pass_through_in_inherit_mode() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.bytes]
+            run = "printf '\\377\\376\\n'"
+            "#,
+        )
+        .args(["--output", "inherit", "bytes"])
+        .expect_stdout_bytes(b"\xff\xfe\n")
+        .success();
+}
+
+#[test]
+fn non_utf8_bytes_pass_through_in_prefixed_mode() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.bytes]
+            run = "printf '\\377\\376\\n'"
+            "#,
+        )
+        .args(["--output", "prefixed", "bytes"])
+        .expect_stdout_bytes(b"[bytes] \xff\xfe\n")
+        .success();
+}
+
+#[test]
+fn non_utf8_bytes_pass_through_in_grouped_mode() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.bytes]
+            run = "printf 'x\\377\\376y\\n'"
+            "#,
+        )
+        .args(["--output", "grouped", "bytes"])
+        .success();
+    assert!(
+        output.stdout.windows(4).any(|window| window == b"x\xff\xfey"),
+        "raw bytes altered: {:?}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+const BIG_BYTES: usize = 50 * 1024 * 1024;
+
+#[test]
+fn large_output_arrives_complete_in_inherit_mode() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.big]
+            run = "head -c {BIG_BYTES} /dev/zero"
+            "#
+        ))
+        .args(["--output", "inherit", "big"])
+        .success();
+    assert_eq!(output.stdout.len(), BIG_BYTES);
+    assert!(output.stdout.iter().all(|&byte| byte == 0));
+}
+
+/// 200,000 lines of 100 bytes: 20 MB through rask's own line handling.
+const BIG_LINES: usize = 200_000;
+
+fn big_lines_toml() -> String {
+    format!(
+        r#"
+        [tasks.big]
+        run = "yes {} | head -n {BIG_LINES}"
+        "#,
+        "x".repeat(99)
+    )
+}
+
+#[test]
+fn large_output_arrives_complete_in_prefixed_mode() {
+    let output = Test::new().tasks_toml(&big_lines_toml()).args(["--output", "prefixed", "big"]).success();
+    let expected = format!("[big] {}", "x".repeat(99));
+    let lines = output.stdout_lines();
+    assert_eq!(lines.len(), BIG_LINES);
+    assert!(lines.iter().all(|line| *line == expected), "a line was altered");
+}
+
+#[test]
+fn large_output_arrives_complete_in_grouped_mode() {
+    let output = Test::new().tasks_toml(&big_lines_toml()).args(["--output", "grouped", "big"]).success();
+    let payload = "x".repeat(99);
+    let lines = output.stdout_lines();
+    assert_eq!(lines.iter().filter(|line| line.ends_with(&payload)).count(), BIG_LINES);
+}
+
+#[test]
+fn failure_messages_stay_off_stdout() {
+    for mode in ["inherit", "prefixed", "grouped"] {
+        let output = Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.t]
+                run = "echo out; exit 3"
+                "#,
+            )
+            .args(["--output", mode, "t"])
+            .expect_stderr_contains("exit code 3")
+            .status(3);
+        let stdout = output.stdout_text();
+        assert_eq!(stdout.lines().count(), 1, "{mode}: only the task's line on stdout: {stdout:?}");
+        assert!(stdout.ends_with("out\n"), "{mode}: {stdout:?}");
+    }
+}

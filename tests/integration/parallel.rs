@@ -1,0 +1,164 @@
+//! Concurrency: `-j`, `settings.jobs`, parallel independent deps, fail-fast and `--keep-going`.
+//!
+//! Concurrency is proven, not timed: two tasks that each wait for the other's marker can only
+//! both succeed when they run at the same time.
+
+use crate::common::{Test, assert_dead, sh_wait_for};
+
+/// Tasks `a` and `b` that meet: each touches its marker and waits for the other's. Their timeout
+/// ends a run that serialises them: short where that is the expected outcome, generous where it
+/// only bounds a failure.
+fn meeting_tasks(extra: &str, timeout: &str) -> String {
+    format!(
+        r#"
+        {extra}
+        [tasks.a]
+        run = '''touch a.ready; {wait_b}; echo a >> log'''
+        timeout = "{timeout}"
+        [tasks.b]
+        run = '''touch b.ready; {wait_a}; echo b >> log'''
+        timeout = "{timeout}"
+        "#,
+        wait_a = sh_wait_for("a.ready"),
+        wait_b = sh_wait_for("b.ready"),
+    )
+}
+
+#[test]
+fn two_tasks_run_concurrently_with_jobs_2() {
+    let output = Test::new().tasks_toml(&meeting_tasks("", "10s")).args(["a", "b", "-j", "2"]).success();
+    let mut lines = output.log_lines("log");
+    lines.sort();
+    assert_eq!(lines, ["a", "b"]);
+}
+
+#[test]
+fn jobs_1_runs_one_at_a_time() {
+    // The first task waits in vain for the second and hits its timeout; fail-fast ends the run.
+    Test::new()
+        .tasks_toml(&meeting_tasks("", "1s"))
+        .args(["a", "b", "-j", "1"])
+        .expect_stderr_contains("timed out")
+        .expect_no_file("log")
+        .status(124);
+}
+
+#[test]
+fn settings_jobs_allows_concurrency() {
+    Test::new()
+        .tasks_toml(&meeting_tasks("[settings]\njobs = 2", "10s"))
+        .args(["a", "b"])
+        .expect_file("a.ready", "")
+        .expect_file("b.ready", "")
+        .success();
+}
+
+#[test]
+fn settings_jobs_1_serialises() {
+    Test::new()
+        .tasks_toml(&meeting_tasks("[settings]\njobs = 1", "1s"))
+        .args(["a", "b"])
+        .expect_stderr_contains("timed out")
+        .status(124);
+}
+
+#[test]
+fn jobs_flag_overrides_settings_jobs() {
+    Test::new()
+        .tasks_toml(&meeting_tasks("[settings]\njobs = 1", "10s"))
+        .args(["a", "b", "--jobs", "2"])
+        .expect_file("a.ready", "")
+        .expect_file("b.ready", "")
+        .success();
+}
+
+#[test]
+fn independent_dependencies_run_in_parallel() {
+    Test::new()
+        .tasks_toml(&format!("{}\n[tasks.top]\ndepends = [\"a\", \"b\"]\nrun = \"echo top >> top.log\"\n", meeting_tasks("", "10s")))
+        .args(["top", "-j", "2"])
+        .expect_file("a.ready", "")
+        .expect_file("b.ready", "")
+        .expect_file("top.log", "top\n")
+        .success();
+}
+
+#[test]
+fn fail_fast_terminates_running_siblings() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.fails]
+            run = '''{wait}; exit 5'''
+            [tasks.sleeper]
+            run = '''echo $$ > pid.tmp; mv pid.tmp pid; sleep 30; touch sleeper-finished'''
+            "#,
+            wait = sh_wait_for("pid"),
+        ))
+        .args(["fails", "sleeper", "-j", "2"])
+        .expect_stderr_contains("fails")
+        .expect_stderr_contains("exit code 5")
+        .expect_no_file("sleeper-finished")
+        .status(5);
+    assert_dead(output.read_pid("pid"), "the sibling's shell");
+}
+
+#[test]
+fn fail_fast_starts_no_new_tasks() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.first]
+            run = "exit 3"
+            [tasks.second]
+            run = "touch second-ran"
+            "#,
+        )
+        .args(["first", "second", "-j", "1"])
+        .expect_no_file("second-ran")
+        .status(3);
+}
+
+#[test]
+fn keep_going_runs_everything_not_depending_on_the_failure() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.first]
+            run = "exit 3"
+            [tasks.after-first]
+            depends = ["first"]
+            run = "touch after-first-ran"
+            [tasks.second]
+            run = "touch second-ran"
+            "#,
+        )
+        .args(["first", "after-first", "second", "-j", "1", "--keep-going"])
+        .expect_file("second-ran", "")
+        .expect_no_file("after-first-ran")
+        .expect_stderr_contains("first")
+        .status(3);
+}
+
+#[test]
+fn keep_going_does_not_kill_running_siblings() {
+    // `later` can only start once `fails` has freed its slot, so when `worker` sees
+    // `later.started`, rask has already handled the failure, and `worker` must live on.
+    Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.fails]
+            run = '''{wait_worker}; exit 6'''
+            [tasks.worker]
+            run = '''touch worker.started; {wait_later}; touch worker-finished'''
+            [tasks.later]
+            run = "touch later.started"
+            "#,
+            wait_worker = sh_wait_for("worker.started"),
+            wait_later = sh_wait_for("later.started"),
+        ))
+        .args(["fails", "worker", "later", "-j", "2", "-k"])
+        .expect_file("later.started", "")
+        .expect_file("worker-finished", "")
+        .status(6);
+}

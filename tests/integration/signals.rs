@@ -1,0 +1,78 @@
+//! Signals sent to rask: it passes them on to every running task's process group, exits 130 for
+//! SIGINT and 143 for SIGTERM, and leaves nothing running.
+//!
+//! Each test starts rask, waits for a marker proving the task runs, then signals rask's pid only:
+//! reaching the tasks is rask's job.
+
+use crate::common::{Test, assert_dead, read_pid};
+
+/// Records the shell's pid and a background sleep's pid, then waits; `pid` appears last.
+fn running_task(name: &str) -> String {
+    format!(
+        r#"
+        [tasks.{name}]
+        run = '''echo $$ > {name}.shell; sleep 300 >/dev/null 2>&1 & echo $! > {name}.tmp; mv {name}.tmp {name}.pid; wait'''
+        "#
+    )
+}
+
+#[track_caller]
+fn interrupt_single_task(signal: i32, expected: i32) {
+    let running = Test::new()
+        .tasks_toml(&format!(
+            "{}\n[tasks.after]\ndepends = [\"t\"]\nrun = \"touch after-ran\"\n",
+            running_task("t")
+        ))
+        .args(["after"])
+        .expect_no_file("after-ran")
+        .spawn();
+    running.wait_for_file("t.pid");
+    let shell = read_pid(&running.path("t.shell"));
+    let sleep = read_pid(&running.path("t.pid"));
+    running.signal(signal);
+    running.status(expected);
+    assert_dead(shell, "the task's shell");
+    assert_dead(sleep, "the task's background sleep");
+}
+
+#[test]
+fn sigterm_exits_143_and_kills_the_task_group() {
+    interrupt_single_task(libc::SIGTERM, 128 + libc::SIGTERM);
+}
+
+#[test]
+fn sigint_exits_130_and_kills_the_task_group() {
+    interrupt_single_task(libc::SIGINT, 128 + libc::SIGINT);
+}
+
+#[test]
+fn sigterm_reaches_every_parallel_task() {
+    let running = Test::new()
+        .tasks_toml(&format!("{}{}", running_task("one"), running_task("two")))
+        .args(["one", "two", "-j", "2"])
+        .spawn();
+    running.wait_for_file("one.pid");
+    running.wait_for_file("two.pid");
+    let pids: Vec<(&str, i32)> = ["one.shell", "one.pid", "two.shell", "two.pid"]
+        .into_iter()
+        .map(|file| (file, read_pid(&running.path(file))))
+        .collect();
+    running.signal(libc::SIGTERM);
+    running.status(143);
+    for (file, pid) in pids {
+        assert_dead(pid, file);
+    }
+}
+
+#[test]
+fn sigint_in_prefixed_mode_exits_130_and_kills_the_task() {
+    let running = Test::new()
+        .tasks_toml(&running_task("t"))
+        .args(["--output", "prefixed", "t"])
+        .spawn();
+    running.wait_for_file("t.pid");
+    let sleep = read_pid(&running.path("t.pid"));
+    running.signal(libc::SIGINT);
+    running.status(130);
+    assert_dead(sleep, "the task's background sleep");
+}
