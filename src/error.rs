@@ -15,7 +15,10 @@ pub(crate) enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("invalid dependencies")]
-    Graph { file: Box<Source>, errors: Vec<GraphError> },
+    Graph {
+        file: Box<Source>,
+        errors: Vec<GraphError>,
+    },
     #[error(transparent)]
     Cli(#[from] CliError),
     #[error("cannot write output: {0}")]
@@ -33,9 +36,12 @@ impl Error {
     /// The full text for stderr: every problem, with snippets where it came from tasks.toml.
     pub(crate) fn render(&self, color: bool) -> String {
         match self {
-            Error::Config(ConfigError::Invalid { file, diagnostics }) => render_all(diagnostics, file, color),
+            Error::Config(ConfigError::Invalid { file, diagnostics }) => {
+                render_all(diagnostics, file, color)
+            }
             Error::Graph { file, errors } => {
-                let diagnostics: Vec<Diagnostic> = errors.iter().map(GraphError::to_diagnostic).collect();
+                let diagnostics: Vec<Diagnostic> =
+                    errors.iter().map(GraphError::to_diagnostic).collect();
                 render_all(&diagnostics, file, color)
             }
             Error::Cli(CliError::Args(error)) => error.render().to_string(),
@@ -59,13 +65,19 @@ impl Error {
 }
 
 fn render_all(diagnostics: &[Diagnostic], file: &Source, color: bool) -> String {
-    let rendered: Vec<String> = diagnostics.iter().map(|diagnostic| diagnostic.render(file, color)).collect();
+    let rendered: Vec<String> = diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.render(file, color))
+        .collect();
     rendered.join("\n\n")
 }
 
 /// `error: message: cause: cause`, for errors that point at nothing in tasks.toml.
 fn render_chain(error: &dyn std::error::Error, color: bool) -> String {
-    let mut text = format!("{}: {error}", crate::report::Style::ERROR.paint("error", color));
+    let mut text = format!(
+        "{}: {error}",
+        crate::report::Style::ERROR.paint("error", color)
+    );
     let mut source = error.source();
     while let Some(cause) = source {
         text.push_str(&format!(": {cause}"));

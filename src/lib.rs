@@ -57,7 +57,11 @@ fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
             // Check names and cycles first, so the graph shown is one that could run.
             let roots = roots(&file, &invocation);
             plan(&source, &file, &invocation)?;
-            let text = if *dot { report::dot(&file, &roots) } else { report::tree(&file, &roots) };
+            let text = if *dot {
+                report::dot(&file, &roots)
+            } else {
+                report::tree(&file, &roots)
+            };
             print(&text)
         }
         Action::DryRun => print(&report::dry_run(&plan(&source, &file, &invocation)?)),
@@ -76,7 +80,11 @@ fn print(text: &str) -> Result<i32, Error> {
 /// The requested tasks, or every task no other task depends on.
 fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
     if !invocation.requests.is_empty() {
-        return invocation.requests.iter().map(|request| request.task).collect();
+        return invocation
+            .requests
+            .iter()
+            .map(|request| request.task)
+            .collect();
     }
     let names = graph::Names::new(file);
     let mut depended_on = vec![false; file.tasks.len()];
@@ -87,10 +95,16 @@ fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
             }
         }
     }
-    (0..file.tasks.len()).filter(|index| !depended_on[*index]).collect()
+    (0..file.tasks.len())
+        .filter(|index| !depended_on[*index])
+        .collect()
 }
 
-fn plan<'f>(source: &Source, file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
+fn plan<'f>(
+    source: &Source,
+    file: &'f TaskFile,
+    invocation: &Invocation,
+) -> Result<Plan<'f>, Error> {
     let requests = if invocation.requests.is_empty() {
         // `--graph` with no task: plan everything, to validate every edge.
         all_requests(file)
@@ -120,7 +134,11 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         .jobs
         .or(plan.file.settings.jobs)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let runnable = plan.tasks.iter().filter(|task| !task.commands.is_empty()).count();
+    let runnable = plan
+        .tasks
+        .iter()
+        .filter(|task| !task.commands.is_empty())
+        .count();
     let output = match invocation.output {
         Some(OutputArg::Inherit) => OutputMode::Inherit,
         Some(OutputArg::Prefixed) => OutputMode::Prefixed,
@@ -142,7 +160,9 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
     };
     // A task that owns the terminal stays in rask's process group, so that the terminal's
     // Ctrl-C and job control reach it directly (see docs/cli.md, "Processes").
-    let foreground = output == OutputMode::Inherit && (runnable <= 1 || jobs == 1) && std::io::stdin().is_terminal();
+    let foreground = output == OutputMode::Inherit
+        && (runnable <= 1 || jobs == 1)
+        && std::io::stdin().is_terminal();
     let options = SchedulerOptions {
         jobs,
         keep_going: invocation.keep_going,
@@ -161,7 +181,8 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
             quiet: invocation.quiet,
         },
     );
-    let summary = Scheduler::new(plan, LocalSpawner, options).run(&mut |event| reporter.report(event));
+    let summary =
+        Scheduler::new(plan, LocalSpawner, options).run(&mut |event| reporter.report(event));
     summary.exit_code()
 }
 

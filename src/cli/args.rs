@@ -107,14 +107,21 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// own options, and if so whether it takes a value in the next word.
 pub(crate) fn global_option(word: &str) -> Option<TakesValue> {
     let command = <Args as clap::CommandFactory>::command();
-    let find = |matches: &dyn Fn(&clap::Arg) -> bool| command.get_arguments().find(|argument| matches(argument));
+    let find = |matches: &dyn Fn(&clap::Arg) -> bool| {
+        command.get_arguments().find(|argument| matches(argument))
+    };
     let (argument, inline) = if let Some(long) = word.strip_prefix("--") {
-        let (name, inline) = long.split_once('=').map_or((long, false), |(name, _)| (name, true));
+        let (name, inline) = long
+            .split_once('=')
+            .map_or((long, false), |(name, _)| (name, true));
         (find(&|argument| argument.get_long() == Some(name))?, inline)
     } else {
         let mut chars = word.strip_prefix('-')?.chars();
         let short = chars.next()?;
-        (find(&|argument| argument.get_short() == Some(short))?, chars.next().is_some())
+        (
+            find(&|argument| argument.get_short() == Some(short))?,
+            chars.next().is_some(),
+        )
     };
     Some(takes_value(argument, inline))
 }

@@ -34,7 +34,10 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
     let mut pending: Vec<Pending> = Vec::new();
     let mut words = words.iter().peekable();
     // `rask run build` is `rask build`, unless a task is called `run`: no keyword shadows a task.
-    if words.peek().is_some_and(|word| *word == "run" && names.get("run").is_none()) {
+    if words
+        .peek()
+        .is_some_and(|word| *word == "run" && names.get("run").is_none())
+    {
         words.next();
     }
     while let Some(word) = words.next() {
@@ -65,7 +68,10 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
         }
         if word.starts_with('-') && word.len() > 1 {
             let Some(takes_value) = global_option(word) else {
-                return Err(unknown_option(word, pending.last().map(|current| &file.tasks[current.task])));
+                return Err(unknown_option(
+                    word,
+                    pending.last().map(|current| &file.tasks[current.task]),
+                ));
             };
             bound.options.push(word.clone());
             if takes_value == TakesValue::NextWord {
@@ -110,10 +116,12 @@ fn param_value<'a>(
             param: param.name.clone(),
         }),
         (ParamKind::Value { .. }, Some(value)) => Ok(value),
-        (ParamKind::Value { .. }, None) => words.next().cloned().ok_or_else(|| CliError::MissingValue {
-            task: task.name.clone(),
-            param: param.name.clone(),
-        }),
+        (ParamKind::Value { .. }, None) => {
+            words.next().cloned().ok_or_else(|| CliError::MissingValue {
+                task: task.name.clone(),
+                param: param.name.clone(),
+            })
+        }
     }
 }
 
@@ -126,12 +134,19 @@ fn next_positional(task: &Task, values: &[Option<String>]) -> Option<usize> {
 }
 
 fn unknown_option(word: &str, task: Option<&Task>) -> CliError {
-    let option = word.split_once('=').map_or(word, |(name, _)| name).to_owned();
+    let option = word
+        .split_once('=')
+        .map_or(word, |(name, _)| name)
+        .to_owned();
     let Some(task) = task else {
-        return CliError::UnknownOption { option, suggestion: None };
+        return CliError::UnknownOption {
+            option,
+            suggestion: None,
+        };
     };
     let typed = option.trim_start_matches('-');
-    let suggestion = suggest(typed, task.params.iter().map(|param| param.name.as_str())).map(|name| format!("--{name}"));
+    let suggestion = suggest(typed, task.params.iter().map(|param| param.name.as_str()))
+        .map(|name| format!("--{name}"));
     CliError::UnknownParam {
         task: task.name.clone(),
         option,
@@ -148,7 +163,13 @@ fn complete(task: &Task, pending: Pending) -> Result<Request, CliError> {
         .map(|(param, value)| match (value, &param.kind) {
             (Some(value), _) => Ok(value),
             (None, ParamKind::Flag) => Ok("false".to_owned()),
-            (None, ParamKind::Value { default: Some(default), .. }) => Ok(default.clone()),
+            (
+                None,
+                ParamKind::Value {
+                    default: Some(default),
+                    ..
+                },
+            ) => Ok(default.clone()),
             (None, ParamKind::Value { default: None, .. }) => Err(CliError::MissingParam {
                 task: task.name.clone(),
                 param: param.name.clone(),

@@ -19,9 +19,12 @@ pub(crate) fn answer_if_requested() {
 /// Writes the script that registers rask's completions with `shell`.
 pub(crate) fn write_registration(shell: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let shells = Shells::builtins();
-    let completer = shells
-        .completer(shell)
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("unknown shell `{shell}`")))?;
+    let completer = shells.completer(shell).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("unknown shell `{shell}`"),
+        )
+    })?;
     completer.write_registration(COMPLETE_VAR, "rask", "rask", "rask", out)
 }
 

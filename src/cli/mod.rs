@@ -21,8 +21,12 @@ pub(crate) enum Action {
     Run,
     /// Print what would run.
     DryRun,
-    List { json: bool },
-    Graph { dot: bool },
+    List {
+        json: bool,
+    },
+    Graph {
+        dot: bool,
+    },
     /// `rask TASK --help`: the task's index in `TaskFile::tasks`.
     TaskHelp(usize),
 }
@@ -56,7 +60,10 @@ pub(crate) enum CliError {
         suggestion: Option<String>,
     },
     #[error("unknown option `{option}`")]
-    UnknownOption { option: String, suggestion: Option<String> },
+    UnknownOption {
+        option: String,
+        suggestion: Option<String>,
+    },
     #[error("parameter `--{param}` of task `{task}` needs a value")]
     MissingValue { task: String, param: String },
     #[error("task `{task}` needs a value for parameter `{param}`")]
@@ -72,10 +79,13 @@ impl CliError {
     pub(crate) fn help(&self) -> Option<String> {
         match self {
             CliError::UnknownTask(error) => error.help(),
-            CliError::UnknownParam { suggestion, .. } | CliError::UnknownOption { suggestion, .. } => {
-                suggestion.as_ref().map(|option| format!("did you mean `{option}`?"))
+            CliError::UnknownParam { suggestion, .. }
+            | CliError::UnknownOption { suggestion, .. } => suggestion
+                .as_ref()
+                .map(|option| format!("did you mean `{option}`?")),
+            CliError::MissingParam { task, param } => {
+                Some(format!("pass it as `rask {task} --{param} VALUE`"))
             }
-            CliError::MissingParam { task, param } => Some(format!("pass it as `rask {task} --{param} VALUE`")),
             CliError::MissingValue { .. } | CliError::FlagValue { .. } | CliError::Args(_) => None,
         }
     }
@@ -88,7 +98,11 @@ pub(crate) fn parse(argv: &[OsString]) -> Result<Args, clap::Error> {
 
 /// Resolves `args` against the task file: binds task words, folds in options that came after
 /// task names, and picks the action.
-pub(crate) fn resolve(argv: &[OsString], args: Args, file: &TaskFile) -> Result<Invocation, CliError> {
+pub(crate) fn resolve(
+    argv: &[OsString],
+    args: Args,
+    file: &TaskFile,
+) -> Result<Invocation, CliError> {
     let bound = bind::bind(&args.words, file)?;
     let args = if bound.options.is_empty() {
         args
@@ -109,7 +123,11 @@ pub(crate) fn resolve(argv: &[OsString], args: Args, file: &TaskFile) -> Result<
         match default_request(file) {
             Some(request) => {
                 requests.push(request);
-                if args.dry_run { Action::DryRun } else { Action::Run }
+                if args.dry_run {
+                    Action::DryRun
+                } else {
+                    Action::Run
+                }
             }
             None => Action::List { json: false },
         }
@@ -136,5 +154,9 @@ pub(crate) fn resolve(argv: &[OsString], args: Args, file: &TaskFile) -> Result<
 fn default_request(file: &TaskFile) -> Option<Request> {
     let index = file.tasks.iter().position(|task| task.name == "default")?;
     let words = vec!["default".to_owned()];
-    bind::bind(&words, file).ok()?.requests.into_iter().find(|request| request.task == index)
+    bind::bind(&words, file)
+        .ok()?
+        .requests
+        .into_iter()
+        .find(|request| request.task == index)
 }

@@ -67,7 +67,8 @@ pub(super) fn drain_pipes(
     events: &SyncSender<ExecEvent>,
     mut on_idle: impl FnMut() -> Idle,
 ) -> io::Result<()> {
-    let mut open: Vec<(Stream, PipeReader)> = vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)];
+    let mut open: Vec<(Stream, PipeReader)> =
+        vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)];
     let mut last_idle_check = std::time::Instant::now();
     while !open.is_empty() {
         let fds: Vec<i32> = open.iter().map(|(_, pipe)| pipe.as_raw_fd()).collect();
@@ -85,7 +86,14 @@ pub(super) fn drain_pipes(
             }
             bytes.truncate(count);
             // The scheduler is gone only if rask is shutting down; stop reading then.
-            if events.send(ExecEvent::Output { task, stream: *stream, bytes }).is_err() {
+            if events
+                .send(ExecEvent::Output {
+                    task,
+                    stream: *stream,
+                    bytes,
+                })
+                .is_err()
+            {
                 return Ok(());
             }
         }

@@ -30,8 +30,14 @@ pub(crate) enum ExecEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum JobResult {
     Succeeded,
-    Failed { exit: Exit, command: usize },
-    SpawnFailed { message: String, command: usize },
+    Failed {
+        exit: Exit,
+        command: usize,
+    },
+    SpawnFailed {
+        message: String,
+        command: usize,
+    },
     /// A stop was requested before the next command could start.
     Stopped,
 }

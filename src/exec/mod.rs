@@ -15,5 +15,5 @@ mod os;
 pub(crate) use capture::{OutputMode, Spool, Stream};
 pub(crate) use event::{ExecEvent, JobResult};
 pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
-pub(crate) use scheduler::{EXIT_CANNOT_RUN, EXIT_TIMEOUT, RunSummary, Scheduler, SchedulerOptions};
+pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
 pub(crate) use spawn::{Control, Job, LocalSpawner, Spawn};

@@ -64,9 +64,14 @@ pub(crate) enum Status {
     /// Killed by rask because it ran past its timeout.
     TimedOut,
     /// Stopped while running, or never started.
-    Cancelled { reason: CancelReason, started: bool },
+    Cancelled {
+        reason: CancelReason,
+        started: bool,
+    },
     /// A command could not be started at all (missing program, bad working directory).
-    SpawnFailed { message: String },
+    SpawnFailed {
+        message: String,
+    },
 }
 
 impl Status {

@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
-use super::{CancelReason, Control, ExecEvent, Job, JobResult, OutputMode, Spawn, Status, TaskOutcome};
+use super::{
+    CancelReason, Control, ExecEvent, Job, JobResult, OutputMode, Spawn, Status, TaskOutcome,
+};
 use crate::graph::{Edge, Plan, TaskId};
 use crate::report::Event;
 
@@ -56,7 +58,9 @@ impl RunSummary {
 
     /// Failures of the tasks' own making, in the order they happened.
     pub(crate) fn root_failures(&self) -> impl Iterator<Item = &TaskOutcome> {
-        self.outcomes.iter().filter(|outcome| outcome.status.is_root_failure())
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.status.is_root_failure())
     }
 }
 
@@ -83,7 +87,11 @@ pub(crate) struct Scheduler<'p, 'f, S> {
 
 impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
     pub(crate) fn new(plan: &'p Plan<'f>, spawner: S, options: SchedulerOptions) -> Self {
-        Scheduler { plan, spawner, options }
+        Scheduler {
+            plan,
+            spawner,
+            options,
+        }
     }
 
     /// Runs every task of the plan, handing each event to `report`, and returns the summary.
@@ -92,11 +100,12 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
         let (sender, receiver) = sync_channel(64);
         if let Err(error) = super::signals::forward_to(sender.clone()) {
             report(Event::Warning {
-                message: format!("cannot handle signals, Ctrl-C will not stop tasks gracefully: {error}"),
+                message: format!(
+                    "cannot handle signals, Ctrl-C will not stop tasks gracefully: {error}"
+                ),
             });
         }
         let mut run = Run::new(self.plan, &self.spawner, self.options, sender);
-        report(Event::RunStarted { jobs: run.options.jobs });
         run.drive(&receiver, report);
         let summary = run.into_summary();
         report(Event::RunFinished { summary: &summary });
@@ -144,7 +153,12 @@ struct Run<'r, 'f, S> {
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
-    fn new(plan: &'r Plan<'f>, spawner: &'r S, options: SchedulerOptions, sender: SyncSender<ExecEvent>) -> Self {
+    fn new(
+        plan: &'r Plan<'f>,
+        spawner: &'r S,
+        options: SchedulerOptions,
+        sender: SyncSender<ExecEvent>,
+    ) -> Self {
         let mut ready = VecDeque::new();
         let states = plan
             .prerequisites
@@ -182,7 +196,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 return;
             }
             let event = match self.next_deadline() {
-                Some(deadline) => match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Some(deadline) => match receiver
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                {
                     Ok(event) => Some(event),
                     Err(RecvTimeoutError::Timeout) => None,
                     Err(RecvTimeoutError::Disconnected) => return,
@@ -202,7 +218,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn start_ready(&mut self, report: &mut dyn FnMut(Event<'_>)) {
         let mut deferred = Vec::new();
         while self.running < self.options.jobs {
-            let Some(task) = self.ready.pop_front() else { break };
+            let Some(task) = self.ready.pop_front() else {
+                break;
+            };
             if !self.may_start(task) {
                 deferred.push(task);
                 continue;
@@ -275,12 +293,20 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 task,
                 command: &self.plan.tasks[task.index()].commands[index],
             }),
-            ExecEvent::Output { task, stream, bytes } => report(Event::TaskOutput {
+            ExecEvent::Output {
+                task,
+                stream,
+                bytes,
+            } => report(Event::TaskOutput {
                 task,
                 stream,
                 bytes: &bytes,
             }),
-            ExecEvent::Finished { task, result, spool } => self.finished(task, result, spool, report),
+            ExecEvent::Finished {
+                task,
+                result,
+                spool,
+            } => self.finished(task, result, spool, report),
             ExecEvent::Signal(signal) => self.signalled(signal, report),
         }
     }
@@ -292,13 +318,18 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         spool: Option<super::Spool>,
         report: &mut dyn FnMut(Event<'_>),
     ) {
-        let TaskState::Running(running) = std::mem::replace(&mut self.states[task.index()], TaskState::Done) else {
+        let TaskState::Running(running) =
+            std::mem::replace(&mut self.states[task.index()], TaskState::Done)
+        else {
             return;
         };
         self.running -= 1;
         let status = match (running.stopping, result) {
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
-            (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled { reason, started: true },
+            (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled {
+                reason,
+                started: true,
+            },
             (None, JobResult::Succeeded) => Status::Succeeded,
             (None, JobResult::Failed { exit, command }) => Status::Failed { exit, command },
             (None, JobResult::SpawnFailed { message, .. }) => Status::SpawnFailed { message },
@@ -317,17 +348,39 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// Records a task's end (started or not) and releases or blocks what waits for it.
-    fn finish(&mut self, task: TaskId, status: Status, duration: Duration, report: &mut dyn FnMut(Event<'_>)) {
+    fn finish(
+        &mut self,
+        task: TaskId,
+        status: Status,
+        duration: Duration,
+        report: &mut dyn FnMut(Event<'_>),
+    ) {
         self.states[task.index()] = TaskState::Done;
-        self.record(TaskOutcome { task, status, duration }, None, report);
+        self.record(
+            TaskOutcome {
+                task,
+                status,
+                duration,
+            },
+            None,
+            report,
+        );
     }
 
-    fn record(&mut self, outcome: TaskOutcome, spool: Option<super::Spool>, report: &mut dyn FnMut(Event<'_>)) {
+    fn record(
+        &mut self,
+        outcome: TaskOutcome,
+        spool: Option<super::Spool>,
+        report: &mut dyn FnMut(Event<'_>),
+    ) {
         let task = outcome.task;
         let succeeded = outcome.status.is_success();
         let ran = !matches!(outcome.status, Status::Cancelled { started: false, .. });
         let root_failure = outcome.status.is_root_failure();
-        report(Event::TaskFinished { outcome: &outcome, spool });
+        report(Event::TaskFinished {
+            outcome: &outcome,
+            spool,
+        });
         self.outcomes.push(outcome);
         if root_failure && !self.options.keep_going {
             self.cancel_all(CancelReason::Failure, report);
@@ -398,7 +451,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             CancelReason::Interrupt | CancelReason::Signal => self.signal.unwrap_or(libc::SIGTERM),
             CancelReason::Failure | CancelReason::DependencyFailed => libc::SIGTERM,
         };
-        report(Event::Cancelling { reason, running: self.running });
+        report(Event::Cancelling {
+            reason,
+            running: self.running,
+        });
         let kill_at = Instant::now() + self.options.grace;
         for state in &mut self.states {
             if let TaskState::Running(running) = state {
@@ -433,7 +489,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
         let now = Instant::now();
         for state in &mut self.states {
-            let TaskState::Running(running) = state else { continue };
+            let TaskState::Running(running) = state else {
+                continue;
+            };
             match running.stopping {
                 Some((cause, Some(kill_at))) if kill_at <= now => {
                     running.control.signal(libc::SIGKILL);
@@ -455,7 +513,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             if matches!(state, TaskState::Waiting(_) | TaskState::Ready) {
                 self.outcomes.push(TaskOutcome {
                     task: TaskId(index as u32),
-                    status: Status::Cancelled { reason, started: false },
+                    status: Status::Cancelled {
+                        reason,
+                        started: false,
+                    },
                     duration: Duration::ZERO,
                 });
             }
@@ -467,3 +528,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

@@ -58,11 +58,19 @@ impl Spawn for LocalSpawner {
             .spawn(move || {
                 let (result, spool) = run_job(&job, &worker_group, &worker_events);
                 // A closed channel means the scheduler is gone; nobody is left to tell.
-                let _ = worker_events.send(ExecEvent::Finished { task, result, spool });
+                let _ = worker_events.send(ExecEvent::Finished {
+                    task,
+                    result,
+                    spool,
+                });
             });
         if let Err(error) = spawned {
             let result = spawn_failed(0, "cannot start a worker thread", &error);
-            let _ = events.send(ExecEvent::Finished { task, result, spool: None });
+            let _ = events.send(ExecEvent::Finished {
+                task,
+                result,
+                spool: None,
+            });
         }
         Box::new(LocalControl(group))
     }
@@ -147,13 +155,27 @@ fn run_job(job: &Job, group: &Group, events: &SyncSender<ExecEvent>) -> (JobResu
         if group.stop_requested() != 0 {
             return (JobResult::Stopped, spool);
         }
-        let _ = events.send(ExecEvent::CommandStarted { task: job.task, index });
+        let _ = events.send(ExecEvent::CommandStarted {
+            task: job.task,
+            index,
+        });
         match run_command(job, command, group, events, spool.as_mut()) {
             Ok(exit) if exit.succeeded() => {}
-            Ok(exit) => return (JobResult::Failed { exit, command: index }, spool),
+            Ok(exit) => {
+                return (
+                    JobResult::Failed {
+                        exit,
+                        command: index,
+                    },
+                    spool,
+                );
+            }
             Err(error) => {
                 let program = command.argv.first().map(String::as_str).unwrap_or_default();
-                return (spawn_failed(index, &format!("cannot run `{program}`"), &error), spool);
+                return (
+                    spawn_failed(index, &format!("cannot run `{program}`"), &error),
+                    spool,
+                );
             }
         }
     }
@@ -239,9 +261,17 @@ fn wait_for(handle: &duct::Handle, group: &Group) -> io::Result<Exit> {
 
 /// While pipes stay open: once the leader has exited, kill its group; if the pipes are still
 /// open `LINGER` later, something escaped the group and holds them, so stop reading.
-fn idle_check(handle: &duct::Handle, group: &Group, leader_exit: &mut Option<(Exit, Instant)>) -> Idle {
+fn idle_check(
+    handle: &duct::Handle,
+    group: &Group,
+    leader_exit: &mut Option<(Exit, Instant)>,
+) -> Idle {
     if let Some((_, since)) = leader_exit {
-        return if since.elapsed() > LINGER { Idle::GiveUp } else { Idle::KeepDraining };
+        return if since.elapsed() > LINGER {
+            Idle::GiveUp
+        } else {
+            Idle::KeepDraining
+        };
     }
     if let Ok(Some(output)) = handle.try_wait() {
         *leader_exit = Some((Exit::from_status(output.status), Instant::now()));

@@ -33,7 +33,9 @@ pub(crate) enum GraphError {
         /// Where the edge that closes the cycle is written.
         span: Span,
     },
-    #[error("task `{task}` needs parameter `{param}`, which has no default, but runs as a dependency")]
+    #[error(
+        "task `{task}` needs parameter `{param}`, which has no default, but runs as a dependency"
+    )]
     MissingParam { task: String, param: String },
     #[error("cannot read dotenv file `{}`", path.display())]
     Dotenv {
@@ -58,7 +60,9 @@ impl GraphError {
             | GraphError::UnknownTask { suggestion, .. } => suggestion
                 .as_ref()
                 .map(|name| format!("did you mean `{name}`?")),
-            GraphError::Cycle { .. } | GraphError::MissingParam { .. } | GraphError::Dotenv { .. } => None,
+            GraphError::Cycle { .. }
+            | GraphError::MissingParam { .. }
+            | GraphError::Dotenv { .. } => None,
         }
     }
 

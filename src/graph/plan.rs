@@ -49,8 +49,6 @@ pub(crate) struct PlannedTask<'f> {
     pub(crate) task: &'f Task,
     pub(crate) commands: Vec<PlannedCommand>,
     pub(crate) dir: PathBuf,
-    /// Named on the command line, as opposed to pulled in as a dependency.
-    pub(crate) requested: bool,
 }
 
 impl PlannedTask<'_> {
@@ -107,7 +105,11 @@ pub(crate) fn plan<'f>(
         .iter()
         .map(|&index| {
             let request = requests.iter().find(|request| request.task == index);
-            let extra = if last_requested == Some(index) { extra } else { &[] };
+            let extra = if last_requested == Some(index) {
+                extra
+            } else {
+                &[]
+            };
             planned_task(file, index, request, extra)
         })
         .collect::<Result<_, _>>()
@@ -146,7 +148,11 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
                 .collect()
         })
         .collect();
-    if errors.is_empty() { Ok(edges) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(edges)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Which tasks (by file index) the requests reach through either kind of edge.
@@ -170,7 +176,11 @@ fn order(
 ) -> Result<Vec<usize>, GraphError> {
     // A post edge `a -> c` (c runs after a) makes `a` a prerequisite of `c`.
     let mut prerequisites: Vec<Vec<Prerequisite>> = vec![Vec::new(); edges.len()];
-    for (index, task_edges) in edges.iter().enumerate().filter(|(index, _)| closure[*index]) {
+    for (index, task_edges) in edges
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| closure[*index])
+    {
         for (target, edge, span) in task_edges {
             match edge {
                 Edge::Hard => prerequisites[index].push((*target, span.clone())),
@@ -240,7 +250,6 @@ fn planned_task<'f>(
         task,
         commands,
         dir: task.dir.clone().unwrap_or_else(|| file.root.clone()),
-        requested: request.is_some(),
     })
 }
 
@@ -311,7 +320,8 @@ fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
 fn is_posix_shell(shell: &[String]) -> bool {
     let program = shell.first().map(String::as_str).unwrap_or_default();
     let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh") && shell.last().is_some_and(|flag| flag == "-c")
+    matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh")
+        && shell.last().is_some_and(|flag| flag == "-c")
 }
 
 /// The words of `line` if running it needs nothing from a shell.
@@ -349,12 +359,23 @@ mod tests {
     #[test]
     fn simple_lines_are_exec_directly() {
         assert_eq!(shell_argv(&sh(), "/usr/bin/true"), ["/usr/bin/true"]);
-        assert_eq!(shell_argv(&sh(), "cargo  build --release"), ["cargo", "build", "--release"]);
+        assert_eq!(
+            shell_argv(&sh(), "cargo  build --release"),
+            ["cargo", "build", "--release"]
+        );
     }
 
     #[test]
     fn shell_syntax_and_builtins_go_through_the_shell() {
-        for line in ["echo hi", "a && b", "FOO=1 env", "ls *.rs", "cd sub", "exit 3", "x 'y z'"] {
+        for line in [
+            "echo hi",
+            "a && b",
+            "FOO=1 env",
+            "ls *.rs",
+            "cd sub",
+            "exit 3",
+            "x 'y z'",
+        ] {
             assert_eq!(shell_argv(&sh(), line), ["sh", "-c", line], "{line}");
         }
     }

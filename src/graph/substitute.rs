@@ -74,7 +74,10 @@ mod tests {
     #[test]
     fn quotes_hostile_values_for_the_shell() {
         let line = substitute("echo {{evil}}", Quoting::Shell, lookup);
-        assert_eq!(shell_words::split(&line).unwrap(), ["echo", "\"; rm -rf ~; echo \""]);
+        assert_eq!(
+            shell_words::split(&line).unwrap(),
+            ["echo", "\"; rm -rf ~; echo \""]
+        );
     }
 
     #[test]

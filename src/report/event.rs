@@ -7,7 +7,6 @@ use crate::graph::{PlannedCommand, TaskId};
 /// and never prints; reporters render them and never spawn.
 #[derive(Debug)]
 pub(crate) enum Event<'a> {
-    RunStarted { jobs: usize },
     CommandStarted {
         task: TaskId,
         command: &'a PlannedCommand,
@@ -23,8 +22,15 @@ pub(crate) enum Event<'a> {
         spool: Option<Spool>,
     },
     /// rask began stopping the running tasks.
-    Cancelling { reason: CancelReason, running: usize },
+    Cancelling {
+        reason: CancelReason,
+        running: usize,
+    },
     /// Something went wrong in rask itself that does not stop the run.
-    Warning { message: String },
-    RunFinished { summary: &'a RunSummary },
+    Warning {
+        message: String,
+    },
+    RunFinished {
+        summary: &'a RunSummary,
+    },
 }

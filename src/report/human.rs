@@ -42,14 +42,21 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 
     pub(crate) fn report(&mut self, event: Event<'_>) {
         match event {
-            Event::RunStarted { .. } => {}
             Event::CommandStarted { task, command } => {
                 if !self.options.quiet {
-                    let echo = Style::COMMAND.paint(&format!("$ {}", command.display), self.options.color_stderr);
-                    self.say(&format!("{}{echo}", self.tag(task, self.options.color_stderr)));
+                    let echo = Style::COMMAND
+                        .paint(&format!("$ {}", command.display), self.options.color_stderr);
+                    self.say(&format!(
+                        "{}{echo}",
+                        self.tag(task, self.options.color_stderr)
+                    ));
                 }
             }
-            Event::TaskOutput { task, stream, bytes } => self.output(task, stream, bytes),
+            Event::TaskOutput {
+                task,
+                stream,
+                bytes,
+            } => self.output(task, stream, bytes),
             Event::TaskFinished { outcome, spool } => self.task_finished(outcome, spool),
             Event::Cancelling { reason, running } => self.cancelling(reason, running),
             Event::Warning { message } => {
@@ -74,7 +81,8 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
     fn output(&mut self, task: TaskId, stream: Stream, bytes: &[u8]) {
         let prefix = self.tag(task, self.color_of(stream));
         self.buffer.clear();
-        self.prefixer.push(task, stream, prefix.as_bytes(), bytes, &mut self.buffer);
+        self.prefixer
+            .push(task, stream, prefix.as_bytes(), bytes, &mut self.buffer);
         self.flush_buffer(stream);
     }
 
@@ -106,7 +114,8 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         for stream in [Stream::Stdout, Stream::Stderr] {
             let prefix = self.tag(task, self.color_of(stream));
             self.buffer.clear();
-            self.prefixer.finish(task, stream, prefix.as_bytes(), &mut self.buffer);
+            self.prefixer
+                .finish(task, stream, prefix.as_bytes(), &mut self.buffer);
             self.flush_buffer(stream);
         }
         if let Some(spool) = spool {
@@ -125,9 +134,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let took = format_duration(outcome.duration);
         match &outcome.status {
             Status::Succeeded | Status::Cancelled { started: false, .. } => None,
-            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => {
-                Some(format!("{error}: task `{name}` {} ({took})", describe(&outcome.status)))
-            }
+            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => Some(format!(
+                "{error}: task `{name}` {} ({took})",
+                describe(&outcome.status)
+            )),
             Status::Cancelled { started: true, .. } if !self.options.quiet => {
                 Some(format!("rask: task `{name}` cancelled ({took})"))
             }
@@ -179,7 +189,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             let header = format!("{} of {ran} tasks failed ({took}):", failures.len());
             lines.push(format!("{}: {header}", Style::ERROR.paint("error", color)));
         } else {
-            lines.push(format!("rask: stopped by signal {} ({took})", signal_name(summary.signal.unwrap_or(0))));
+            lines.push(format!(
+                "rask: stopped by signal {} ({took})",
+                signal_name(summary.signal.unwrap_or(0))
+            ));
         }
         let width = failures
             .iter()
@@ -189,13 +202,17 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         for outcome in &failures {
             let name = self.plan.tasks[outcome.task.index()].name();
             let took = format_duration(outcome.duration);
-            lines.push(format!("  {name:<width$}  {}  {took}", describe(&outcome.status)));
+            lines.push(format!(
+                "  {name:<width$}  {}  {took}",
+                describe(&outcome.status)
+            ));
         }
         let cancelled = names(&|status| matches!(status, Status::Cancelled { started: true, .. }));
         if !cancelled.is_empty() {
             lines.push(format!("  cancelled: {}", cancelled.join(", ")));
         }
-        let not_started = names(&|status| matches!(status, Status::Cancelled { started: false, .. }));
+        let not_started =
+            names(&|status| matches!(status, Status::Cancelled { started: false, .. }));
         if !not_started.is_empty() {
             lines.push(format!("  not started: {}", not_started.join(", ")));
         }
@@ -205,7 +222,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 
 /// Copies a spooled task's output out as one block per stream.
 fn copy_spool(mut spool: Spool) {
-    for (file, stream) in [(&mut spool.stdout, Stream::Stdout), (&mut spool.stderr, Stream::Stderr)] {
+    for (file, stream) in [
+        (&mut spool.stdout, Stream::Stdout),
+        (&mut spool.stderr, Stream::Stderr),
+    ] {
         if file.rewind().is_err() {
             continue;
         }
@@ -225,8 +245,14 @@ fn copy_spool(mut spool: Spool) {
 fn describe(status: &Status) -> String {
     match status {
         Status::Succeeded => "succeeded".to_owned(),
-        Status::Failed { exit: Exit::Code(code), .. } => format!("failed with exit code {code}"),
-        Status::Failed { exit: Exit::Signal(signal), .. } => {
+        Status::Failed {
+            exit: Exit::Code(code),
+            ..
+        } => format!("failed with exit code {code}"),
+        Status::Failed {
+            exit: Exit::Signal(signal),
+            ..
+        } => {
             format!("was killed by signal {signal} ({})", signal_name(*signal))
         }
         Status::TimedOut => "timed out".to_owned(),

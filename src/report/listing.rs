@@ -8,7 +8,11 @@ use crate::graph::Plan;
 pub(crate) fn list(file: &TaskFile) -> String {
     let visible: Vec<&Task> = file.tasks.iter().filter(|task| !task.hide).collect();
     let labels: Vec<String> = visible.iter().map(|task| label(task)).collect();
-    let width = labels.iter().map(|label| label.chars().count()).max().unwrap_or(0);
+    let width = labels
+        .iter()
+        .map(|label| label.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (task, label) in visible.iter().zip(&labels) {
         match &task.description {
@@ -23,7 +27,11 @@ fn label(task: &Task) -> String {
     if task.aliases.is_empty() {
         return task.name.clone();
     }
-    let aliases: Vec<&str> = task.aliases.iter().map(|alias| alias.name.as_str()).collect();
+    let aliases: Vec<&str> = task
+        .aliases
+        .iter()
+        .map(|alias| alias.name.as_str())
+        .collect();
     format!("{} ({})", task.name, aliases.join(", "))
 }
 
@@ -34,14 +42,18 @@ pub(crate) fn list_json(file: &TaskFile) -> String {
         .iter()
         .filter(|task| !task.hide)
         .map(|task| {
-            let names = |refs: &[crate::config::NameRef]| -> Vec<String> { refs.iter().map(|r| r.name.clone()).collect() };
+            let names = |refs: &[crate::config::NameRef]| -> Vec<String> {
+                refs.iter().map(|r| r.name.clone()).collect()
+            };
             let params: Vec<serde_json::Value> = task
                 .params
                 .iter()
                 .map(|param| {
                     let (kind, default, required) = match &param.kind {
                         ParamKind::Flag => ("flag", None, false),
-                        ParamKind::Value { default, required } => ("value", default.clone(), *required),
+                        ParamKind::Value { default, required } => {
+                            ("value", default.clone(), *required)
+                        }
                     };
                     serde_json::json!({
                         "name": param.name, "kind": kind, "default": default,
@@ -82,8 +94,15 @@ pub(crate) fn task_help(task: &Task) -> String {
             }
         };
         let required = matches!(param.kind, ParamKind::Value { required: true, .. });
-        usage.push_str(&if required { format!(" {synopsis}") } else { format!(" [{synopsis}]") });
-        rows.push((synopsis, format!("{}{note}", param.help.as_deref().unwrap_or_default())));
+        usage.push_str(&if required {
+            format!(" {synopsis}")
+        } else {
+            format!(" [{synopsis}]")
+        });
+        rows.push((
+            synopsis,
+            format!("{}{note}", param.help.as_deref().unwrap_or_default()),
+        ));
     }
     usage.push_str(" [-- ARGS...]\n");
     let mut out = usage;
@@ -91,7 +110,11 @@ pub(crate) fn task_help(task: &Task) -> String {
         out.push_str(&format!("\n{description}\n"));
     }
     if !rows.is_empty() {
-        let width = rows.iter().map(|(synopsis, _)| synopsis.len()).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(|(synopsis, _)| synopsis.len())
+            .max()
+            .unwrap_or(0);
         out.push_str("\nParameters (also accepted positionally, in this order):\n");
         for (synopsis, help) in rows {
             out.push_str(format!("  {synopsis:<width$}  {help}").trim_end());

@@ -21,7 +21,14 @@ pub(crate) struct LinePrefixer {
 impl LinePrefixer {
     /// Appends to `out` every complete line of `bytes` (after any held partial line), each
     /// preceded by `prefix`; keeps the incomplete tail for later.
-    pub(crate) fn push(&mut self, task: TaskId, stream: Stream, prefix: &[u8], bytes: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn push(
+        &mut self,
+        task: TaskId,
+        stream: Stream,
+        prefix: &[u8],
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         let partial = self.partial.entry((task, stream)).or_default();
         let mut rest = bytes;
         while let Some(newline) = memchr::memchr(b'\n', rest) {
@@ -39,7 +46,13 @@ impl LinePrefixer {
     }
 
     /// Appends the held partial line of `(task, stream)`, if any, completed with a newline.
-    pub(crate) fn finish(&mut self, task: TaskId, stream: Stream, prefix: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn finish(
+        &mut self,
+        task: TaskId,
+        stream: Stream,
+        prefix: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         if let Some(mut partial) = self.partial.remove(&(task, stream)) {
             if !partial.is_empty() {
                 out.extend_from_slice(prefix);
@@ -66,7 +79,10 @@ mod tests {
 
     #[test]
     fn joins_lines_split_across_chunks() {
-        assert_eq!(push_all(&[b"he", b"llo\nwor", b"ld\n"]), b"[a] hello\n[a] world\n");
+        assert_eq!(
+            push_all(&[b"he", b"llo\nwor", b"ld\n"]),
+            b"[a] hello\n[a] world\n"
+        );
     }
 
     #[test]

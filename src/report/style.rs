@@ -9,7 +9,6 @@ impl Style {
     pub(crate) const WARNING: Style = Style("\x1b[1;33m");
     pub(crate) const SUCCESS: Style = Style("\x1b[1;32m");
     pub(crate) const COMMAND: Style = Style("\x1b[1m");
-    pub(crate) const DIM: Style = Style("\x1b[2m");
     const RESET: &'static str = "\x1b[0m";
 
     /// Distinct colours for task prefixes, cycled by task number.

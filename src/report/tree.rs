@@ -21,7 +21,11 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
                 continue;
             }
             out.push_str(&format!("{prefix}{}\n", task.name));
-            let children: Vec<usize> = task.depends.iter().filter_map(|dep| names.get(&dep.name)).collect();
+            let children: Vec<usize> = task
+                .depends
+                .iter()
+                .filter_map(|dep| names.get(&dep.name))
+                .collect();
             for (position, &child) in children.iter().enumerate().rev() {
                 let last = position + 1 == children.len();
                 let branch = if last { "└── " } else { "├── " };
@@ -51,7 +55,11 @@ pub(crate) fn dot(file: &TaskFile, roots: &[usize]) -> String {
         for (dep, style) in hard.chain(post) {
             if let Some(target) = names.get(&dep.name) {
                 let target_name = &file.tasks[target].name;
-                out.push_str(&format!("  {} -> {}{style};\n", quoted(&task.name), quoted(target_name)));
+                out.push_str(&format!(
+                    "  {} -> {}{style};\n",
+                    quoted(&task.name),
+                    quoted(target_name)
+                ));
                 pending.push(target);
             }
         }

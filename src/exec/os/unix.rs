@@ -31,7 +31,13 @@ pub(crate) fn poll_readable(fds: &[i32], timeout_ms: i32) -> io::Result<Vec<bool
         })
         .collect();
     // SAFETY: `pollfds` is a valid, exclusively borrowed array of `len` pollfd structs.
-    let ready = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout_ms) };
+    let ready = unsafe {
+        libc::poll(
+            pollfds.as_mut_ptr(),
+            pollfds.len() as libc::nfds_t,
+            timeout_ms,
+        )
+    };
     if ready < 0 {
         let error = io::Error::last_os_error();
         if error.kind() == io::ErrorKind::Interrupted {
