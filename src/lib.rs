@@ -5,6 +5,8 @@
 //! `cli` (argv → `Args`) → `config` (`Source` → `TaskFile`) → `cli` again (task words →
 //! `Invocation`) → `graph` (`Plan`) → `exec` (`Scheduler`, emitting events) → `report`.
 
+#[doc(hidden)]
+pub mod bench_support;
 mod cli;
 mod config;
 mod error;
