@@ -1,1 +1,93 @@
-fn main() {}
+//! Parse and plan cost of large generated task files, and how it scales.
+//!
+//! `cargo bench --bench plan` prints, for 1k to 20k tasks with 3 edges per task (the shape of
+//! the shared peer benchmark: a random DAG, fixed seed, task 0 reaching every task), the
+//! median time to parse, and to parse + plan the whole closure, over several runs. Linear
+//! scaling shows as a flat "per task" column.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const SIZES: [usize; 5] = [1_000, 2_000, 5_000, 10_000, 20_000];
+const EDGES_PER_TASK: usize = 3;
+const RUNS: usize = 15;
+
+fn main() {
+    // `cargo test --benches` runs this with `--bench` absent; keep that quick.
+    let quick = !std::env::args().any(|arg| arg == "--bench");
+    let sizes: &[usize] = if quick { &SIZES[..1] } else { &SIZES };
+    println!(
+        "{:>7} {:>7} {:>12} {:>14} {:>16}",
+        "tasks", "edges", "parse (ms)", "parse+plan (ms)", "per task (µs)"
+    );
+    for &tasks in sizes {
+        let text = generate(tasks, tasks * EDGES_PER_TASK);
+        let path = PathBuf::from("tasks.toml");
+        let parse = median(RUNS, || {
+            rask::bench_support::parse(path.clone(), text.clone()).expect("generated file parses");
+        });
+        let plan = median(RUNS, || {
+            let planned = rask::bench_support::parse_and_plan(path.clone(), text.clone(), "t00000")
+                .expect("generated file plans");
+            assert_eq!(planned, tasks, "task 0 reaches every task");
+        });
+        println!(
+            "{tasks:>7} {:>7} {:>12.2} {:>14.2} {:>16.2}",
+            tasks * EDGES_PER_TASK,
+            parse.as_secs_f64() * 1e3,
+            plan.as_secs_f64() * 1e3,
+            plan.as_secs_f64() * 1e6 / tasks as f64
+        );
+    }
+}
+
+fn median(runs: usize, mut work: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// A random DAG in tasks.toml form: edges only point to higher-numbered tasks, and each
+/// task also depends on its successor, so `t00000` reaches everything.
+fn generate(tasks: usize, edges: usize) -> String {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        // xorshift64*: deterministic and dependency-free.
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        seed.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut depends: Vec<Vec<usize>> = (0..tasks)
+        .map(|task| {
+            if task + 1 < tasks {
+                vec![task + 1]
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    for _ in 0..edges.saturating_sub(tasks - 1) {
+        let from = (next() % (tasks as u64 - 1)) as usize;
+        let to = from + 1 + (next() % (tasks - from - 1) as u64) as usize;
+        depends[from].push(to);
+    }
+    let mut out = String::with_capacity(tasks * 120);
+    for (task, depends) in depends.iter().enumerate() {
+        out.push_str(&format!(
+            "[tasks.t{task:05}]\ndescription = \"task number {task}\"\nrun = \"/usr/bin/true\"\n"
+        ));
+        if !depends.is_empty() {
+            let names: Vec<String> = depends.iter().map(|dep| format!("\"t{dep:05}\"")).collect();
+            out.push_str(&format!("depends = [{}]\n", names.join(", ")));
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -103,7 +103,10 @@ pub struct Param {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamKind {
     /// Takes a value; `None` default with `required = true` means it must be given.
-    Value { default: Option<String>, required: bool },
+    Value {
+        default: Option<String>,
+        required: bool,
+    },
     /// A boolean switch: `--name` sets it; substitutes `true` or `false`.
     Flag,
 }

@@ -5,7 +5,10 @@
 /// Close enough means a Levenshtein distance under 3 (as just's `find_suggestion`), or a
 /// case-insensitive match, whichever is smaller. Ties go to the earliest candidate, so the
 /// suggestion is stable across runs.
-pub(crate) fn suggest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let typed_lower = typed.to_lowercase();
     candidates
         .into_iter()
@@ -30,7 +33,10 @@ mod tests {
     #[test]
     fn picks_the_nearest_candidate() {
         assert_eq!(suggest("tset", ["build", "test", "lint"]), Some("test"));
-        assert_eq!(suggest("dependz", ["depends", "description"]), Some("depends"));
+        assert_eq!(
+            suggest("dependz", ["depends", "description"]),
+            Some("depends")
+        );
     }
 
     #[test]

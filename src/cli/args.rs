@@ -1,0 +1,162 @@
+//! The command line as typed. The main type here is [`Args`]; no I/O happens here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// rask runs the tasks declared in tasks.toml, with their dependencies, in parallel.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "rask",
+    version,
+    disable_help_subcommand = true,
+    args_override_self = true,
+    after_help = "Options may also follow task names: `rask test lint -j 4`.\n`rask TASK --help` shows a task's parameters."
+)]
+pub(crate) struct Args {
+    /// List tasks with their descriptions (hidden tasks are left out)
+    #[arg(short = 'l', long)]
+    pub(crate) list: bool,
+
+    /// With --list: print JSON for tools
+    #[arg(long, requires = "list")]
+    pub(crate) json: bool,
+
+    /// Print the dependency tree of the given tasks (or of all tasks)
+    #[arg(long, conflicts_with_all = ["list", "dot"])]
+    pub(crate) graph: bool,
+
+    /// Print the dependency graph in Graphviz DOT format
+    #[arg(long, conflicts_with = "list")]
+    pub(crate) dot: bool,
+
+    /// Print the commands that would run, in order, without running anything
+    #[arg(short = 'n', long)]
+    pub(crate) dry_run: bool,
+
+    /// Run at most N commands at once [default: settings.jobs, else the number of CPUs]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) jobs: Option<u32>,
+
+    /// Keep running everything that does not depend on a failed task
+    #[arg(short = 'k', long)]
+    pub(crate) keep_going: bool,
+
+    /// How task output is shown [default: inherit for one task or -j 1, else prefixed]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub(crate) output: Option<OutputArg>,
+
+    /// Kill any task running longer than this (e.g. 30s, 5m); a task's shorter `timeout` wins
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+
+    /// After SIGTERM, how long a stopping task gets before SIGKILL
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    pub(crate) grace: Duration,
+
+    /// Use this task file instead of searching for tasks.toml
+    #[arg(short = 'f', long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// When to use colours
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub(crate) color: ColorArg,
+
+    /// Print only failures: no command echo, no success summary
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+
+    /// Print a shell completion script (it completes task names too)
+    #[arg(long, value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "elvish", "powershell"])]
+    pub(crate) completions: Option<String>,
+
+    /// Tasks to run, each followed by its arguments; `--` passes the rest to the last task
+    #[arg(
+        value_name = "TASK",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        add = clap_complete::engine::ArgValueCandidates::new(super::completion::task_candidates)
+    )]
+    pub(crate) words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputArg {
+    Inherit,
+    Prefixed,
+    Grouped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration.is_zero() {
+        return Err("must be more than zero".to_owned());
+    }
+    Ok(duration)
+}
+
+/// For an option word typed after a task name (`-j`, `--jobs=4`): whether it is one of rask's
+/// own options, and if so whether it takes a value in the next word.
+pub(crate) fn global_option(word: &str) -> Option<TakesValue> {
+    let command = <Args as clap::CommandFactory>::command();
+    let find = |matches: &dyn Fn(&clap::Arg) -> bool| {
+        command.get_arguments().find(|argument| matches(argument))
+    };
+    let (argument, inline) = if let Some(long) = word.strip_prefix("--") {
+        let (name, inline) = long
+            .split_once('=')
+            .map_or((long, false), |(name, _)| (name, true));
+        (find(&|argument| argument.get_long() == Some(name))?, inline)
+    } else {
+        let mut chars = word.strip_prefix('-')?.chars();
+        let short = chars.next()?;
+        (
+            find(&|argument| argument.get_short() == Some(short))?,
+            chars.next().is_some(),
+        )
+    };
+    Some(takes_value(argument, inline))
+}
+
+/// Whether an option needs the following word as its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TakesValue {
+    No,
+    NextWord,
+}
+
+fn takes_value(argument: &clap::Arg, inline: bool) -> TakesValue {
+    if argument.get_action().takes_values() && !inline {
+        TakesValue::NextWord
+    } else {
+        TakesValue::No
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_options_after_task_names() {
+        assert_eq!(global_option("-j"), Some(TakesValue::NextWord));
+        assert_eq!(global_option("-j4"), Some(TakesValue::No));
+        assert_eq!(global_option("--jobs=4"), Some(TakesValue::No));
+        assert_eq!(global_option("-k"), Some(TakesValue::No));
+        assert_eq!(global_option("--output"), Some(TakesValue::NextWord));
+        assert_eq!(global_option("--name"), None);
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        <Args as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -1,0 +1,183 @@
+//! Task words → requests: which tasks were named, and the arguments each was given.
+//! The main type here is [`BoundWords`].
+//!
+//! This needs the task file (to know names and parameters), so it runs after `config`:
+//! `rask greet --name Bob test -j 2 -- extra` names `greet` (with `name = Bob`) and `test`,
+//! rask's own `-j 2`, and `extra` for the last task's last command.
+
+use super::CliError;
+use super::args::{TakesValue, global_option};
+use crate::config::{Param, ParamKind, Task, TaskFile, suggest};
+use crate::graph::{Names, Request};
+
+/// The task words of a command line, sorted out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct BoundWords {
+    pub(crate) requests: Vec<Request>,
+    /// Words after `--`, for the last requested task's last command.
+    pub(crate) extra: Vec<String>,
+    /// rask's own options found after task names, to be parsed like the leading ones.
+    pub(crate) options: Vec<String>,
+    /// `rask TASK --help`: the task (index into `TaskFile::tasks`) whose help to show.
+    pub(crate) help: Option<usize>,
+}
+
+/// A task named so far, with the values given to its parameters.
+struct Pending {
+    task: usize,
+    values: Vec<Option<String>>,
+}
+
+pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliError> {
+    let names = Names::new(file);
+    let mut bound = BoundWords::default();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut words = words.iter().peekable();
+    // `rask run build` is `rask build`, unless a task is called `run`: no keyword shadows a task.
+    if words
+        .peek()
+        .is_some_and(|word| *word == "run" && names.get("run").is_none())
+    {
+        words.next();
+    }
+    while let Some(word) = words.next() {
+        if word == "--" {
+            bound.extra = words.by_ref().cloned().collect();
+            break;
+        }
+        let current = pending.last_mut();
+        if let Some(current) = current {
+            let task = &file.tasks[current.task];
+            if word == "-h" || word == "--help" {
+                bound.help = Some(current.task);
+                continue;
+            }
+            if let Some(option) = word.strip_prefix("--") {
+                if let Some(position) = param_position(task, option) {
+                    let value = param_value(task, &task.params[position], option, &mut words)?;
+                    current.values[position] = Some(value);
+                    continue;
+                }
+            }
+            if !word.starts_with('-') && names.get(word).is_none() {
+                if let Some(position) = next_positional(task, &current.values) {
+                    current.values[position] = Some(word.clone());
+                    continue;
+                }
+            }
+        }
+        if word.starts_with('-') && word.len() > 1 {
+            let Some(takes_value) = global_option(word) else {
+                return Err(unknown_option(
+                    word,
+                    pending.last().map(|current| &file.tasks[current.task]),
+                ));
+            };
+            bound.options.push(word.clone());
+            if takes_value == TakesValue::NextWord {
+                bound.options.extend(words.next().cloned());
+            }
+            continue;
+        }
+        let task = names.resolve(word)?;
+        pending.push(Pending {
+            task,
+            values: vec![None; file.tasks[task].params.len()],
+        });
+    }
+    // Help is asked for before the arguments are complete: don't insist on them then.
+    if bound.help.is_none() {
+        bound.requests = pending
+            .into_iter()
+            .map(|pending| complete(&file.tasks[pending.task], pending))
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(bound)
+}
+
+/// The parameter an option word (without `--`, maybe with `=value`) names.
+fn param_position(task: &Task, option: &str) -> Option<usize> {
+    let name = option.split_once('=').map_or(option, |(name, _)| name);
+    task.params.iter().position(|param| param.name == name)
+}
+
+fn param_value<'a>(
+    task: &Task,
+    param: &Param,
+    option: &str,
+    words: &mut impl Iterator<Item = &'a String>,
+) -> Result<String, CliError> {
+    let inline = option.split_once('=').map(|(_, value)| value.to_owned());
+    match (&param.kind, inline) {
+        (ParamKind::Flag, None) => Ok("true".to_owned()),
+        (ParamKind::Flag, Some(value)) if value == "true" || value == "false" => Ok(value),
+        (ParamKind::Flag, Some(_)) => Err(CliError::FlagValue {
+            task: task.name.clone(),
+            param: param.name.clone(),
+        }),
+        (ParamKind::Value { .. }, Some(value)) => Ok(value),
+        (ParamKind::Value { .. }, None) => {
+            words.next().cloned().ok_or_else(|| CliError::MissingValue {
+                task: task.name.clone(),
+                param: param.name.clone(),
+            })
+        }
+    }
+}
+
+/// The first value parameter, in declaration order, that has no value yet.
+fn next_positional(task: &Task, values: &[Option<String>]) -> Option<usize> {
+    task.params
+        .iter()
+        .zip(values)
+        .position(|(param, value)| matches!(param.kind, ParamKind::Value { .. }) && value.is_none())
+}
+
+fn unknown_option(word: &str, task: Option<&Task>) -> CliError {
+    let option = word
+        .split_once('=')
+        .map_or(word, |(name, _)| name)
+        .to_owned();
+    let Some(task) = task else {
+        return CliError::UnknownOption {
+            option,
+            suggestion: None,
+        };
+    };
+    let typed = option.trim_start_matches('-');
+    let suggestion = suggest(typed, task.params.iter().map(|param| param.name.as_str()))
+        .map(|name| format!("--{name}"));
+    CliError::UnknownParam {
+        task: task.name.clone(),
+        option,
+        suggestion,
+    }
+}
+
+/// Fills in defaults; a required parameter without a value is an error.
+fn complete(task: &Task, pending: Pending) -> Result<Request, CliError> {
+    let values = task
+        .params
+        .iter()
+        .zip(pending.values)
+        .map(|(param, value)| match (value, &param.kind) {
+            (Some(value), _) => Ok(value),
+            (None, ParamKind::Flag) => Ok("false".to_owned()),
+            (
+                None,
+                ParamKind::Value {
+                    default: Some(default),
+                    ..
+                },
+            ) => Ok(default.clone()),
+            (None, ParamKind::Value { default: None, .. }) => Err(CliError::MissingParam {
+                task: task.name.clone(),
+                param: param.name.clone(),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Request {
+        task: pending.task,
+        values,
+    })
+}

@@ -1,0 +1,162 @@
+//! The command line: clap's [`Args`] as typed, then an [`Invocation`] resolved against the
+//! task file (task names, their arguments, options given after them, defaults).
+
+mod args;
+mod bind;
+mod completion;
+
+pub(crate) use args::{Args, ColorArg, OutputArg};
+pub(crate) use completion::{answer_if_requested, write_registration};
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use crate::config::TaskFile;
+use crate::graph::{GraphError, Request};
+
+/// What rask was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Run the requested tasks.
+    Run,
+    /// Print what would run.
+    DryRun,
+    List {
+        json: bool,
+    },
+    Graph {
+        dot: bool,
+    },
+    /// `rask TASK --help`: the task's index in `TaskFile::tasks`.
+    TaskHelp(usize),
+}
+
+/// A fully resolved command line.
+#[derive(Debug, Clone)]
+pub(crate) struct Invocation {
+    pub(crate) action: Action,
+    pub(crate) requests: Vec<Request>,
+    pub(crate) extra: Vec<String>,
+    /// `None`: from `[settings]` or the CPU count.
+    pub(crate) jobs: Option<usize>,
+    pub(crate) keep_going: bool,
+    /// `None`: chosen by how many tasks run (see `docs/cli.md`).
+    pub(crate) output: Option<OutputArg>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) grace: Duration,
+    pub(crate) color: ColorArg,
+    pub(crate) quiet: bool,
+}
+
+/// A command line that makes no sense for this task file.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    #[error(transparent)]
+    UnknownTask(#[from] GraphError),
+    #[error("task `{task}` has no parameter `{option}`")]
+    UnknownParam {
+        task: String,
+        option: String,
+        suggestion: Option<String>,
+    },
+    #[error("unknown option `{option}`")]
+    UnknownOption {
+        option: String,
+        suggestion: Option<String>,
+    },
+    #[error("parameter `--{param}` of task `{task}` needs a value")]
+    MissingValue { task: String, param: String },
+    #[error("task `{task}` needs a value for parameter `{param}`")]
+    MissingParam { task: String, param: String },
+    #[error("flag `--{param}` of task `{task}` takes no value but `true` or `false`")]
+    FlagValue { task: String, param: String },
+    #[error("{0}")]
+    Args(#[from] clap::Error),
+}
+
+impl CliError {
+    /// The `help:` line, if any.
+    pub(crate) fn help(&self) -> Option<String> {
+        match self {
+            CliError::UnknownTask(error) => error.help(),
+            CliError::UnknownParam { suggestion, .. }
+            | CliError::UnknownOption { suggestion, .. } => suggestion
+                .as_ref()
+                .map(|option| format!("did you mean `{option}`?")),
+            CliError::MissingParam { task, param } => {
+                Some(format!("pass it as `rask {task} --{param} VALUE`"))
+            }
+            CliError::MissingValue { .. } | CliError::FlagValue { .. } | CliError::Args(_) => None,
+        }
+    }
+}
+
+/// Parses the command line as typed (program name first).
+pub(crate) fn parse(argv: &[OsString]) -> Result<Args, clap::Error> {
+    <Args as clap::Parser>::try_parse_from(argv)
+}
+
+/// Resolves `args` against the task file: binds task words, folds in options that came after
+/// task names, and picks the action.
+pub(crate) fn resolve(
+    argv: &[OsString],
+    args: Args,
+    file: &TaskFile,
+) -> Result<Invocation, CliError> {
+    let bound = bind::bind(&args.words, file)?;
+    let args = if bound.options.is_empty() {
+        args
+    } else {
+        // Parse the leading options and the late ones together, as if all had come first.
+        let leading = &argv[..argv.len() - args.words.len()];
+        let late = bound.options.iter().map(OsString::from);
+        parse(&leading.iter().cloned().chain(late).collect::<Vec<_>>())?
+    };
+    let mut requests = bound.requests;
+    let action = if let Some(task) = bound.help {
+        Action::TaskHelp(task)
+    } else if args.list {
+        Action::List { json: args.json }
+    } else if args.graph || args.dot {
+        Action::Graph { dot: args.dot }
+    } else if requests.is_empty() {
+        match default_request(file) {
+            Some(request) => {
+                requests.push(request);
+                if args.dry_run {
+                    Action::DryRun
+                } else {
+                    Action::Run
+                }
+            }
+            None => Action::List { json: false },
+        }
+    } else if args.dry_run {
+        Action::DryRun
+    } else {
+        Action::Run
+    };
+    Ok(Invocation {
+        action,
+        requests,
+        extra: bound.extra,
+        jobs: args.jobs.map(|jobs| jobs as usize),
+        keep_going: args.keep_going,
+        output: args.output,
+        timeout: args.timeout,
+        grace: args.grace,
+        color: args.color,
+        quiet: args.quiet,
+    })
+}
+
+/// `rask` alone runs the task named `default`, if it takes no required argument.
+fn default_request(file: &TaskFile) -> Option<Request> {
+    let index = file.tasks.iter().position(|task| task.name == "default")?;
+    let words = vec!["default".to_owned()];
+    bind::bind(&words, file)
+        .ok()?
+        .requests
+        .into_iter()
+        .find(|request| request.task == index)
+}

@@ -1,0 +1,19 @@
+//! Running a [`Plan`](crate::graph::Plan): the scheduler decides what runs when, a [`Spawn`]
+//! implementation runs it, and everything that happens flows back as events.
+
+mod capture;
+mod event;
+mod outcome;
+mod scheduler;
+mod signals;
+mod spawn;
+
+#[cfg(unix)]
+#[path = "os/unix.rs"]
+mod os;
+
+pub(crate) use capture::{OutputMode, Spool, Stream};
+pub(crate) use event::{ExecEvent, JobResult};
+pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
+pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
+pub(crate) use spawn::{Control, Job, LocalSpawner, Spawn};

@@ -1,0 +1,534 @@
+//! The run loop. The main type here is [`Scheduler`].
+//!
+//! One coordinator thread owns all run state: which tasks wait, run or are done, the job
+//! slots, deadlines and cancellation. Workers and the signal thread only send it
+//! [`ExecEvent`]s over one bounded channel (bounded, so a task printing faster than the
+//! terminal reads is slowed down rather than buffered in memory).
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
+
+use super::{
+    CancelReason, Control, ExecEvent, Job, JobResult, OutputMode, Spawn, Status, TaskOutcome,
+};
+use crate::graph::{Edge, Plan, TaskId};
+use crate::report::Event;
+
+/// How a run behaves, resolved from the command line and `[settings]`.
+#[derive(Debug, Clone)]
+pub(crate) struct SchedulerOptions {
+    /// How many commands may run at once (at least 1).
+    pub(crate) jobs: usize,
+    /// Run everything that does not depend on a failure, instead of stopping at the first.
+    pub(crate) keep_going: bool,
+    pub(crate) output: OutputMode,
+    /// A timeout for every task; a task's own `timeout` wins when it is shorter.
+    pub(crate) timeout: Option<Duration>,
+    /// Between the polite signal and SIGKILL.
+    pub(crate) grace: Duration,
+    /// Extra environment for every task (e.g. to keep colours through pipes).
+    pub(crate) env: Vec<(String, String)>,
+    /// See [`Job::own_group`].
+    pub(crate) own_group: bool,
+}
+
+/// What a whole run came to.
+#[derive(Debug, Clone)]
+pub(crate) struct RunSummary {
+    /// Every task of the plan, in the order they finished (never-started tasks last).
+    pub(crate) outcomes: Vec<TaskOutcome>,
+    pub(crate) duration: Duration,
+    /// The signal that stopped the run, if one did.
+    pub(crate) signal: Option<i32>,
+}
+
+impl RunSummary {
+    /// 0 when every task succeeded; else 128 + the signal that stopped rask, else the exit
+    /// code of the first task that failed of its own accord (not one rask cancelled).
+    pub(crate) fn exit_code(&self) -> i32 {
+        if let Some(signal) = self.signal {
+            return 128 + signal;
+        }
+        self.root_failures()
+            .next()
+            .map(|outcome| status_exit_code(&outcome.status))
+            .unwrap_or(0)
+    }
+
+    /// Failures of the tasks' own making, in the order they happened.
+    pub(crate) fn root_failures(&self) -> impl Iterator<Item = &TaskOutcome> {
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.status.is_root_failure())
+    }
+}
+
+/// Conventional exit codes: `timeout(1)`'s 124, the shell's 127 for "cannot run".
+pub(crate) const EXIT_TIMEOUT: i32 = 124;
+pub(crate) const EXIT_CANNOT_RUN: i32 = 127;
+
+fn status_exit_code(status: &Status) -> i32 {
+    match status {
+        Status::Succeeded => 0,
+        Status::Failed { exit, .. } => exit.exit_code(),
+        Status::TimedOut => EXIT_TIMEOUT,
+        Status::SpawnFailed { .. } => EXIT_CANNOT_RUN,
+        Status::Cancelled { .. } => 1,
+    }
+}
+
+/// Runs a plan to completion with a [`Spawn`] implementation.
+pub(crate) struct Scheduler<'p, 'f, S> {
+    plan: &'p Plan<'f>,
+    spawner: S,
+    options: SchedulerOptions,
+}
+
+impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
+    pub(crate) fn new(plan: &'p Plan<'f>, spawner: S, options: SchedulerOptions) -> Self {
+        Scheduler {
+            plan,
+            spawner,
+            options,
+        }
+    }
+
+    /// Runs every task of the plan, handing each event to `report`, and returns the summary.
+    pub(crate) fn run(self, report: &mut dyn FnMut(Event<'_>)) -> RunSummary {
+        // Room for 64 output chunks of 64 KiB: 4 MiB at most in flight.
+        let (sender, receiver) = sync_channel(64);
+        if let Err(error) = super::signals::forward_to(sender.clone()) {
+            report(Event::Warning {
+                message: format!(
+                    "cannot handle signals, Ctrl-C will not stop tasks gracefully: {error}"
+                ),
+            });
+        }
+        let mut run = Run::new(self.plan, &self.spawner, self.options, sender);
+        run.drive(&receiver, report);
+        let summary = run.into_summary();
+        report(Event::RunFinished { summary: &summary });
+        summary
+    }
+}
+
+enum TaskState {
+    /// Waiting for this many prerequisites.
+    Waiting(usize),
+    Ready,
+    Running(Box<Running>),
+    Done,
+}
+
+struct Running {
+    control: Box<dyn Control>,
+    started: Instant,
+    deadline: Option<Instant>,
+    /// Set once rask asked the task to stop: why, and when SIGKILL follows.
+    stopping: Option<(StopCause, Option<Instant>)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StopCause {
+    Timeout,
+    Cancel(CancelReason),
+}
+
+/// The state of one run, owned by the coordinator thread alone.
+struct Run<'r, 'f, S> {
+    plan: &'r Plan<'f>,
+    spawner: &'r S,
+    options: SchedulerOptions,
+    sender: SyncSender<ExecEvent>,
+    states: Vec<TaskState>,
+    ready: VecDeque<TaskId>,
+    running: usize,
+    outcomes: Vec<TaskOutcome>,
+    /// Set once the run is winding down; the strongest reason so far.
+    cancel: Option<CancelReason>,
+    signal: Option<i32>,
+    signal_count: u32,
+    started: Instant,
+}
+
+impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
+    fn new(
+        plan: &'r Plan<'f>,
+        spawner: &'r S,
+        options: SchedulerOptions,
+        sender: SyncSender<ExecEvent>,
+    ) -> Self {
+        let mut ready = VecDeque::new();
+        let states = plan
+            .prerequisites
+            .iter()
+            .enumerate()
+            .map(|(index, prerequisites)| {
+                if prerequisites.is_empty() {
+                    ready.push_back(TaskId(index as u32));
+                    TaskState::Ready
+                } else {
+                    TaskState::Waiting(prerequisites.len())
+                }
+            })
+            .collect();
+        Run {
+            plan,
+            spawner,
+            options,
+            sender,
+            states,
+            ready,
+            running: 0,
+            outcomes: Vec::with_capacity(plan.tasks.len()),
+            cancel: None,
+            signal: None,
+            signal_count: 0,
+            started: Instant::now(),
+        }
+    }
+
+    fn drive(&mut self, receiver: &Receiver<ExecEvent>, report: &mut dyn FnMut(Event<'_>)) {
+        loop {
+            self.start_ready(report);
+            if self.running == 0 {
+                return;
+            }
+            let event = match self.next_deadline() {
+                Some(deadline) => match receiver
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                {
+                    Ok(event) => Some(event),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                },
+                None => match receiver.recv() {
+                    Ok(event) => Some(event),
+                    Err(_) => return,
+                },
+            };
+            if let Some(event) = event {
+                self.handle(event, report);
+            }
+            self.enforce_deadlines();
+        }
+    }
+
+    fn start_ready(&mut self, report: &mut dyn FnMut(Event<'_>)) {
+        let mut deferred = Vec::new();
+        while self.running < self.options.jobs {
+            let Some(task) = self.ready.pop_front() else {
+                break;
+            };
+            if !self.may_start(task) {
+                deferred.push(task);
+                continue;
+            }
+            let planned = &self.plan.tasks[task.index()];
+            if planned.commands.is_empty() {
+                // An aggregate: nothing to run, it succeeds as soon as its prerequisites have.
+                self.finish(task, Status::Succeeded, Duration::ZERO, report);
+                continue;
+            }
+            let job = self.job(task);
+            let control = self.spawner.start(job, self.sender.clone());
+            let now = Instant::now();
+            let deadline = self.timeout_of(task).map(|timeout| now + timeout);
+            self.states[task.index()] = TaskState::Running(Box::new(Running {
+                control,
+                started: now,
+                deadline,
+                stopping: None,
+            }));
+            self.running += 1;
+        }
+        // Tasks held back by a stop stay in the queue; they become `Cancelled` at the end.
+        self.ready.extend(deferred);
+    }
+
+    /// Once the run is cancelling, only cleanup (`depends_post`) tasks may still start, and
+    /// only while the cancellation is a failure rather than a signal.
+    fn may_start(&self, task: TaskId) -> bool {
+        match self.cancel {
+            None => true,
+            Some(CancelReason::Failure) => self.plan.prerequisites[task.index()]
+                .iter()
+                .any(|(_, edge)| *edge == Edge::Post),
+            Some(_) => false,
+        }
+    }
+
+    fn job(&self, task: TaskId) -> Job {
+        let planned = &self.plan.tasks[task.index()];
+        let env = self
+            .plan
+            .env
+            .iter()
+            .chain(&planned.task.env)
+            .chain(&self.options.env)
+            .cloned()
+            .collect();
+        Job {
+            task,
+            commands: planned.commands.clone(),
+            dir: planned.dir.clone(),
+            env,
+            output: self.options.output,
+            own_group: self.options.own_group,
+        }
+    }
+
+    fn timeout_of(&self, task: TaskId) -> Option<Duration> {
+        let own = self.plan.tasks[task.index()].task.timeout;
+        match (own, self.options.timeout) {
+            (Some(own), Some(global)) => Some(own.min(global)),
+            (own, global) => own.or(global),
+        }
+    }
+
+    fn handle(&mut self, event: ExecEvent, report: &mut dyn FnMut(Event<'_>)) {
+        match event {
+            ExecEvent::CommandStarted { task, index } => report(Event::CommandStarted {
+                task,
+                command: &self.plan.tasks[task.index()].commands[index],
+            }),
+            ExecEvent::Output {
+                task,
+                stream,
+                bytes,
+            } => report(Event::TaskOutput {
+                task,
+                stream,
+                bytes: &bytes,
+            }),
+            ExecEvent::Finished {
+                task,
+                result,
+                spool,
+            } => self.finished(task, result, spool, report),
+            ExecEvent::Signal(signal) => self.signalled(signal, report),
+        }
+    }
+
+    fn finished(
+        &mut self,
+        task: TaskId,
+        result: JobResult,
+        spool: Option<super::Spool>,
+        report: &mut dyn FnMut(Event<'_>),
+    ) {
+        let TaskState::Running(running) =
+            std::mem::replace(&mut self.states[task.index()], TaskState::Done)
+        else {
+            return;
+        };
+        self.running -= 1;
+        let status = match (running.stopping, result) {
+            (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
+            (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled {
+                reason,
+                started: true,
+            },
+            (None, JobResult::Succeeded) => Status::Succeeded,
+            (None, JobResult::Failed { exit, command }) => Status::Failed { exit, command },
+            (None, JobResult::SpawnFailed { message, .. }) => Status::SpawnFailed { message },
+            // Stopped without rask asking cannot happen; count it as cancelled, not success.
+            (None, JobResult::Stopped) => Status::Cancelled {
+                reason: CancelReason::Failure,
+                started: true,
+            },
+        };
+        let outcome = TaskOutcome {
+            task,
+            status,
+            duration: running.started.elapsed(),
+        };
+        self.record(outcome, spool, report);
+    }
+
+    /// Records a task's end (started or not) and releases or blocks what waits for it.
+    fn finish(
+        &mut self,
+        task: TaskId,
+        status: Status,
+        duration: Duration,
+        report: &mut dyn FnMut(Event<'_>),
+    ) {
+        self.states[task.index()] = TaskState::Done;
+        self.record(
+            TaskOutcome {
+                task,
+                status,
+                duration,
+            },
+            None,
+            report,
+        );
+    }
+
+    fn record(
+        &mut self,
+        outcome: TaskOutcome,
+        spool: Option<super::Spool>,
+        report: &mut dyn FnMut(Event<'_>),
+    ) {
+        let task = outcome.task;
+        let succeeded = outcome.status.is_success();
+        let ran = !matches!(outcome.status, Status::Cancelled { started: false, .. });
+        let root_failure = outcome.status.is_root_failure();
+        report(Event::TaskFinished {
+            outcome: &outcome,
+            spool,
+        });
+        self.outcomes.push(outcome);
+        if root_failure && !self.options.keep_going {
+            self.cancel_all(CancelReason::Failure, report);
+        }
+        for &(dependent, edge) in &self.plan.dependents[task.index()] {
+            let released = match edge {
+                Edge::Hard => succeeded,
+                Edge::Post => ran,
+            };
+            if released {
+                self.release(dependent);
+            } else {
+                self.block(dependent, report);
+            }
+        }
+    }
+
+    fn release(&mut self, task: TaskId) {
+        if let TaskState::Waiting(remaining) = &mut self.states[task.index()] {
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.states[task.index()] = TaskState::Ready;
+                self.ready.push_back(task);
+            }
+        }
+    }
+
+    /// A prerequisite failed or never ran: this task never will either.
+    fn block(&mut self, task: TaskId, report: &mut dyn FnMut(Event<'_>)) {
+        if matches!(self.states[task.index()], TaskState::Waiting(_)) {
+            let status = Status::Cancelled {
+                reason: CancelReason::DependencyFailed,
+                started: false,
+            };
+            self.finish(task, status, Duration::ZERO, report);
+        }
+    }
+
+    fn signalled(&mut self, signal: i32, report: &mut dyn FnMut(Event<'_>)) {
+        self.signal_count += 1;
+        self.signal.get_or_insert(signal);
+        let reason = match (self.signal_count, signal) {
+            (1, libc::SIGINT) => CancelReason::Interrupt,
+            (1, _) => CancelReason::Signal,
+            _ => CancelReason::SecondSignal,
+        };
+        if self.signal_count >= 3 {
+            // The user insists: kill everything now and leave without waiting for anything.
+            for state in &self.states {
+                if let TaskState::Running(running) = state {
+                    running.control.signal(libc::SIGKILL);
+                }
+            }
+            std::process::exit(128 + signal);
+        }
+        self.cancel_all(reason, report);
+    }
+
+    /// Stops every running task for `reason` (unless already stopping for a stronger one):
+    /// the polite signal now, SIGKILL after the grace period.
+    fn cancel_all(&mut self, reason: CancelReason, report: &mut dyn FnMut(Event<'_>)) {
+        if self.cancel.is_some_and(|current| current >= reason) {
+            return;
+        }
+        self.cancel = Some(reason);
+        let signal = match reason {
+            CancelReason::SecondSignal => libc::SIGKILL,
+            CancelReason::Interrupt | CancelReason::Signal => self.signal.unwrap_or(libc::SIGTERM),
+            CancelReason::Failure | CancelReason::DependencyFailed => libc::SIGTERM,
+        };
+        report(Event::Cancelling {
+            reason,
+            running: self.running,
+        });
+        let kill_at = Instant::now() + self.options.grace;
+        for state in &mut self.states {
+            if let TaskState::Running(running) = state {
+                // A task already timing out keeps that cause; it still gets the stronger signal.
+                let cause = match running.stopping {
+                    Some((StopCause::Timeout, _)) => StopCause::Timeout,
+                    _ => StopCause::Cancel(reason),
+                };
+                running.stopping = Some((cause, (signal != libc::SIGKILL).then_some(kill_at)));
+                running.control.signal(signal);
+            }
+        }
+    }
+
+    /// The earliest moment something must happen without an event: a timeout or a SIGKILL.
+    fn next_deadline(&self) -> Option<Instant> {
+        self.states
+            .iter()
+            .filter_map(|state| match state {
+                TaskState::Running(running) => match running.stopping {
+                    Some((_, kill_at)) => kill_at,
+                    None => running.deadline,
+                },
+                _ => None,
+            })
+            .min()
+    }
+
+    fn enforce_deadlines(&mut self) {
+        if self.running == 0 {
+            return;
+        }
+        let now = Instant::now();
+        for state in &mut self.states {
+            let TaskState::Running(running) = state else {
+                continue;
+            };
+            match running.stopping {
+                Some((cause, Some(kill_at))) if kill_at <= now => {
+                    running.control.signal(libc::SIGKILL);
+                    running.stopping = Some((cause, None));
+                }
+                None if running.deadline.is_some_and(|deadline| deadline <= now) => {
+                    running.control.signal(libc::SIGTERM);
+                    running.stopping = Some((StopCause::Timeout, Some(now + self.options.grace)));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Everything that never got to run is cancelled, with the reason the run stopped for.
+    fn into_summary(mut self) -> RunSummary {
+        let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
+        for (index, state) in self.states.iter().enumerate() {
+            if matches!(state, TaskState::Waiting(_) | TaskState::Ready) {
+                self.outcomes.push(TaskOutcome {
+                    task: TaskId(index as u32),
+                    status: Status::Cancelled {
+                        reason,
+                        started: false,
+                    },
+                    duration: Duration::ZERO,
+                });
+            }
+        }
+        RunSummary {
+            outcomes: self.outcomes,
+            duration: self.started.elapsed(),
+            signal: self.signal,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

@@ -1,0 +1,85 @@
+//! From a validated [`TaskFile`](crate::config::TaskFile) and the tasks asked for, to a
+//! [`Plan`]: names resolved, the dependency closure ordered, commands substituted.
+
+mod cycle;
+mod plan;
+mod resolve;
+mod substitute;
+
+pub(crate) use plan::{Edge, Plan, PlannedCommand, Request, TaskId, plan};
+pub(crate) use resolve::Names;
+
+use crate::config::{Diagnostic, Span};
+
+/// Why no [`Plan`] could be built.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GraphError {
+    #[error("task `{task}` depends on unknown task `{name}`")]
+    UnknownDependency {
+        task: String,
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    #[error("no task named `{name}`")]
+    UnknownTask {
+        name: String,
+        suggestion: Option<String>,
+    },
+    #[error("{}", cycle_message(path))]
+    Cycle {
+        /// The cycle as task names, first repeated at the end: `a -> b -> a`.
+        path: Vec<String>,
+        /// Where the edge that closes the cycle is written.
+        span: Span,
+    },
+    #[error(
+        "task `{task}` needs parameter `{param}`, which has no default, but runs as a dependency"
+    )]
+    MissingParam { task: String, param: String },
+    #[error("cannot read dotenv file `{}`", path.display())]
+    Dotenv {
+        path: std::path::PathBuf,
+        #[source]
+        source: dotenvy::Error,
+    },
+}
+
+fn cycle_message(path: &[String]) -> String {
+    match path {
+        [single, _] => format!("task `{single}` depends on itself"),
+        _ => format!("dependency cycle: {}", path.join(" -> ")),
+    }
+}
+
+impl GraphError {
+    /// The `help:` line, if the error has one.
+    pub(crate) fn help(&self) -> Option<String> {
+        match self {
+            GraphError::UnknownDependency { suggestion, .. }
+            | GraphError::UnknownTask { suggestion, .. } => suggestion
+                .as_ref()
+                .map(|name| format!("did you mean `{name}`?")),
+            GraphError::Cycle { .. }
+            | GraphError::MissingParam { .. }
+            | GraphError::Dotenv { .. } => None,
+        }
+    }
+
+    /// The error as a diagnostic pointing into `tasks.toml`, where it has a location there.
+    pub(crate) fn to_diagnostic(&self) -> Diagnostic {
+        let (span, label) = match self {
+            GraphError::UnknownDependency { span, .. } => (Some(span.clone()), "unknown task"),
+            GraphError::Cycle { span, .. } => (Some(span.clone()), "closes the cycle"),
+            GraphError::UnknownTask { .. }
+            | GraphError::MissingParam { .. }
+            | GraphError::Dotenv { .. } => (None, ""),
+        };
+        Diagnostic {
+            message: self.to_string(),
+            span,
+            label: label.to_owned(),
+            help: self.help(),
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The [`Plan`]: the closure of the requested tasks, ordered, with commands ready to spawn.
+
+use std::path::PathBuf;
+
+use super::cycle::{self, Prerequisite};
+use super::substitute::{Quoting, quote, substitute};
+use super::{GraphError, Names};
+use crate::config::{Command, ParamKind, Task, TaskFile};
+
+/// A task's index into the vectors of a [`Plan`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct TaskId(pub(crate) u32);
+
+impl TaskId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// How a task waits for another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Edge {
+    /// `depends`: the prerequisite must succeed first.
+    Hard,
+    /// `depends_post`: runs after the prerequisite has run, whether it succeeded or not.
+    Post,
+}
+
+/// A task asked for on the command line, with its parameter values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Request {
+    /// Index into `TaskFile::tasks`.
+    pub(crate) task: usize,
+    /// One value per declared parameter, in declaration order.
+    pub(crate) values: Vec<String>,
+}
+
+/// One command, substituted and quoted, as it will be spawned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlannedCommand {
+    /// What the user sees: the command line as written, after substitution.
+    pub(crate) display: String,
+    /// What is executed: program first.
+    pub(crate) argv: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct PlannedTask<'f> {
+    pub(crate) task: &'f Task,
+    pub(crate) commands: Vec<PlannedCommand>,
+    pub(crate) dir: PathBuf,
+}
+
+impl PlannedTask<'_> {
+    pub(crate) fn name(&self) -> &str {
+        &self.task.name
+    }
+}
+
+/// Everything that will run in one invocation, each task once, in an order respecting every edge.
+#[derive(Debug)]
+pub(crate) struct Plan<'f> {
+    pub(crate) file: &'f TaskFile,
+    /// Dotenv files, then `[env]`, applied to every task before its own `env`.
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) tasks: Vec<PlannedTask<'f>>,
+    pub(crate) prerequisites: Vec<Vec<(TaskId, Edge)>>,
+    pub(crate) dependents: Vec<Vec<(TaskId, Edge)>>,
+}
+
+/// Every edge of the file, resolved to task indices; `None` where a name is unknown.
+type FileEdges = Vec<Vec<(usize, Edge, crate::config::Span)>>;
+
+/// Builds the plan for `requests`; `extra` words are appended to the last requested task's
+/// last command. Reports every unknown dependency name at once.
+pub(crate) fn plan<'f>(
+    file: &'f TaskFile,
+    requests: &[Request],
+    extra: &[String],
+) -> Result<Plan<'f>, Vec<GraphError>> {
+    let edges = resolve_edges(file)?;
+    let closure = closure(&edges, requests);
+    let order = order(file, &edges, &closure, requests).map_err(|error| vec![error])?;
+    let env = global_env(file).map_err(|error| vec![error])?;
+
+    let mut id_of = vec![u32::MAX; file.tasks.len()];
+    for (position, &index) in order.iter().enumerate() {
+        id_of[index] = position as u32;
+    }
+    let mut prerequisites = vec![Vec::new(); order.len()];
+    let mut dependents = vec![Vec::new(); order.len()];
+    for (position, &index) in order.iter().enumerate() {
+        for &(target, edge, _) in &edges[index] {
+            let (before, after) = match edge {
+                Edge::Hard => (id_of[target], position as u32),
+                Edge::Post => (position as u32, id_of[target]),
+            };
+            prerequisites[after as usize].push((TaskId(before), edge));
+            dependents[before as usize].push((TaskId(after), edge));
+        }
+    }
+
+    let last_requested = requests.last().map(|request| request.task);
+    let tasks = order
+        .iter()
+        .map(|&index| {
+            let request = requests.iter().find(|request| request.task == index);
+            let extra = if last_requested == Some(index) {
+                extra
+            } else {
+                &[]
+            };
+            planned_task(file, index, request, extra)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|error| vec![error])?;
+    Ok(Plan {
+        file,
+        env,
+        tasks,
+        prerequisites,
+        dependents,
+    })
+}
+
+fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
+    let names = Names::new(file);
+    let mut errors = Vec::new();
+    let edges = file
+        .tasks
+        .iter()
+        .map(|task| {
+            let hard = task.depends.iter().map(|name| (name, Edge::Hard));
+            let post = task.depends_post.iter().map(|name| (name, Edge::Post));
+            hard.chain(post)
+                .filter_map(|(reference, edge)| match names.get(&reference.name) {
+                    Some(target) => Some((target, edge, reference.span.clone())),
+                    None => {
+                        errors.push(GraphError::UnknownDependency {
+                            task: task.name.clone(),
+                            name: reference.name.clone(),
+                            span: reference.span.clone(),
+                            suggestion: names.suggest(&reference.name),
+                        });
+                        None
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(edges)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Which tasks (by file index) the requests reach through either kind of edge.
+fn closure(edges: &FileEdges, requests: &[Request]) -> Vec<bool> {
+    let mut reached = vec![false; edges.len()];
+    let mut pending: Vec<usize> = requests.iter().map(|request| request.task).collect();
+    while let Some(index) = pending.pop() {
+        if !std::mem::replace(&mut reached[index], true) {
+            pending.extend(edges[index].iter().map(|(target, _, _)| *target));
+        }
+    }
+    reached
+}
+
+/// File indices of the closure, each after everything it waits for.
+fn order(
+    file: &TaskFile,
+    edges: &FileEdges,
+    closure: &[bool],
+    requests: &[Request],
+) -> Result<Vec<usize>, GraphError> {
+    // A post edge `a -> c` (c runs after a) makes `a` a prerequisite of `c`.
+    let mut prerequisites: Vec<Vec<Prerequisite>> = vec![Vec::new(); edges.len()];
+    for (index, task_edges) in edges
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| closure[*index])
+    {
+        for (target, edge, span) in task_edges {
+            match edge {
+                Edge::Hard => prerequisites[index].push((*target, span.clone())),
+                Edge::Post => prerequisites[*target].push((index, span.clone())),
+            }
+        }
+    }
+    let roots = requests
+        .iter()
+        .map(|request| request.task)
+        .chain((0..edges.len()).filter(|index| closure[*index]));
+    cycle::order(&prerequisites, roots).map_err(|cycle| GraphError::Cycle {
+        path: cycle
+            .path
+            .iter()
+            .map(|&index| file.tasks[index].name.clone())
+            .collect(),
+        span: cycle.span,
+    })
+}
+
+fn global_env(file: &TaskFile) -> Result<Vec<(String, String)>, GraphError> {
+    let mut env = Vec::new();
+    for relative in &file.settings.dotenv {
+        let path = file.root.join(relative);
+        let iter = dotenvy::from_path_iter(&path).map_err(|source| GraphError::Dotenv {
+            path: path.clone(),
+            source,
+        })?;
+        for item in iter {
+            env.push(item.map_err(|source| GraphError::Dotenv {
+                path: path.clone(),
+                source,
+            })?);
+        }
+    }
+    env.extend(file.env.iter().cloned());
+    Ok(env)
+}
+
+fn planned_task<'f>(
+    file: &'f TaskFile,
+    index: usize,
+    request: Option<&Request>,
+    extra: &[String],
+) -> Result<PlannedTask<'f>, GraphError> {
+    let task = &file.tasks[index];
+    let values = match request {
+        Some(request) => request.values.clone(),
+        None => default_values(task)?,
+    };
+    let lookup = |name: &str| {
+        let position = task.params.iter().position(|param| param.name == name)?;
+        values.get(position).map(String::as_str)
+    };
+    let last = task.run.len().saturating_sub(1);
+    let commands = task
+        .run
+        .iter()
+        .enumerate()
+        .map(|(position, command)| {
+            let extra = if position == last { extra } else { &[] };
+            planned_command(&file.settings.shell, command, &lookup, extra)
+        })
+        .collect();
+    Ok(PlannedTask {
+        task,
+        commands,
+        dir: task.dir.clone().unwrap_or_else(|| file.root.clone()),
+    })
+}
+
+/// Parameter values for a task that runs as a dependency, where nobody passed arguments.
+fn default_values(task: &Task) -> Result<Vec<String>, GraphError> {
+    task.params
+        .iter()
+        .map(|param| match &param.kind {
+            ParamKind::Flag => Ok("false".to_owned()),
+            ParamKind::Value {
+                default: Some(default),
+                ..
+            } => Ok(default.clone()),
+            ParamKind::Value { default: None, .. } => Err(GraphError::MissingParam {
+                task: task.name.clone(),
+                param: param.name.clone(),
+            }),
+        })
+        .collect()
+}
+
+fn planned_command<'a>(
+    shell: &[String],
+    command: &Command,
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+    extra: &[String],
+) -> PlannedCommand {
+    match command {
+        Command::Shell(line) => {
+            let mut line = substitute(line, Quoting::Shell, lookup);
+            for word in extra {
+                line.push(' ');
+                line.push_str(&quote(word, Quoting::Shell));
+            }
+            PlannedCommand {
+                argv: shell_argv(shell, &line),
+                display: line,
+            }
+        }
+        Command::Argv(words) => {
+            let argv: Vec<String> = words
+                .iter()
+                .map(|word| substitute(word, Quoting::Verbatim, lookup))
+                .chain(extra.iter().cloned())
+                .collect();
+            PlannedCommand {
+                display: shell_words::join(&argv),
+                argv,
+            }
+        }
+    }
+}
+
+/// The argv for a shell command line. Like make, a line with no shell syntax whose first word
+/// is no shell builtin is exec'd directly: the same result, without a shell's start-up
+/// (about 0.7 ms a command, which is most of a task runner's overhead on small tasks).
+fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
+    if is_posix_shell(shell) {
+        if let Some(words) = simple_command(line) {
+            return words;
+        }
+    }
+    let mut argv = shell.to_vec();
+    argv.push(line.to_owned());
+    argv
+}
+
+fn is_posix_shell(shell: &[String]) -> bool {
+    let program = shell.first().map(String::as_str).unwrap_or_default();
+    let name = program.rsplit('/').next().unwrap_or(program);
+    matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh")
+        && shell.last().is_some_and(|flag| flag == "-c")
+}
+
+/// The words of `line` if running it needs nothing from a shell.
+fn simple_command(line: &str) -> Option<Vec<String>> {
+    const SHELL_SYNTAX: &[char] = &[
+        '#', ';', '"', '\'', '*', '?', '[', ']', '&', '|', '<', '>', '(', ')', '{', '}', '$', '`',
+        '\\', '~', '!', '\n', '^',
+    ];
+    // Builtins and keywords behave differently (or only exist) inside a shell.
+    const SHELL_WORDS: &[&str] = &[
+        ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done",
+        "echo", "elif", "else", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "for",
+        "function", "getopts", "hash", "if", "jobs", "kill", "local", "printf", "pwd", "read",
+        "readonly", "return", "select", "set", "shift", "source", "test", "then", "time", "times",
+        "trap", "type", "typeset", "ulimit", "umask", "unalias", "unset", "until", "wait", "while",
+    ];
+    if line.contains(SHELL_SYNTAX) {
+        return None;
+    }
+    let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    let program = words.first()?;
+    // `NAME=value cmd` is an assignment only a shell understands.
+    let shell_needed = SHELL_WORDS.contains(&program.as_str()) || program.contains('=');
+    (!shell_needed).then_some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh() -> Vec<String> {
+        vec!["sh".into(), "-c".into()]
+    }
+
+    #[test]
+    fn simple_lines_are_exec_directly() {
+        assert_eq!(shell_argv(&sh(), "/usr/bin/true"), ["/usr/bin/true"]);
+        assert_eq!(
+            shell_argv(&sh(), "cargo  build --release"),
+            ["cargo", "build", "--release"]
+        );
+    }
+
+    #[test]
+    fn shell_syntax_and_builtins_go_through_the_shell() {
+        for line in [
+            "echo hi",
+            "a && b",
+            "FOO=1 env",
+            "ls *.rs",
+            "cd sub",
+            "exit 3",
+            "x 'y z'",
+        ] {
+            assert_eq!(shell_argv(&sh(), line), ["sh", "-c", line], "{line}");
+        }
+    }
+
+    #[test]
+    fn a_non_posix_shell_always_gets_the_line() {
+        let python = vec!["python3".to_owned(), "-c".to_owned()];
+        assert_eq!(shell_argv(&python, "print"), ["python3", "-c", "print"]);
+    }
+}

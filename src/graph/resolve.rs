@@ -1,0 +1,48 @@
+//! Names and aliases → task indices. The main type here is [`Names`].
+
+use std::collections::HashMap;
+
+use super::GraphError;
+use crate::config::{TaskFile, suggest};
+
+/// Every name and alias in a task file, mapped to the index of its task in `TaskFile::tasks`.
+#[derive(Debug)]
+pub(crate) struct Names<'f> {
+    file: &'f TaskFile,
+    by_name: HashMap<&'f str, usize>,
+}
+
+impl<'f> Names<'f> {
+    pub(crate) fn new(file: &'f TaskFile) -> Self {
+        let mut by_name = HashMap::with_capacity(file.tasks.len());
+        for (index, task) in file.tasks.iter().enumerate() {
+            by_name.insert(task.name.as_str(), index);
+            for alias in &task.aliases {
+                by_name.insert(alias.name.as_str(), index);
+            }
+        }
+        Names { file, by_name }
+    }
+
+    /// The task called (or aliased) `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Like [`Names::get`], but an unknown name is an error carrying a did-you-mean.
+    pub(crate) fn resolve(&self, name: &str) -> Result<usize, GraphError> {
+        self.get(name).ok_or_else(|| GraphError::UnknownTask {
+            name: name.to_owned(),
+            suggestion: self.suggest(name),
+        })
+    }
+
+    /// The known name or alias closest to `name`, for a did-you-mean.
+    pub(crate) fn suggest(&self, name: &str) -> Option<String> {
+        let names = self.file.tasks.iter().flat_map(|task| {
+            std::iter::once(task.name.as_str())
+                .chain(task.aliases.iter().map(|alias| alias.name.as_str()))
+        });
+        suggest(name, names).map(str::to_owned)
+    }
+}

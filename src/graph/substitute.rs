@@ -1,0 +1,98 @@
+//! `{{ name }}` parameter substitution into commands.
+//!
+//! Shell commands get each value shell-quoted, so a value like `"; rm -rf ~` stays one literal
+//! word; argv commands get the value verbatim, as it is one argument already.
+
+use std::borrow::Cow;
+
+/// How a substituted value is written into the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Quoting {
+    Shell,
+    Verbatim,
+}
+
+/// `template` with every `{{ name }}` whose name `lookup` knows replaced by its value.
+/// Anything else between braces is left as written (the parser already rejected unknown names).
+pub(super) fn substitute<'a>(
+    template: &str,
+    quoting: Quoting,
+    lookup: impl Fn(&str) -> Option<&'a str>,
+) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after_open = &rest[open + 2..];
+        let replaced = after_open.find("}}").and_then(|close| {
+            let value = lookup(after_open[..close].trim())?;
+            Some((value, close))
+        });
+        match replaced {
+            Some((value, close)) => {
+                out.push_str(&quote(value, quoting));
+                rest = &after_open[close + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after_open;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One word for the command line, quoted for the shell when it goes through one.
+pub(super) fn quote(value: &str, quoting: Quoting) -> Cow<'_, str> {
+    match quoting {
+        Quoting::Shell => shell_words::quote(value),
+        Quoting::Verbatim => Cow::Borrowed(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(name: &str) -> Option<&'static str> {
+        match name {
+            "name" => Some("Bob"),
+            "evil" => Some("\"; rm -rf ~; echo \""),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn replaces_known_names_with_or_without_spaces() {
+        assert_eq!(
+            substitute("hi {{name}} and {{ name }}", Quoting::Shell, lookup),
+            "hi Bob and Bob"
+        );
+    }
+
+    #[test]
+    fn quotes_hostile_values_for_the_shell() {
+        let line = substitute("echo {{evil}}", Quoting::Shell, lookup);
+        assert_eq!(
+            shell_words::split(&line).unwrap(),
+            ["echo", "\"; rm -rf ~; echo \""]
+        );
+    }
+
+    #[test]
+    fn keeps_values_verbatim_for_argv() {
+        assert_eq!(
+            substitute("{{evil}}", Quoting::Verbatim, lookup),
+            "\"; rm -rf ~; echo \""
+        );
+    }
+
+    #[test]
+    fn leaves_unknown_and_unclosed_braces_alone() {
+        assert_eq!(
+            substitute("${{ github.sha }} {{x", Quoting::Shell, lookup),
+            "${{ github.sha }} {{x"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The terminal rendering of a run. The main type here is [`HumanReporter`].
+//!
+//! Task output goes to stdout (and the task's stderr to stderr); everything rask says about
+//! the run goes to stderr, so `rask build > out.txt` captures only what the tasks printed.
+
+use std::io::{Seek, Write};
+use std::time::Duration;
+
+use super::Event;
+use super::prefix::LinePrefixer;
+use super::style::Style;
+use crate::exec::{CancelReason, Exit, OutputMode, RunSummary, Spool, Status, Stream, TaskOutcome};
+use crate::graph::{Plan, TaskId};
+
+/// How the human reporter renders.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReportOptions {
+    pub(crate) output: OutputMode,
+    pub(crate) color_stdout: bool,
+    pub(crate) color_stderr: bool,
+    /// Only failures: no command echo, no success summary.
+    pub(crate) quiet: bool,
+}
+
+pub(crate) struct HumanReporter<'p, 'f> {
+    plan: &'p Plan<'f>,
+    options: ReportOptions,
+    prefixer: LinePrefixer,
+    /// Reused buffer for prefixed lines, so a chunk leaves in one write.
+    buffer: Vec<u8>,
+}
+
+impl<'p, 'f> HumanReporter<'p, 'f> {
+    pub(crate) fn new(plan: &'p Plan<'f>, options: ReportOptions) -> Self {
+        HumanReporter {
+            plan,
+            options,
+            prefixer: LinePrefixer::default(),
+            buffer: Vec::with_capacity(128 * 1024),
+        }
+    }
+
+    pub(crate) fn report(&mut self, event: Event<'_>) {
+        match event {
+            Event::CommandStarted { task, command } => {
+                if !self.options.quiet {
+                    let echo = Style::COMMAND
+                        .paint(&format!("$ {}", command.display), self.options.color_stderr);
+                    self.say(&format!(
+                        "{}{echo}",
+                        self.tag(task, self.options.color_stderr)
+                    ));
+                }
+            }
+            Event::TaskOutput {
+                task,
+                stream,
+                bytes,
+            } => self.output(task, stream, bytes),
+            Event::TaskFinished { outcome, spool } => self.task_finished(outcome, spool),
+            Event::Cancelling { reason, running } => self.cancelling(reason, running),
+            Event::Warning { message } => {
+                let warning = Style::WARNING.paint("warning", self.options.color_stderr);
+                self.say(&format!("{warning}: {message}"));
+            }
+            Event::RunFinished { summary } => self.summary(summary),
+        }
+    }
+
+    /// `[task] ` in prefixed and grouped modes; nothing when one task owns the terminal.
+    fn tag(&self, task: TaskId, color: bool) -> String {
+        match self.options.output {
+            OutputMode::Inherit => String::new(),
+            OutputMode::Prefixed | OutputMode::Grouped => {
+                let tag = format!("[{}]", self.plan.tasks[task.index()].name());
+                format!("{} ", Style::for_task(task.index()).paint(&tag, color))
+            }
+        }
+    }
+
+    fn output(&mut self, task: TaskId, stream: Stream, bytes: &[u8]) {
+        let prefix = self.tag(task, self.color_of(stream));
+        self.buffer.clear();
+        self.prefixer
+            .push(task, stream, prefix.as_bytes(), bytes, &mut self.buffer);
+        self.flush_buffer(stream);
+    }
+
+    fn color_of(&self, stream: Stream) -> bool {
+        match stream {
+            Stream::Stdout => self.options.color_stdout,
+            Stream::Stderr => self.options.color_stderr,
+        }
+    }
+
+    /// Writes the buffer in one call. Write errors (a closed pipe, a full disk) are dropped:
+    /// the tasks keep running and their outcome still decides the exit code.
+    fn flush_buffer(&mut self, stream: Stream) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let _ = match stream {
+            Stream::Stdout => std::io::stdout().lock().write_all(&self.buffer),
+            Stream::Stderr => std::io::stderr().lock().write_all(&self.buffer),
+        };
+    }
+
+    fn say(&self, line: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    fn task_finished(&mut self, outcome: &TaskOutcome, spool: Option<Spool>) {
+        let task = outcome.task;
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let prefix = self.tag(task, self.color_of(stream));
+            self.buffer.clear();
+            self.prefixer
+                .finish(task, stream, prefix.as_bytes(), &mut self.buffer);
+            self.flush_buffer(stream);
+        }
+        if let Some(spool) = spool {
+            copy_spool(spool);
+        }
+        if let Some(message) = self.outcome_message(outcome) {
+            self.say(&message);
+        }
+    }
+
+    /// One line for a task that did not succeed; `None` for successes and never-started tasks.
+    fn outcome_message(&self, outcome: &TaskOutcome) -> Option<String> {
+        let name = self.plan.tasks[outcome.task.index()].name();
+        let color = self.options.color_stderr;
+        let error = Style::ERROR.paint("error", color);
+        let took = format_duration(outcome.duration);
+        match &outcome.status {
+            Status::Succeeded | Status::Cancelled { started: false, .. } => None,
+            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => Some(format!(
+                "{error}: task `{name}` {} ({took})",
+                describe(&outcome.status)
+            )),
+            Status::Cancelled { started: true, .. } if !self.options.quiet => {
+                Some(format!("rask: task `{name}` cancelled ({took})"))
+            }
+            Status::Cancelled { .. } => None,
+        }
+    }
+
+    fn cancelling(&self, reason: CancelReason, running: usize) {
+        let why = match reason {
+            CancelReason::Failure | CancelReason::DependencyFailed => "a task failed",
+            CancelReason::Signal => "terminated",
+            CancelReason::Interrupt => "interrupted (Ctrl-C again to kill at once)",
+            CancelReason::SecondSignal => "killing at once",
+        };
+        if running > 0 && !(self.options.quiet && reason <= CancelReason::DependencyFailed) {
+            let tasks = if running == 1 { "task" } else { "tasks" };
+            self.say(&format!("rask: {why}: stopping {running} running {tasks}"));
+        }
+    }
+
+    /// The closing lines: root failures first, each with its exit code and duration, then one
+    /// line each for what was cancelled and what never started, so the cause is never buried.
+    fn summary(&self, summary: &RunSummary) {
+        let names = |filter: &dyn Fn(&Status) -> bool| -> Vec<String> {
+            summary
+                .outcomes
+                .iter()
+                .filter(|outcome| filter(&outcome.status))
+                .map(|outcome| format!("`{}`", self.plan.tasks[outcome.task.index()].name()))
+                .collect()
+        };
+        let color = self.options.color_stderr;
+        let failures: Vec<&TaskOutcome> = summary.root_failures().collect();
+        let ran = summary
+            .outcomes
+            .iter()
+            .filter(|outcome| !self.plan.tasks[outcome.task.index()].commands.is_empty())
+            .count();
+        let took = format_duration(summary.duration);
+        if failures.is_empty() && summary.signal.is_none() {
+            if !self.options.quiet && ran > 1 {
+                let done = Style::SUCCESS.paint("done", color);
+                self.say(&format!("rask: {done}: {ran} tasks succeeded in {took}"));
+            }
+            return;
+        }
+        let mut lines = Vec::new();
+        if !failures.is_empty() {
+            let header = format!("{} of {ran} tasks failed ({took}):", failures.len());
+            lines.push(format!("{}: {header}", Style::ERROR.paint("error", color)));
+        } else {
+            lines.push(format!(
+                "rask: stopped by signal {} ({took})",
+                signal_name(summary.signal.unwrap_or(0))
+            ));
+        }
+        let width = failures
+            .iter()
+            .map(|outcome| self.plan.tasks[outcome.task.index()].name().len())
+            .max()
+            .unwrap_or(0);
+        for outcome in &failures {
+            let name = self.plan.tasks[outcome.task.index()].name();
+            let took = format_duration(outcome.duration);
+            lines.push(format!(
+                "  {name:<width$}  {}  {took}",
+                describe(&outcome.status)
+            ));
+        }
+        let cancelled = names(&|status| matches!(status, Status::Cancelled { started: true, .. }));
+        if !cancelled.is_empty() {
+            lines.push(format!("  cancelled: {}", cancelled.join(", ")));
+        }
+        let not_started =
+            names(&|status| matches!(status, Status::Cancelled { started: false, .. }));
+        if !not_started.is_empty() {
+            lines.push(format!("  not started: {}", not_started.join(", ")));
+        }
+        self.say(&lines.join("\n"));
+    }
+}
+
+/// Copies a spooled task's output out as one block per stream.
+fn copy_spool(mut spool: Spool) {
+    for (file, stream) in [
+        (&mut spool.stdout, Stream::Stdout),
+        (&mut spool.stderr, Stream::Stderr),
+    ] {
+        if file.rewind().is_err() {
+            continue;
+        }
+        // std::io::copy uses copy_file_range/sendfile between file descriptors where it can.
+        let _ = match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.flush();
+                std::io::copy(file, &mut out)
+            }
+            Stream::Stderr => std::io::copy(file, &mut std::io::stderr().lock()),
+        };
+    }
+}
+
+/// "failed with exit code 3", "was killed by signal 9 (SIGKILL)", "timed out", ...
+fn describe(status: &Status) -> String {
+    match status {
+        Status::Succeeded => "succeeded".to_owned(),
+        Status::Failed {
+            exit: Exit::Code(code),
+            ..
+        } => format!("failed with exit code {code}"),
+        Status::Failed {
+            exit: Exit::Signal(signal),
+            ..
+        } => {
+            format!("was killed by signal {signal} ({})", signal_name(*signal))
+        }
+        Status::TimedOut => "timed out".to_owned(),
+        Status::SpawnFailed { message } => format!("could not start: {message}"),
+        Status::Cancelled { .. } => "cancelled".to_owned(),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// `850ms`, `1.25s`, `2m05s`: short, and precise enough to compare tasks at a glance.
+pub(crate) fn format_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    match millis {
+        0..1000 => format!("{millis}ms"),
+        1000..60_000 => format!("{:.2}s", duration.as_secs_f64()),
+        _ => format!("{}m{:02}s", millis / 60_000, (millis % 60_000) / 1000),
+    }
+}

@@ -1,0 +1,151 @@
+//! What rask prints instead of running: `--list`, `--list --json`, `TASK --help` and
+//! `--dry-run`. Everything here is written to stdout, for people and for pipes.
+
+use crate::config::{Command, ParamKind, Task, TaskFile};
+use crate::graph::Plan;
+
+/// `--list`: one line per visible task, `name (aliases)` padded, then the description.
+pub(crate) fn list(file: &TaskFile) -> String {
+    let visible: Vec<&Task> = file.tasks.iter().filter(|task| !task.hide).collect();
+    let labels: Vec<String> = visible.iter().map(|task| label(task)).collect();
+    let width = labels
+        .iter()
+        .map(|label| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (task, label) in visible.iter().zip(&labels) {
+        match &task.description {
+            Some(description) => out.push_str(&format!("{label:<width$}  {description}\n")),
+            None => out.push_str(&format!("{label}\n")),
+        }
+    }
+    out
+}
+
+fn label(task: &Task) -> String {
+    if task.aliases.is_empty() {
+        return task.name.clone();
+    }
+    let aliases: Vec<&str> = task
+        .aliases
+        .iter()
+        .map(|alias| alias.name.as_str())
+        .collect();
+    format!("{} ({})", task.name, aliases.join(", "))
+}
+
+/// `--list --json`: every visible task with what a tool needs to drive it.
+pub(crate) fn list_json(file: &TaskFile) -> String {
+    let tasks: Vec<serde_json::Value> = file
+        .tasks
+        .iter()
+        .filter(|task| !task.hide)
+        .map(|task| {
+            let names = |refs: &[crate::config::NameRef]| -> Vec<String> {
+                refs.iter().map(|r| r.name.clone()).collect()
+            };
+            let params: Vec<serde_json::Value> = task
+                .params
+                .iter()
+                .map(|param| {
+                    let (kind, default, required) = match &param.kind {
+                        ParamKind::Flag => ("flag", None, false),
+                        ParamKind::Value { default, required } => {
+                            ("value", default.clone(), *required)
+                        }
+                    };
+                    serde_json::json!({
+                        "name": param.name, "kind": kind, "default": default,
+                        "required": required, "help": param.help,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "name": task.name,
+                "description": task.description,
+                "aliases": names(&task.aliases),
+                "depends": names(&task.depends),
+                "depends_post": names(&task.depends_post),
+                "params": params,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&tasks).expect("JSON values always serialise");
+    out.push('\n');
+    out
+}
+
+/// `rask TASK --help`: usage line, description, parameters, dependencies and commands.
+pub(crate) fn task_help(task: &Task) -> String {
+    let mut usage = format!("Usage: rask {}", task.name);
+    let mut rows = Vec::new();
+    for param in &task.params {
+        let (synopsis, note) = match &param.kind {
+            ParamKind::Flag => (format!("--{}", param.name), String::new()),
+            ParamKind::Value { default, required } => {
+                let metavar = param.name.to_uppercase().replace('-', "_");
+                let note = match (default, required) {
+                    (Some(default), _) => format!(" [default: {default}]"),
+                    (None, true) => " [required]".to_owned(),
+                    (None, false) => String::new(),
+                };
+                (format!("--{} <{metavar}>", param.name), note)
+            }
+        };
+        let required = matches!(param.kind, ParamKind::Value { required: true, .. });
+        usage.push_str(&if required {
+            format!(" {synopsis}")
+        } else {
+            format!(" [{synopsis}]")
+        });
+        rows.push((
+            synopsis,
+            format!("{}{note}", param.help.as_deref().unwrap_or_default()),
+        ));
+    }
+    usage.push_str(" [-- ARGS...]\n");
+    let mut out = usage;
+    if let Some(description) = &task.description {
+        out.push_str(&format!("\n{description}\n"));
+    }
+    if !rows.is_empty() {
+        let width = rows
+            .iter()
+            .map(|(synopsis, _)| synopsis.len())
+            .max()
+            .unwrap_or(0);
+        out.push_str("\nParameters (also accepted positionally, in this order):\n");
+        for (synopsis, help) in rows {
+            out.push_str(format!("  {synopsis:<width$}  {help}").trim_end());
+            out.push('\n');
+        }
+    }
+    if !task.depends.is_empty() {
+        let names: Vec<&str> = task.depends.iter().map(|name| name.name.as_str()).collect();
+        out.push_str(&format!("\nDepends on: {}\n", names.join(", ")));
+    }
+    if !task.run.is_empty() {
+        out.push_str("\nRuns:\n");
+        for command in &task.run {
+            let line = match command {
+                Command::Shell(line) => line.clone(),
+                Command::Argv(argv) => shell_words::join(argv),
+            };
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// `--dry-run`: every command that would run, in order, after substitution, one per line.
+pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
+    let mut out = String::new();
+    for task in &plan.tasks {
+        for command in &task.commands {
+            out.push_str(&command.display);
+            out.push('\n');
+        }
+    }
+    out
+}
