@@ -248,7 +248,10 @@ fn quiet_success_leaves_stderr_empty() {
         .args(["a", "--quiet"])
         .expect_stdout("out\n")
         .success();
-    assert_eq!(output.stderr, "", "with -q rask must print nothing on success");
+    assert_eq!(
+        output.stderr, "",
+        "with -q rask must print nothing on success"
+    );
 }
 
 #[test]

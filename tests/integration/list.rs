@@ -32,7 +32,9 @@ fn column_of(text: &str, needle: &str) -> usize {
         .lines()
         .find(|line| line.contains(needle))
         .unwrap_or_else(|| panic!("no line contains {needle:?} in:\n{text}"));
-    line[..line.find(needle).expect("found above")].chars().count()
+    line[..line.find(needle).expect("found above")]
+        .chars()
+        .count()
 }
 
 fn line_index(text: &str, needle: &str) -> usize {
@@ -55,17 +57,27 @@ fn list_shows_names_aliases_and_aligned_descriptions_but_not_hidden_tasks() {
     let text = output.stdout_text();
     let build = line_index(&text, "Build it");
     assert!(text.lines().nth(build).unwrap().contains("build"), "{text}");
-    assert!(text.lines().nth(build).unwrap().contains("compile"), "alias on the task's line: {text}");
+    assert!(
+        text.lines().nth(build).unwrap().contains("compile"),
+        "alias on the task's line: {text}"
+    );
     let columns: Vec<usize> = ["Build it", "Generate code", "Compile protos", "Long"]
         .iter()
         .map(|description| column_of(&text, description))
         .collect();
-    assert!(columns.windows(2).all(|pair| pair[0] == pair[1]), "descriptions not aligned {columns:?}:\n{text}");
+    assert!(
+        columns.windows(2).all(|pair| pair[0] == pair[1]),
+        "descriptions not aligned {columns:?}:\n{text}"
+    );
 }
 
 #[test]
 fn short_list_flag_is_the_same_as_long() {
-    let long = Test::new().tasks_toml(PROJECT).args(["--list"]).expect_stdout_contains("Build it").success();
+    let long = Test::new()
+        .tasks_toml(PROJECT)
+        .args(["--list"])
+        .expect_stdout_contains("Build it")
+        .success();
     Test::new()
         .tasks_toml(PROJECT)
         .args(["-l"])
@@ -91,9 +103,16 @@ fn list_includes_short_form_tasks() {
 
 #[test]
 fn list_json_has_name_description_aliases_and_depends() {
-    let output = Test::new().tasks_toml(PROJECT).args(["--list", "--json"]).success();
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("--list --json is not JSON ({error}):\n{}", output.stdout_text()));
+    let output = Test::new()
+        .tasks_toml(PROJECT)
+        .args(["--list", "--json"])
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "--list --json is not JSON ({error}):\n{}",
+            output.stdout_text()
+        )
+    });
     let tasks = json.as_array().expect("a JSON array");
     let find = |name: &str| {
         tasks
@@ -129,7 +148,8 @@ fn graph_prints_the_dependency_tree_of_the_task() {
     );
     assert!(build < gen_ && gen_ < proto, "tree not top-down:\n{text}");
     assert!(
-        column_of(&text, "build") < column_of(&text, "gen") && column_of(&text, "gen") < column_of(&text, "proto"),
+        column_of(&text, "build") < column_of(&text, "gen")
+            && column_of(&text, "gen") < column_of(&text, "proto"),
         "each level must be indented further:\n{text}"
     );
 }

@@ -221,7 +221,11 @@ fn dag_toml(deps: &[Vec<usize>]) -> String {
     let mut toml = String::new();
     for (task, deps) in deps.iter().enumerate() {
         let deps: Vec<String> = deps.iter().map(|dep| format!("\"t{dep}\"")).collect();
-        let _ = writeln!(toml, "[tasks.t{task}]\nrun = \"echo t{task}\"\ndepends = [{}]", deps.join(", "));
+        let _ = writeln!(
+            toml,
+            "[tasks.t{task}]\nrun = \"echo t{task}\"\ndepends = [{}]",
+            deps.join(", ")
+        );
     }
     toml
 }
@@ -247,7 +251,11 @@ fn cycle_path(stderr: &str) -> Option<Vec<String>> {
     let last = parts[parts.len() - 1];
     let last = &last[..last.find(|c: char| !is_name(c)).unwrap_or(last.len())];
     let mut path = vec![first.to_owned()];
-    path.extend(parts[1..parts.len() - 1].iter().map(|part| part.trim_matches(|c: char| !is_name(c)).to_owned()));
+    path.extend(
+        parts[1..parts.len() - 1]
+            .iter()
+            .map(|part| part.trim_matches(|c: char| !is_name(c)).to_owned()),
+    );
     path.push(last.to_owned());
     Some(path)
 }

@@ -22,7 +22,10 @@ fn timeout_kills_background_children() {
         .args(["t"])
         .expect_stderr_contains("timed out")
         .status(124);
-    assert_dead(output.read_pid("pid"), "the timed-out task's background sleep");
+    assert_dead(
+        output.read_pid("pid"),
+        "the timed-out task's background sleep",
+    );
 }
 
 #[test]
@@ -40,7 +43,10 @@ fn fail_fast_kills_background_children_of_siblings() {
         .args(["fails", "spawner", "-j", "2"])
         .expect_stderr_contains("fails")
         .status(1);
-    assert_dead(output.read_pid("pid"), "the cancelled sibling's background sleep");
+    assert_dead(
+        output.read_pid("pid"),
+        "the cancelled sibling's background sleep",
+    );
 }
 
 #[test]
@@ -54,7 +60,10 @@ fn background_child_of_a_successful_task_is_killed() {
         ))
         .args(["t"])
         .success();
-    assert_dead(output.read_pid("pid"), "the successful task's background sleep");
+    assert_dead(
+        output.read_pid("pid"),
+        "the successful task's background sleep",
+    );
 }
 
 #[test]
@@ -72,7 +81,10 @@ fn background_child_holding_stdout_does_not_keep_rask_alive() {
             .args(["--output", mode, "t"])
             .expect_stdout_contains("before")
             .success();
-        assert_dead(output.read_pid("pid"), &format!("the stdout-holding sleep ({mode})"));
+        assert_dead(
+            output.read_pid("pid"),
+            &format!("the stdout-holding sleep ({mode})"),
+        );
     }
 }
 
@@ -95,6 +107,7 @@ fn argv_task_children_are_killed_by_fail_fast() {
 
 #[test]
 fn task_ignoring_sigterm_is_killed_after_the_grace_period() {
+    // A short `--grace` (docs/cli.md) keeps the escalation to SIGKILL quick.
     let output = Test::new()
         .tasks_toml(&format!(
             r#"
@@ -103,8 +116,11 @@ fn task_ignoring_sigterm_is_killed_after_the_grace_period() {
             run = '''trap "" TERM; {BACKGROUND}; while true; do sleep 1; done'''
             "#
         ))
-        .args(["stubborn"])
+        .args(["stubborn", "--grace", "300ms"])
         .expect_stderr_contains("timed out")
         .status(124);
-    assert_dead(output.read_pid("pid"), "the TERM-ignoring task's background sleep");
+    assert_dead(
+        output.read_pid("pid"),
+        "the TERM-ignoring task's background sleep",
+    );
 }

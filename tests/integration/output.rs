@@ -21,7 +21,10 @@ fn prefixed_mode_prefixes_every_stdout_line_in_order() {
     sorted.sort();
     assert_eq!(sorted, ["[a] one", "[a] two", "[b] three"]);
     let at = |line: &str| lines.iter().position(|l| l == line).expect("checked above");
-    assert!(at("[a] one") < at("[a] two"), "a's lines out of order: {lines:?}");
+    assert!(
+        at("[a] one") < at("[a] two"),
+        "a's lines out of order: {lines:?}"
+    );
 }
 
 #[test]
@@ -56,7 +59,11 @@ fn prefixed_lines_are_never_torn_or_interleaved() {
         .success();
     let (a_line, b_line) = (format!("[a] {long_a}"), format!("[b] {long_b}"));
     let lines = output.stdout_lines();
-    let torn: Vec<_> = lines.iter().filter(|line| **line != a_line && **line != b_line).take(3).collect();
+    let torn: Vec<_> = lines
+        .iter()
+        .filter(|line| **line != a_line && **line != b_line)
+        .take(3)
+        .collect();
     assert!(torn.is_empty(), "torn or foreign lines, e.g. {torn:?}");
     assert_eq!(lines.iter().filter(|line| **line == a_line).count(), 3000);
     assert_eq!(lines.iter().filter(|line| **line == b_line).count(), 3000);
@@ -197,7 +204,10 @@ fn non_utf8_bytes_pass_through_in_grouped_mode() {
         .args(["--output", "grouped", "bytes"])
         .success();
     assert!(
-        output.stdout.windows(4).any(|window| window == b"x\xff\xfey"),
+        output
+            .stdout
+            .windows(4)
+            .any(|window| window == b"x\xff\xfey"),
         "raw bytes altered: {:?}",
         String::from_utf8_lossy(&output.stdout)
     );
@@ -235,19 +245,31 @@ fn big_lines_toml() -> String {
 
 #[test]
 fn large_output_arrives_complete_in_prefixed_mode() {
-    let output = Test::new().tasks_toml(&big_lines_toml()).args(["--output", "prefixed", "big"]).success();
+    let output = Test::new()
+        .tasks_toml(&big_lines_toml())
+        .args(["--output", "prefixed", "big"])
+        .success();
     let expected = format!("[big] {}", "x".repeat(99));
     let lines = output.stdout_lines();
     assert_eq!(lines.len(), BIG_LINES);
-    assert!(lines.iter().all(|line| *line == expected), "a line was altered");
+    assert!(
+        lines.iter().all(|line| *line == expected),
+        "a line was altered"
+    );
 }
 
 #[test]
 fn large_output_arrives_complete_in_grouped_mode() {
-    let output = Test::new().tasks_toml(&big_lines_toml()).args(["--output", "grouped", "big"]).success();
+    let output = Test::new()
+        .tasks_toml(&big_lines_toml())
+        .args(["--output", "grouped", "big"])
+        .success();
     let payload = "x".repeat(99);
     let lines = output.stdout_lines();
-    assert_eq!(lines.iter().filter(|line| line.ends_with(&payload)).count(), BIG_LINES);
+    assert_eq!(
+        lines.iter().filter(|line| line.ends_with(&payload)).count(),
+        BIG_LINES
+    );
 }
 
 #[test]
@@ -264,7 +286,11 @@ fn failure_messages_stay_off_stdout() {
             .expect_stderr_contains("exit code 3")
             .status(3);
         let stdout = output.stdout_text();
-        assert_eq!(stdout.lines().count(), 1, "{mode}: only the task's line on stdout: {stdout:?}");
+        assert_eq!(
+            stdout.lines().count(),
+            1,
+            "{mode}: only the task's line on stdout: {stdout:?}"
+        );
         assert!(stdout.ends_with("out\n"), "{mode}: {stdout:?}");
     }
 }

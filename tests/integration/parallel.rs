@@ -26,7 +26,10 @@ fn meeting_tasks(extra: &str, timeout: &str) -> String {
 
 #[test]
 fn two_tasks_run_concurrently_with_jobs_2() {
-    let output = Test::new().tasks_toml(&meeting_tasks("", "10s")).args(["a", "b", "-j", "2"]).success();
+    let output = Test::new()
+        .tasks_toml(&meeting_tasks("", "10s"))
+        .args(["a", "b", "-j", "2"])
+        .success();
     let mut lines = output.log_lines("log");
     lines.sort();
     assert_eq!(lines, ["a", "b"]);
@@ -75,7 +78,10 @@ fn jobs_flag_overrides_settings_jobs() {
 #[test]
 fn independent_dependencies_run_in_parallel() {
     Test::new()
-        .tasks_toml(&format!("{}\n[tasks.top]\ndepends = [\"a\", \"b\"]\nrun = \"echo top >> top.log\"\n", meeting_tasks("", "10s")))
+        .tasks_toml(&format!(
+            "{}\n[tasks.top]\ndepends = [\"a\", \"b\"]\nrun = \"echo top >> top.log\"\n",
+            meeting_tasks("", "10s")
+        ))
         .args(["top", "-j", "2"])
         .expect_file("a.ready", "")
         .expect_file("b.ready", "")

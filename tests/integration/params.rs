@@ -92,8 +92,16 @@ fn flag_defaults_to_false_and_is_true_when_given() {
         run = "echo loud={{loud}}"
         params = [{ name = "loud", flag = true }]
     "#;
-    Test::new().tasks_toml(toml).args(["t"]).expect_stdout("loud=false\n").success();
-    Test::new().tasks_toml(toml).args(["t", "--loud"]).expect_stdout("loud=true\n").success();
+    Test::new()
+        .tasks_toml(toml)
+        .args(["t"])
+        .expect_stdout("loud=false\n")
+        .success();
+    Test::new()
+        .tasks_toml(toml)
+        .args(["t", "--loud"])
+        .expect_stdout("loud=true\n")
+        .success();
 }
 
 #[test]

@@ -46,7 +46,10 @@ pub fn unindent(text: &str) -> String {
     };
     let mut lines: Vec<&str> = body.split_inclusive('\n').collect();
     // The closing `"#` usually sits on its own indented line: that line is not content.
-    if lines.last().is_some_and(|last| !last.ends_with('\n') && last.trim().is_empty()) {
+    if lines
+        .last()
+        .is_some_and(|last| !last.ends_with('\n') && last.trim().is_empty())
+    {
         lines.pop();
     }
     let indent = lines
@@ -138,12 +141,14 @@ impl Test {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(|arg| arg.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|arg| arg.as_ref().to_owned()));
         self
     }
 
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -189,7 +194,8 @@ impl Test {
 
     /// After rask exits, this file must exist with exactly these contents (unindented).
     pub fn expect_file(mut self, relative: impl AsRef<Path>, contents: &str) -> Self {
-        self.expected_files.push((relative.as_ref().to_owned(), unindent(contents)));
+        self.expected_files
+            .push((relative.as_ref().to_owned(), unindent(contents)));
         self
     }
 
@@ -228,7 +234,9 @@ impl Test {
                 command.env_remove(&key);
             }
         }
-        command.env_remove("CLICOLOR_FORCE").env_remove("FORCE_COLOR");
+        command
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR");
         for (key, value) in &self.env {
             command.env(key, value);
         }
@@ -252,7 +260,13 @@ impl Test {
     }
 
     #[track_caller]
-    fn check(self, expected_code: i32, status: ExitStatus, stdout: Vec<u8>, stderr: Vec<u8>) -> Output {
+    fn check(
+        self,
+        expected_code: i32,
+        status: ExitStatus,
+        stdout: Vec<u8>,
+        stderr: Vec<u8>,
+    ) -> Output {
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
         let stdout_text = String::from_utf8_lossy(&stdout).into_owned();
         let mut problems = Vec::new();
@@ -270,10 +284,7 @@ impl Test {
         }
         if let Some(expected) = &self.expected_stdout {
             if *expected != stdout {
-                problems.push(format!(
-                    "stdout: expected\n{}",
-                    show_bytes(expected),
-                ));
+                problems.push(format!("stdout: expected\n{}", show_bytes(expected),));
             }
         }
         for needle in &self.stdout_contains {
@@ -321,7 +332,12 @@ impl Test {
         if !problems.is_empty() {
             let mut report = String::new();
             let args: Vec<_> = self.args.iter().map(|arg| arg.to_string_lossy()).collect();
-            let _ = writeln!(report, "rask {:?} in {}", args, self.path(&self.current_dir).display());
+            let _ = writeln!(
+                report,
+                "rask {:?} in {}",
+                args,
+                self.path(&self.current_dir).display()
+            );
             if let Ok(toml) = fs::read_to_string(self.path("tasks.toml")) {
                 let _ = writeln!(report, "--- tasks.toml\n{toml}");
             }
@@ -384,7 +400,10 @@ pub struct Running {
 
 impl Running {
     pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
-        self.test.as_ref().expect("the test is taken only by `status`").path(relative)
+        self.test
+            .as_ref()
+            .expect("the test is taken only by `status`")
+            .path(relative)
     }
 
     /// Waits (bounded) until a task has written `relative`; fails the test otherwise, and at once
@@ -420,7 +439,11 @@ impl Running {
     /// Waits for rask to exit and checks the exit code and every expectation.
     #[track_caller]
     pub fn status(mut self, code: i32) -> Output {
-        let Some(status) = self.early_exit.get().or_else(|| self.exit.recv_timeout(RUN_DEADLINE).ok()) else {
+        let Some(status) = self
+            .early_exit
+            .get()
+            .or_else(|| self.exit.recv_timeout(RUN_DEADLINE).ok())
+        else {
             panic!("rask did not exit within {RUN_DEADLINE:?}; killing it");
         };
         self.exited = true;
@@ -472,7 +495,8 @@ impl Output {
     #[track_caller]
     pub fn read(&self, relative: impl AsRef<Path>) -> String {
         let path = self.path(relative);
-        fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+        fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
     }
 
     /// Lines of a log file the tasks appended to.
@@ -503,12 +527,6 @@ pub fn poll(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// Waits until `path` exists; fails the test if it does not appear within `limit`.
-#[track_caller]
-pub fn wait_for_file(path: &Path, limit: Duration) {
-    assert!(poll(limit, || path.exists()), "{} never appeared", path.display());
-}
-
 #[track_caller]
 pub fn read_pid(path: &Path) -> i32 {
     let text = fs::read_to_string(path)
@@ -531,7 +549,10 @@ pub fn is_dead(pid: i32) -> bool {
         .ok()
         .and_then(|stat| {
             let after = &stat[stat.rfind(')')? + 1..];
-            after.split_whitespace().next().map(|state| state == "Z" || state == "X")
+            after
+                .split_whitespace()
+                .next()
+                .map(|state| state == "Z" || state == "X")
         })
         .unwrap_or(false)
 }
