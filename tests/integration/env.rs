@@ -66,7 +66,7 @@ fn dotenv_values_are_loaded() {
             run = "echo $FROM_DOTENV"
             "#,
         )
-        .write(".env", "FROM_DOTENV=dotenv value\n")
+        .write(".env", "FROM_DOTENV=\"dotenv value\"\n")
         .args(["t"])
         .expect_stdout("dotenv value\n")
         .success();

@@ -236,3 +236,50 @@ fn a_broken_task_stops_a_valid_one_from_running() {
         .expect_no_file("ok-ran")
         .status(2);
 }
+
+#[test]
+fn unknown_key_snapshot() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "true"
+            [tasks.build]
+            run = "true"
+            dependz = ["lint"]
+            "#,
+        )
+        .args(["build"])
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: unknown key `dependz` in task `build`
+     --> [TEMP]/tasks.toml:5:1
+      |
+    5 | dependz = ["lint"]
+      | ^^^^^^^ unknown key
+      |
+      = help: did you mean `depends`?
+    "#);
+}
+
+#[test]
+fn cycle_snapshot() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            depends = ["b"]
+            [tasks.b]
+            depends = ["a"]
+            "#,
+        )
+        .args(["a"])
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: dependency cycle: a -> b -> a
+     --> [TEMP]/tasks.toml:4:12
+      |
+    4 | depends = ["a"]
+      |            ^^^ closes the cycle
+    "#);
+}

@@ -36,20 +36,6 @@ fn failed_task_exit_code_is_rasks_exit_code() {
 }
 
 #[test]
-fn failure_in_argv_command_keeps_its_code() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.broken]
-            run = [["sh", "-c", "exit 42"]]
-            "#,
-        )
-        .args(["broken"])
-        .expect_stderr_contains("exit code 42")
-        .status(42);
-}
-
-#[test]
 fn task_killed_by_a_signal_exits_128_plus_n() {
     Test::new()
         .tasks_toml(
@@ -62,20 +48,6 @@ fn task_killed_by_a_signal_exits_128_plus_n() {
         .expect_stderr_contains("victim")
         .expect_stderr_contains("signal")
         .status(128 + libc::SIGKILL);
-}
-
-#[test]
-fn task_killed_by_sigusr1_exits_138() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.t]
-            run = [["sh", "-c", "kill -USR1 $$"]]
-            "#,
-        )
-        .args(["t"])
-        .expect_stderr_contains("signal")
-        .status(128 + libc::SIGUSR1);
 }
 
 #[test]

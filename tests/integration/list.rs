@@ -166,3 +166,38 @@ fn dot_prints_a_graphviz_digraph_with_the_edges() {
         .expect_no_file("build-ran")
         .success();
 }
+
+#[test]
+fn list_text_snapshot() {
+    let output = Test::new().tasks_toml(PROJECT).args(["--list"]).success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    build (compile)     Build it
+    gen                 Generate code
+    proto               Compile protos
+    a-much-longer-name  Long
+    lint
+    ");
+}
+
+#[test]
+fn graph_marks_an_already_shown_subtree_snapshot() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.build]
+            depends = ["gen", "proto"]
+            [tasks.gen]
+            depends = ["proto"]
+            [tasks.proto]
+            run = "true"
+            "#,
+        )
+        .args(["--graph", "build"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    build
+    ├── gen
+    │   └── proto
+    └── proto (*)
+    ");
+}

@@ -266,3 +266,33 @@ fn extra_args_are_appended_as_argv_to_an_argv_command() {
         .expect_stdout("<a b>\n<$HOME>\n")
         .success();
 }
+
+#[test]
+fn task_help_snapshot() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.greet]
+            description = "Say hello"
+            run = "echo Hello {{name}}"
+            params = [
+                { name = "name", default = "World", help = "who to greet" },
+                { name = "loud", flag = true },
+            ]
+            "#,
+        )
+        .args(["greet", "--help"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    Usage: rask greet [--name <NAME>] [--loud] [-- ARGS...]
+
+    Say hello
+
+    Parameters (also accepted positionally, in this order):
+      --name <NAME>  who to greet [default: World]
+      --loud
+
+    Runs:
+      echo Hello {{name}}
+    ");
+}

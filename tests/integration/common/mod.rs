@@ -505,11 +505,55 @@ impl Output {
         self.read(relative).lines().map(str::to_owned).collect()
     }
 
+    /// stderr with the temp dir and durations replaced, ready for an `insta` snapshot.
+    pub fn stderr_redacted(&self) -> String {
+        redact(&self.stderr, self.tempdir.path())
+    }
+
     /// Reads a pid a task wrote with `echo $! > FILE`.
     #[track_caller]
     pub fn read_pid(&self, relative: impl AsRef<Path>) -> i32 {
         read_pid(&self.path(relative))
     }
+}
+
+/// Replaces what differs between runs: the project's temp dir (as given and canonical) becomes
+/// `[TEMP]`, and every duration (`412ms`, `1.5s`, `30µs`) becomes `[TIME]`.
+pub fn redact(text: &str, tempdir: &Path) -> String {
+    let mut text = text.to_owned();
+    let canonical = tempdir
+        .canonicalize()
+        .unwrap_or_else(|_| tempdir.to_owned());
+    for dir in [canonical, tempdir.to_owned()] {
+        text = text.replace(dir.to_string_lossy().as_ref(), "[TEMP]");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let (before, from_digits) = rest.split_at(start);
+        out.push_str(before);
+        let number_len = from_digits
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(from_digits.len());
+        let after_number = &from_digits[number_len..];
+        let unit = ["ms", "µs", "ns", "s"]
+            .into_iter()
+            .find(|unit| after_number.starts_with(unit))
+            .filter(|unit| !after_number[unit.len()..].starts_with(|c: char| c.is_alphanumeric()));
+        let glued_to_word = out.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        match unit {
+            Some(unit) if !glued_to_word => {
+                out.push_str("[TIME]");
+                rest = &after_number[unit.len()..];
+            }
+            _ => {
+                out.push_str(&from_digits[..number_len]);
+                rest = after_number;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Calls `condition` until it holds or `limit` passes; returns whether it held. Polling is how a
@@ -576,4 +620,21 @@ pub fn assert_dead(pid: i32, what: &str) {
 /// it to meet each other; the bound (10 s) only limits how long a failing test takes.
 pub fn sh_wait_for(file: &str) -> String {
     format!("i=0; while [ ! -e {file} ]; do i=$((i+1)); [ $i -ge 200 ] && exit 1; sleep 0.05; done")
+}
+
+#[test]
+fn redact_replaces_durations_but_not_other_numbers() {
+    assert_eq!(
+        redact(
+            "a 412ms b (1.5s) 30µs exit code 3 t2s x2 5 tasks",
+            Path::new("/nowhere")
+        ),
+        "a [TIME] b ([TIME]) [TIME] exit code 3 t2s x2 5 tasks"
+    );
+}
+
+#[test]
+fn unindent_strips_the_common_indent_and_the_closing_line() {
+    assert_eq!(unindent("\n    a\n      b\n\n    c\n    "), "a\n  b\n\nc\n");
+    assert_eq!(unindent("a\n  b\n"), "a\n  b\n");
 }
