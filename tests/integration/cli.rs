@@ -305,3 +305,21 @@ fn usage_errors_exit_2() {
             .status(2);
     }
 }
+
+#[test]
+fn an_alias_named_run_is_not_shadowed_by_the_subcommand() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.go]
+            alias = ["run"]
+            run = "echo the go task"
+            [tasks.other]
+            run = "touch other-ran"
+            "#,
+        )
+        .args(["run"])
+        .expect_stdout("the go task\n")
+        .expect_no_file("other-ran")
+        .success();
+}

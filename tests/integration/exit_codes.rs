@@ -169,3 +169,21 @@ fn missing_file_given_to_file_flag_exits_2() {
         .expect_stderr_contains("nowhere")
         .status(2);
 }
+
+#[test]
+fn missing_working_directory_exits_127() {
+    // docs/cli.md: a command that cannot be started, "bad working directory" included, is 127.
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            dir = "does-not-exist"
+            run = "touch ran"
+            "#,
+        )
+        .args(["t"])
+        .expect_stderr_contains("t")
+        .expect_no_file("ran")
+        .expect_no_file("does-not-exist/ran")
+        .status(127);
+}

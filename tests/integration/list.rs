@@ -201,3 +201,18 @@ fn graph_marks_an_already_shown_subtree_snapshot() {
     └── proto (*)
     ");
 }
+
+#[test]
+fn hidden_tasks_still_run_when_named() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.secret]
+            hide = true
+            run = "echo secret ran"
+            "#,
+        )
+        .args(["secret"])
+        .expect_stdout("secret ran\n")
+        .success();
+}

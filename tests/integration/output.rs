@@ -294,3 +294,48 @@ fn failure_messages_stay_off_stdout() {
         assert!(stdout.ends_with("out\n"), "{mode}: {stdout:?}");
     }
 }
+
+#[test]
+fn prefixed_mode_ends_a_last_line_without_newline() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "printf 'no newline'"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo next"
+            "#,
+        )
+        .args(["--output", "prefixed", "b"])
+        .expect_stdout("[a] no newline\n[b] next\n")
+        .success();
+}
+
+#[test]
+fn heavy_stderr_before_stdout_does_not_deadlock() {
+    // 2 MB on stderr before any stdout: a reader that drains stdout first would block the task
+    // on a full stderr pipe forever (the harness turns that hang into a failure).
+    for mode in ["prefixed", "grouped"] {
+        let output = Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.noisy]
+                run = "yes err | head -n 500000 >&2; yes out | head -n 500000"
+                "#,
+            )
+            .args(["--output", mode, "noisy"])
+            .success();
+        let out_lines = output
+            .stdout_lines()
+            .iter()
+            .filter(|line| line.ends_with("out"))
+            .count();
+        let err_lines = output
+            .stderr
+            .lines()
+            .filter(|line| line.ends_with("err"))
+            .count();
+        assert_eq!((out_lines, err_lines), (500_000, 500_000), "{mode}");
+    }
+}

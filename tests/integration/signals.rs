@@ -76,3 +76,25 @@ fn sigint_in_prefixed_mode_exits_130_and_kills_the_task() {
     running.status(130);
     assert_dead(sleep, "the task's background sleep");
 }
+
+#[test]
+fn second_sigint_kills_at_once_without_waiting_for_the_grace_period() {
+    // The task survives the forwarded SIGINT (its trap records it). With a grace period far
+    // beyond the harness deadline, only the second signal's SIGKILL can end this run.
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.stubborn]
+            run = '''trap 'touch got-int' INT TERM; echo $$ > pid.tmp; mv pid.tmp pid; while true; do sleep 0.1; done'''
+            "#,
+        )
+        .args(["--grace", "10m", "--output", "prefixed", "stubborn"])
+        .spawn();
+    running.wait_for_file("pid");
+    let shell = read_pid(&running.path("pid"));
+    running.signal(libc::SIGINT);
+    running.wait_for_file("got-int");
+    running.signal(libc::SIGINT);
+    running.status(130);
+    assert_dead(shell, "the INT-trapping shell");
+}
