@@ -585,7 +585,8 @@ impl<'de> Visitor<'de> for IntegerVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Integer, E> {
-        // Anything past `i64::MAX` is far beyond any sane job count; the range check rejects it.
+        // TOML integers are 64-bit signed, so toml hands over such values as `i64`; saturating
+        // keeps this total should a larger one ever arrive.
         Ok(Integer(i64::try_from(value).unwrap_or(i64::MAX)))
     }
 }
