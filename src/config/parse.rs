@@ -818,6 +818,8 @@ params = [
             "[tasks.a",
             "=",
             "\u{feff}[tasks.é]\nrun = 'x'",
+            "[tasks.a]\r\nrun = 3\r\n",
+            "[tasks.a]\n\trun = [[\"\t\"]]\n",
         ] {
             let result = parse(&source(text));
             if let Err(ConfigError::Invalid { file, diagnostics }) = result {
@@ -827,6 +829,12 @@ params = [
                 }
             }
         }
+    }
+
+    #[test]
+    fn counts_lines_and_columns_in_crlf_files() {
+        let rendered = render_errors("[tasks.a]\r\nrun = \"x\"\r\nhide = 3\r\n");
+        assert!(rendered.contains(" --> tasks.toml:3:8\n"), "{rendered}");
     }
 
     #[test]
