@@ -44,13 +44,6 @@ impl Diagnostic {
     /// Renders as `error: …`, a `--> file:line:col` line, the source line with carets, and `= help: …`.
     ///
     /// Line and column come from annotate-snippets, counted from 1 like rustc's.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "called by the top-level error renderer, not written yet"
-        )
-    )]
     pub(crate) fn render(&self, source: &Source, color: bool) -> String {
         let renderer = if color {
             Renderer::styled()
