@@ -173,6 +173,7 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         grace: invocation.grace,
         env,
         own_group: !foreground,
+        force: invocation.force,
     };
     let mut reporter = Reporter::new(
         plan,

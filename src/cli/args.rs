@@ -39,6 +39,10 @@ pub(crate) struct Args {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) jobs: Option<u32>,
 
+    /// Run tasks even when their `outputs` are newer than their `sources`
+    #[arg(short = 'B', long)]
+    pub(crate) force: bool,
+
     /// Keep running everything that does not depend on a failed task
     #[arg(short = 'k', long)]
     pub(crate) keep_going: bool,

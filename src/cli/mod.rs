@@ -40,6 +40,7 @@ pub(crate) struct Invocation {
     /// `None`: from `[settings]` or the CPU count.
     pub(crate) jobs: Option<usize>,
     pub(crate) keep_going: bool,
+    pub(crate) force: bool,
     /// `None`: chosen by how many tasks run (see `docs/cli.md`).
     pub(crate) output: Option<OutputArg>,
     pub(crate) timeout: Option<Duration>,
@@ -142,6 +143,7 @@ pub(crate) fn resolve(
         extra: bound.extra,
         jobs: args.jobs.map(|jobs| jobs as usize),
         keep_going: args.keep_going,
+        force: args.force,
         output: args.output,
         timeout: args.timeout,
         grace: args.grace,

@@ -1,5 +1,7 @@
 //! One problem found in `tasks.toml`, and its single renderer. The main type here is [`Diagnostic`].
 
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, normalize_untrusted_str};
+
 use super::{Source, Span};
 
 /// A problem in a task file, pointing at the bytes it is about.
@@ -16,9 +18,142 @@ pub(crate) struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// Renders as `error: …`, a `--> file:line:col` line, the source line with carets, and `= help:`.
+    /// A problem at `span`, with `label` under the carets and no help yet.
+    pub(crate) fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            span: Some(span),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds `help: did you mean `x`?` when there is a suggestion, and nothing otherwise.
+    pub(crate) fn with_suggestion(self, suggestion: Option<&str>) -> Self {
+        match suggestion {
+            Some(name) => self.with_help(format!("did you mean `{name}`?")),
+            None => self,
+        }
+    }
+
+    /// Renders as `error: …`, a `--> file:line:col` line, the source line with carets, and `= help: …`.
+    ///
+    /// Line and column come from annotate-snippets, counted from 1 like rustc's.
     pub(crate) fn render(&self, source: &Source, color: bool) -> String {
-        let _ = (source, color);
-        format!("error: {}", self.message)
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        // Labels, help and the path quote text from outside (names from the file, a path from
+        // the file system); annotate-snippets cleans only titles and source lines of control
+        // characters, so the rest is cleaned here before it can reach a terminal.
+        let title = Level::ERROR.primary_title(self.message.as_str());
+        let mut group = match &self.span {
+            Some(span) => title.element(
+                Snippet::source(source.text.as_str())
+                    .path(normalize_untrusted_str(&source.path.display().to_string()))
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(clamp(span, &source.text))
+                            .label(normalize_untrusted_str(&self.label)),
+                    ),
+            ),
+            None => Group::with_title(title),
+        };
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(normalize_untrusted_str(help)));
+        }
+        renderer.render(&[group])
+    }
+}
+
+/// `span` shrunk to lie inside `text` on character boundaries, so a stale or odd span (past the
+/// end, inside a multi-byte character, reversed) still renders instead of panicking.
+fn clamp(span: &Span, text: &str) -> Span {
+    let mut start = span.start.min(text.len());
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::{Diagnostic, Source, clamp};
+
+    fn source(text: &str) -> Source {
+        Source {
+            path: PathBuf::from("tasks.toml"),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn renders_like_rustc() {
+        let text = "[tasks.build]\nrun = \"x\"\ndependz = [\"lint\"]\n";
+        let start = text.find("dependz").expect("test text holds the key");
+        let rendered = Diagnostic::new(
+            "unknown key `dependz` in task `build`",
+            start..start + 7,
+            "unknown key",
+        )
+        .with_suggestion(Some("depends"))
+        .render(&source(text), false);
+        insta::assert_snapshot!(rendered);
+    }
+
+    #[test]
+    fn renders_without_a_span() {
+        let diagnostic = Diagnostic {
+            message: "something is off".to_owned(),
+            span: None,
+            label: String::new(),
+            help: Some("try again".to_owned()),
+        };
+        insta::assert_snapshot!(diagnostic.render(&source("a = 1\n"), false));
+    }
+
+    #[test]
+    fn survives_odd_spans() {
+        let text = "name = \"héllo\"";
+        // The last span is reversed on purpose: spans come from outside this module.
+        let reversed = std::ops::Range { start: 10, end: 3 };
+        for span in [0..0, 9..10, 14..14, 14..99, 99..120, reversed] {
+            let rendered = Diagnostic::new("odd", span, "here").render(&source(text), false);
+            assert!(rendered.starts_with("error: odd"), "{rendered}");
+        }
+        assert!(
+            Diagnostic::new("odd", 0..1, "here")
+                .render(&source(""), true)
+                .contains("odd")
+        );
+    }
+
+    #[test]
+    fn neutralises_control_characters() {
+        let rendered = Diagnostic::new("bad `\u{1b}[31m`", 0..1, "unit \u{1b}[2J")
+            .with_help("did you mean `\u{1b}]0;x`?")
+            .render(&source("a\u{1b}[1m = 1\n"), false);
+        assert!(!rendered.contains('\u{1b}'), "{rendered:?}");
+    }
+
+    #[test]
+    fn clamps_onto_char_boundaries() {
+        let text = "é!";
+        assert_eq!(clamp(&(1..1), text), 0..2);
+        assert_eq!(clamp(&(0..1), text), 0..2);
+        assert_eq!(clamp(&(5..9), text), 3..3);
     }
 }

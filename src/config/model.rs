@@ -15,6 +15,13 @@ pub type Span = Range<usize>;
 #[derive(Debug, Clone)]
 pub struct TaskFile {
     /// Absolute path of the `tasks.toml` this was parsed from.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the content-hash cache will key on it; tests check it now"
+        )
+    )]
     pub path: PathBuf,
     /// The directory holding `tasks.toml`; commands and `dir` are relative to it.
     pub root: PathBuf,
@@ -51,6 +58,13 @@ impl Default for Settings {
 pub struct Task {
     pub name: String,
     /// Span of the task's name in its table header (or key).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "for diagnostics about a whole task; tests check it now"
+        )
+    )]
     pub name_span: Span,
     pub description: Option<String>,
     /// Commands, run in order; the first failure stops the task. Empty for a pure aggregate.

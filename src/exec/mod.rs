@@ -7,6 +7,7 @@ mod outcome;
 mod scheduler;
 mod signals;
 mod spawn;
+mod up_to_date;
 
 #[cfg(unix)]
 #[path = "os/unix.rs"]

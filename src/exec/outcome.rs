@@ -55,6 +55,8 @@ pub(crate) enum CancelReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
     Succeeded,
+    /// Skipped: its outputs are newer than its sources.
+    UpToDate,
     /// A command exited non-zero or was killed by a signal rask did not send.
     Failed {
         exit: Exit,
@@ -76,7 +78,7 @@ pub(crate) enum Status {
 
 impl Status {
     pub(crate) fn is_success(&self) -> bool {
-        matches!(self, Status::Succeeded)
+        matches!(self, Status::Succeeded | Status::UpToDate)
     }
 
     /// A failure of the task's own making, as opposed to one rask caused by cancelling it.

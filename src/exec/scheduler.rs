@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
+use super::up_to_date::is_up_to_date;
 use super::{
     CancelReason, Control, ExecEvent, Job, JobResult, OutputMode, Spawn, Status, TaskOutcome,
 };
@@ -31,6 +32,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) env: Vec<(String, String)>,
     /// See [`Job::own_group`].
     pub(crate) own_group: bool,
+    /// Run tasks even when their outputs are up to date.
+    pub(crate) force: bool,
 }
 
 /// What a whole run came to.
@@ -70,7 +73,7 @@ pub(crate) const EXIT_CANNOT_RUN: i32 = 127;
 
 fn status_exit_code(status: &Status) -> i32 {
     match status {
-        Status::Succeeded => 0,
+        Status::Succeeded | Status::UpToDate => 0,
         Status::Failed { exit, .. } => exit.exit_code(),
         Status::TimedOut => EXIT_TIMEOUT,
         Status::SpawnFailed { .. } => EXIT_CANNOT_RUN,
@@ -229,6 +232,13 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             if planned.commands.is_empty() {
                 // An aggregate: nothing to run, it succeeds as soon as its prerequisites have.
                 self.finish(task, Status::Succeeded, Duration::ZERO, report);
+                continue;
+            }
+            let definition = planned.task;
+            if !self.options.force
+                && is_up_to_date(&planned.dir, &definition.sources, &definition.outputs)
+            {
+                self.finish(task, Status::UpToDate, Duration::ZERO, report);
                 continue;
             }
             let job = self.job(task);

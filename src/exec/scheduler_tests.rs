@@ -130,6 +130,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         grace: Duration::from_secs(5),
         env: Vec::new(),
         own_group: true,
+        force: false,
     }
 }
 

@@ -172,10 +172,14 @@ fn run_job(job: &Job, group: &Group, events: &SyncSender<ExecEvent>) -> (JobResu
             }
             Err(error) => {
                 let program = command.argv.first().map(String::as_str).unwrap_or_default();
-                return (
-                    spawn_failed(index, &format!("cannot run `{program}`"), &error),
-                    spool,
-                );
+                // A missing working directory fails the spawn with the same error as a
+                // missing program; say which it was.
+                let what = if job.dir.is_dir() {
+                    format!("cannot run `{program}`")
+                } else {
+                    format!("cannot enter working directory `{}`", job.dir.display())
+                };
+                return (spawn_failed(index, &what, &error), spool);
             }
         }
     }

@@ -134,6 +134,8 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let took = format_duration(outcome.duration);
         match &outcome.status {
             Status::Succeeded | Status::Cancelled { started: false, .. } => None,
+            Status::UpToDate if self.options.quiet => None,
+            Status::UpToDate => Some(format!("rask: task `{name}` is up to date")),
             Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => Some(format!(
                 "{error}: task `{name}` {} ({took})",
                 describe(&outcome.status)
@@ -245,6 +247,7 @@ fn copy_spool(mut spool: Spool) {
 fn describe(status: &Status) -> String {
     match status {
         Status::Succeeded => "succeeded".to_owned(),
+        Status::UpToDate => "is up to date".to_owned(),
         Status::Failed {
             exit: Exit::Code(code),
             ..
