@@ -15,3 +15,4 @@ mod output;
 mod parallel;
 mod params;
 mod signals;
+mod up_to_date;

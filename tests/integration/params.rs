@@ -296,3 +296,51 @@ fn task_help_snapshot() {
       echo Hello {{name}}
     ");
 }
+
+#[test]
+fn unknown_placeholder_is_a_config_error_with_a_suggestion() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.ok]
+            run = "touch ok-ran"
+            [tasks.greet]
+            run = "echo Hello {{nmae}}"
+            params = [{ name = "name", default = "World" }]
+            "#,
+        )
+        .args(["ok"])
+        .expect_stderr_contains("nmae")
+        .expect_stderr_contains("did you mean `name`")
+        .expect_no_file("ok-ran")
+        .status(2);
+}
+
+#[test]
+fn braces_around_anything_but_a_bare_name_pass_through() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            run = "echo '${{ github.sha }}' '{{.Name}}'"
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("${{ github.sha }} {{.Name}}\n")
+        .success();
+}
+
+#[test]
+fn param_inside_an_argv_word_keeps_the_word_whole() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.deploy]
+            run = [["printf", "<%s>\n", "--env={{env}}"]]
+            params = [{ name = "env" }]
+            "#,
+        )
+        .args(["deploy", "--env", "a b"])
+        .expect_stdout("<--env=a b>\n")
+        .success();
+}

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tempfile::TempDir;
 
@@ -126,6 +126,19 @@ impl Test {
             fs::create_dir_all(parent).expect("can create parent directories in the tempdir");
         }
         fs::write(&path, unindent(contents)).expect("can write into the tempdir");
+        self
+    }
+
+    /// Sets a file's modification time to `age` before now (for up-to-date checks, without
+    /// waiting for the clock).
+    #[track_caller]
+    pub fn age(self, relative: impl AsRef<Path>, age: Duration) -> Self {
+        let when = SystemTime::now() - age;
+        fs::File::options()
+            .write(true)
+            .open(self.path(relative))
+            .and_then(|file| file.set_modified(when))
+            .expect("can set the mtime of a file in the tempdir");
         self
     }
 
