@@ -234,6 +234,9 @@ fn color_never_emits_no_escape_codes_even_on_failure() {
             run = "exit 3"
             "#,
         )
+        // Even when the environment asks for colour, `never` wins.
+        .env("CLICOLOR_FORCE", "1")
+        .env("FORCE_COLOR", "1")
         .args(["--color", "never", "fail"])
         .expect_stderr_contains("fail")
         .expect_stderr_not_contains("\x1b[")
@@ -322,4 +325,21 @@ fn an_alias_named_run_is_not_shadowed_by_the_subcommand() {
         .expect_stdout("the go task\n")
         .expect_no_file("other-ran")
         .success();
+}
+
+#[test]
+fn list_into_a_closed_pipe_exits_cleanly() {
+    // STYLE.md §4: a broken pipe on rask's own stdout is a clean exit, not a panic or an error.
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "true"
+            "#,
+        )
+        .stdout_to_closed_pipe()
+        .args(["--list"])
+        .expect_stderr_not_contains("panicked")
+        .success();
+    assert_eq!(output.stderr, "", "a closed pipe is not worth a message");
 }

@@ -339,3 +339,19 @@ fn heavy_stderr_before_stdout_does_not_deadlock() {
         assert_eq!((out_lines, err_lines), (500_000, 500_000), "{mode}");
     }
 }
+
+#[test]
+fn prefixed_mode_joins_a_line_written_in_two_parts() {
+    // The pause only makes two separate reads likely; the expected output is the same whatever
+    // the timing, so nothing here depends on it.
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            run = "printf 'first-'; sleep 0.2; printf 'second\n'"
+            "#,
+        )
+        .args(["--output", "prefixed", "t"])
+        .expect_stdout("[t] first-second\n")
+        .success();
+}

@@ -14,6 +14,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -84,6 +85,7 @@ pub struct Test {
     stderr_not_contains: Vec<String>,
     expected_files: Vec<(PathBuf, String)>,
     absent_files: Vec<PathBuf>,
+    stdout_closed: bool,
 }
 
 impl Test {
@@ -104,6 +106,7 @@ impl Test {
             stderr_not_contains: Vec::new(),
             expected_files: Vec::new(),
             absent_files: Vec::new(),
+            stdout_closed: false,
         }
     }
 
@@ -218,6 +221,13 @@ impl Test {
         self
     }
 
+    /// Gives rask a stdout whose reader is already gone (`rask --list | head -0`), so writes fail
+    /// with EPIPE. Nothing is captured from stdout then.
+    pub fn stdout_to_closed_pipe(mut self) -> Self {
+        self.stdout_closed = true;
+        self
+    }
+
     /// Runs rask to completion and checks the exit code and every expectation at once.
     #[track_caller]
     pub fn status(self, code: i32) -> Output {
@@ -237,7 +247,11 @@ impl Test {
             .args(&self.args)
             .current_dir(self.path(&self.current_dir))
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(if self.stdout_closed {
+                closed_pipe()
+            } else {
+                Stdio::piped()
+            })
             .stderr(Stdio::piped())
             // Own group, so the harness can clean up after a hung rask without touching itself.
             .process_group(0);
@@ -255,7 +269,10 @@ impl Test {
         }
         let mut child = command.spawn().expect("the rask binary can be spawned");
         let pid = child.id() as i32;
-        let stdout = drain(child.stdout.take().expect("stdout was piped"));
+        let stdout = match child.stdout.take() {
+            Some(pipe) => drain(pipe),
+            None => drain(std::io::empty()),
+        };
         let stderr = drain(child.stderr.take().expect("stderr was piped"));
         let (exit_tx, exit) = mpsc::channel();
         thread::spawn(move || {
@@ -370,6 +387,25 @@ impl Test {
             tempdir: self.tempdir,
         }
     }
+}
+
+/// The write end of a pipe whose read end is closed already.
+fn closed_pipe() -> Stdio {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes. O_CLOEXEC keeps the ends out
+    // of processes other tests spawn concurrently (a stray read end would keep the pipe open).
+    let result = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(
+        result,
+        0,
+        "pipe2 failed: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: both descriptors were just created by pipe2 and are owned by nothing else.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    Stdio::from(write_end)
 }
 
 /// Reads a pipe to its end on a thread; the receiver yields everything once the pipe closes.
