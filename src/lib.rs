@@ -184,8 +184,8 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
             quiet: invocation.quiet,
         },
     );
-    let summary =
-        Scheduler::new(plan, LocalSpawner, options).run(&mut |event| reporter.report(event));
+    let summary = Scheduler::new(plan, LocalSpawner::default(), options)
+        .run(&mut |event| reporter.report(event));
     summary.exit_code()
 }
 

@@ -243,6 +243,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }
             let job = self.job(task);
             let control = self.spawner.start(job, self.sender.clone());
+            report(Event::CommandStarted {
+                task,
+                command: &planned.commands[0],
+            });
             let now = Instant::now();
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
