@@ -31,8 +31,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let argv: Vec<OsString> = args.into_iter().collect();
     let code = match run_argv(&argv) {
         Ok(code) => code,
+        // clap prints help and version to stdout, usage errors to stderr, each in its style.
+        Err(Error::Cli(cli::CliError::Args(error))) => {
+            let _ = error.print();
+            error.exit_code()
+        }
         Err(error) => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = wants_color(cli::color_choice(&argv), std::io::stderr().is_terminal());
             let rendered = error.render(color);
             let _ = writeln!(std::io::stderr().lock(), "{}", rendered.trim_end());
             error.exit_code()
@@ -48,26 +53,45 @@ fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
         return Ok(error::EXIT_SUCCESS);
     }
     let current_dir = std::env::current_dir()?;
-    let source = config::discover(args.file.as_deref(), &current_dir)?;
-    let file = config::parse(&source)?;
-    let invocation = cli::resolve(argv, args, &file)?;
+    let mut source = match config::discover(args.file.as_deref(), &current_dir) {
+        // Nothing here to read the task words against: take a `-f` from among them.
+        Err(config::ConfigError::NotFound { start }) => match cli::file_among(&args.words) {
+            Some(path) => config::discover(Some(&path), &current_dir)?,
+            None => return Err(config::ConfigError::NotFound { start }.into()),
+        },
+        found => found?,
+    };
+    let mut file = config::parse(&source)?;
+    let mut invocation = cli::resolve(argv, args.clone(), &file)?;
+    // `rask build -f other.toml`: the task words were read against the file found here; read
+    // them again against the file asked for.
+    if let Some(late_file) = invocation.file.take() {
+        source = config::discover(Some(&late_file), &current_dir)?;
+        file = config::parse(&source)?;
+        invocation = cli::resolve(argv, args, &file)?;
+        invocation.file = None;
+    }
+    act(&source, &file, &invocation)
+}
+
+fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
     match &invocation.action {
-        Action::List { json: false } => print(&report::list(&file)),
-        Action::List { json: true } => print(&report::list_json(&file)),
+        Action::List { json: false } => print(&report::list(file)),
+        Action::List { json: true } => print(&report::list_json(file)),
         Action::TaskHelp(task) => print(&report::task_help(&file.tasks[*task])),
         Action::Graph { dot } => {
             // Check names and cycles first, so the graph shown is one that could run.
-            let roots = roots(&file, &invocation);
-            plan(&source, &file, &invocation)?;
+            let roots = roots(file, invocation);
+            plan(source, file, invocation)?;
             let text = if *dot {
-                report::dot(&file, &roots)
+                report::dot(file, &roots)
             } else {
-                report::tree(&file, &roots)
+                report::tree(file, &roots)
             };
             print(&text)
         }
-        Action::DryRun => print(&report::dry_run(&plan(&source, &file, &invocation)?)),
-        Action::Run => Ok(execute(&plan(&source, &file, &invocation)?, &invocation)),
+        Action::DryRun => print(&report::dry_run(&plan(source, file, invocation)?)),
+        Action::Run => Ok(execute(&plan(source, file, invocation)?, invocation)),
     }
 }
 
@@ -184,8 +208,8 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
             quiet: invocation.quiet,
         },
     );
-    let summary =
-        Scheduler::new(plan, LocalSpawner, options).run(&mut |event| reporter.report(event));
+    let summary = Scheduler::new(plan, LocalSpawner::default(), options)
+        .run(&mut |event| reporter.report(event));
     summary.exit_code()
 }
 

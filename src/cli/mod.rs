@@ -35,6 +35,8 @@ pub(crate) enum Action {
 #[derive(Debug, Clone)]
 pub(crate) struct Invocation {
     pub(crate) action: Action,
+    /// `-f` given after the task names: the words must be read again against that file.
+    pub(crate) file: Option<std::path::PathBuf>,
     pub(crate) requests: Vec<Request>,
     pub(crate) extra: Vec<String>,
     /// `None`: from `[settings]` or the CPU count.
@@ -105,6 +107,7 @@ pub(crate) fn resolve(
     file: &TaskFile,
 ) -> Result<Invocation, CliError> {
     let bound = bind::bind(&args.words, file)?;
+    let leading_file = args.file.clone();
     let args = if bound.options.is_empty() {
         args
     } else {
@@ -139,6 +142,7 @@ pub(crate) fn resolve(
     };
     Ok(Invocation {
         action,
+        file: args.file.filter(|late| leading_file.as_ref() != Some(late)),
         requests,
         extra: bound.extra,
         jobs: args.jobs.map(|jobs| jobs as usize),
@@ -150,6 +154,48 @@ pub(crate) fn resolve(
         color: args.color,
         quiet: args.quiet,
     })
+}
+
+/// The `--color` choice, read straight from the command line, for errors that happen before
+/// (or while) it is parsed. The last occurrence wins, as in clap.
+pub(crate) fn color_choice(argv: &[OsString]) -> ColorArg {
+    let mut choice = ColorArg::Auto;
+    let mut words = argv.iter().skip(1).filter_map(|word| word.to_str());
+    while let Some(word) = words.next() {
+        let value = match word {
+            "--" => break,
+            "--color" => words.next(),
+            _ => word.strip_prefix("--color="),
+        };
+        choice = match value {
+            Some("always") => ColorArg::Always,
+            Some("never") => ColorArg::Never,
+            Some("auto") => ColorArg::Auto,
+            _ => choice,
+        };
+    }
+    choice
+}
+
+/// A `-f PATH` / `--file PATH` among task words, before any `--`.
+pub(crate) fn file_among(words: &[String]) -> Option<std::path::PathBuf> {
+    let mut words = words.iter().take_while(|word| *word != "--");
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "-f" | "--file" => return words.next().map(Into::into),
+            _ => {
+                if let Some(path) = word
+                    .strip_prefix("--file=")
+                    .or_else(|| word.strip_prefix("-f"))
+                {
+                    if !path.is_empty() {
+                        return Some(path.into());
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// `rask` alone runs the task named `default`, if it takes no required argument.

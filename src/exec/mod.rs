@@ -4,6 +4,8 @@
 mod capture;
 mod event;
 mod outcome;
+mod pool;
+mod process;
 mod scheduler;
 mod signals;
 mod spawn;

@@ -243,6 +243,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }
             let job = self.job(task);
             let control = self.spawner.start(job, self.sender.clone());
+            report(Event::CommandStarted {
+                task,
+                command: &planned.commands[0],
+            });
             let now = Instant::now();
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
@@ -271,14 +275,21 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
 
     fn job(&self, task: TaskId) -> Job {
         let planned = &self.plan.tasks[task.index()];
-        let env = self
+        // One entry per name, the last definition winning: dotenv, then [env], then the
+        // task's env, then rask's own additions.
+        let mut env: Vec<(String, String)> = Vec::new();
+        let definitions = self
             .plan
             .env
             .iter()
             .chain(&planned.task.env)
-            .chain(&self.options.env)
-            .cloned()
-            .collect();
+            .chain(&self.options.env);
+        for (name, value) in definitions {
+            match env.iter_mut().find(|(existing, _)| existing == name) {
+                Some(slot) => slot.1.clone_from(value),
+                None => env.push((name.clone(), value.clone())),
+            }
+        }
         Job {
             task,
             commands: planned.commands.clone(),
