@@ -282,10 +282,9 @@ impl Test {
             test: Some(self),
             pid,
             exit,
-            early_exit: Cell::new(None),
+            exit_status: Cell::new(None),
             stdout,
             stderr,
-            exited: false,
         }
     }
 
@@ -440,11 +439,10 @@ pub struct Running {
     test: Option<Test>,
     pid: i32,
     exit: Receiver<ExitStatus>,
-    /// rask's exit status if it arrived early, while a test was waiting for a marker.
-    early_exit: Cell<Option<ExitStatus>>,
+    /// rask's exit status, once seen (possibly early, while a test waited for a marker).
+    exit_status: Cell<Option<ExitStatus>>,
     stdout: Receiver<Vec<u8>>,
     stderr: Receiver<Vec<u8>>,
-    exited: bool,
 }
 
 impl Running {
@@ -461,12 +459,12 @@ impl Running {
     pub fn wait_for_file(&self, relative: impl AsRef<Path>) {
         let path = self.path(relative);
         let appeared = poll(WAIT, || {
-            if self.early_exit.get().is_none() {
-                self.early_exit.set(self.exit.try_recv().ok());
+            if self.exit_status.get().is_none() {
+                self.exit_status.set(self.exit.try_recv().ok());
             }
-            path.exists() || self.early_exit.get().is_some()
+            path.exists() || self.exit_status.get().is_some()
         });
-        if let Some(status) = self.early_exit.get().filter(|_| !path.exists()) {
+        if let Some(status) = self.exit_status.get().filter(|_| !path.exists()) {
             panic!("rask exited ({status}) before {} appeared", path.display());
         }
         assert!(appeared, "{} never appeared", path.display());
@@ -489,25 +487,25 @@ impl Running {
     #[track_caller]
     pub fn status(mut self, code: i32) -> Output {
         let Some(status) = self
-            .early_exit
+            .exit_status
             .get()
             .or_else(|| self.exit.recv_timeout(RUN_DEADLINE).ok())
         else {
             panic!("rask did not exit within {RUN_DEADLINE:?}; killing it");
         };
-        self.exited = true;
-        let stdout = self.stdout.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
-            panic!(
-                "rask exited ({status}) but its stdout stayed open for {PIPE_DEADLINE:?}: \
-                 a process it started outlived it"
-            )
-        });
-        let stderr = self.stderr.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
-            panic!(
-                "rask exited ({status}) but its stderr stayed open for {PIPE_DEADLINE:?}: \
-                 a process it started outlived it"
-            )
-        });
+        self.exit_status.set(Some(status));
+        let captured = |pipe: &Receiver<Vec<u8>>, name: &str| {
+            pipe.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+                panic!(
+                    "rask exited ({status}) but its {name} stayed open for {PIPE_DEADLINE:?}: \
+                     a process it started outlived it"
+                )
+            })
+        };
+        let (stdout, stderr) = (
+            captured(&self.stdout, "stdout"),
+            captured(&self.stderr, "stderr"),
+        );
         let test = self.test.take().expect("`status` runs once");
         test.check(code, status, stdout, stderr)
     }
@@ -515,7 +513,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if !self.exited && self.early_exit.get().is_none() {
+        if self.exit_status.get().is_none() {
             self.kill_group();
         }
     }
