@@ -168,3 +168,20 @@ fn keep_going_does_not_kill_running_siblings() {
         .expect_file("worker-finished", "")
         .status(6);
 }
+
+#[test]
+fn keep_going_exits_with_the_first_failures_code() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.first]
+            run = "exit 3"
+            [tasks.second]
+            run = "exit 4"
+            "#,
+        )
+        .args(["first", "second", "-j", "1", "-k"])
+        .expect_stderr_contains("exit code 3")
+        .expect_stderr_contains("exit code 4")
+        .status(3);
+}
