@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use cli::{Action, ColorArg, Invocation, OutputArg};
 use config::{Source, TaskFile};
 use error::Error;
-use exec::{LocalSpawner, OutputMode, Scheduler, SchedulerOptions};
+use exec::{LocalSpawner, OutputMode, Scheduler, SchedulerOptions, SignalPipes};
 use graph::Plan;
 use report::{ReportOptions, Reporter};
 
@@ -199,6 +199,11 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         own_group: !foreground,
         force: invocation.force,
     };
+    let signals = SignalPipes::install().unwrap_or_else(|error| {
+        let warning = report::Style::WARNING.paint("warning", color_stderr);
+        eprintln!("{warning}: cannot handle signals ({error}); Ctrl-C will not stop tasks");
+        SignalPipes::none()
+    });
     let mut reporter = Reporter::new(
         plan,
         ReportOptions {
@@ -208,8 +213,8 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
             quiet: invocation.quiet,
         },
     );
-    let summary = Scheduler::new(plan, LocalSpawner::default(), options)
-        .run(&mut |event| reporter.report(event));
+    let summary = Scheduler::new(plan, LocalSpawner, options)
+        .run(&signals, &mut |event| reporter.report(event));
     summary.exit_code()
 }
 

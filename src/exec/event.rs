@@ -1,32 +1,25 @@
-//! What workers tell the scheduler. The main type here is [`ExecEvent`].
+//! What a running job reports to the scheduler. The main types here are [`JobEvent`] and
+//! [`JobResult`].
 
 use super::{Exit, Spool, Stream};
-use crate::graph::TaskId;
 
-/// A message to the scheduler's single coordinator thread, which owns all run state.
+/// Something a job did, reported from [`RunningJob::advance`](super::RunningJob::advance).
 #[derive(Debug)]
-pub(crate) enum ExecEvent {
-    /// The task's command number `index` is about to start.
-    CommandStarted { task: TaskId, index: usize },
-    /// Bytes a task wrote (only in [`OutputMode::Prefixed`](super::OutputMode::Prefixed)).
-    Output {
-        task: TaskId,
-        stream: Stream,
-        bytes: Vec<u8>,
-    },
-    /// The task's worker is done; nothing of the task is running any more.
+pub(crate) enum JobEvent<'a> {
+    /// The job's command number `index` (never 0: the scheduler announces the first) started.
+    CommandStarted { index: usize },
+    /// Bytes the job wrote (only in [`OutputMode::Prefixed`](super::OutputMode::Prefixed)).
+    Output { stream: Stream, bytes: &'a [u8] },
+    /// The job is over; nothing of it is running any more. Reported exactly once.
     Finished {
-        task: TaskId,
         result: JobResult,
-        /// The task's whole output, in [`OutputMode::Grouped`](super::OutputMode::Grouped).
+        /// The job's whole output, in [`OutputMode::Grouped`](super::OutputMode::Grouped).
         spool: Option<Spool>,
     },
-    /// rask itself received this signal.
-    Signal(i32),
 }
 
-/// How a job's commands went, as far as the worker can tell. The scheduler turns it into a
-/// [`Status`](super::Status), knowing whether it had asked the task to stop.
+/// How a job's commands went, as far as the job can tell. The scheduler turns it into a
+/// [`Status`](super::Status), knowing whether it had asked the job to stop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum JobResult {
     Succeeded,

@@ -1,10 +1,9 @@
 //! Running a [`Plan`](crate::graph::Plan): the scheduler decides what runs when, a [`Spawn`]
-//! implementation runs it, and everything that happens flows back as events.
+//! implementation runs it, and everything that happens is reported as events.
 
 mod capture;
 mod event;
 mod outcome;
-mod pool;
 mod process;
 mod scheduler;
 mod signals;
@@ -16,7 +15,8 @@ mod up_to_date;
 mod os;
 
 pub(crate) use capture::{OutputMode, Spool, Stream};
-pub(crate) use event::{ExecEvent, JobResult};
+pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
 pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
-pub(crate) use spawn::{Control, Job, LocalSpawner, Spawn};
+pub(crate) use signals::SignalPipes;
+pub(crate) use spawn::{Job, LocalSpawner, RunningJob, Spawn};

@@ -1,161 +1,228 @@
-//! Local processes for one job: starting each command in its own process group, draining its
-//! output, waiting for it, and cleaning up what it leaves behind. The main type here is
-//! [`Group`], shared by the job's worker and its [`Control`].
+//! One job as local processes: each command in its own process group, its output read from
+//! non-blocking pipes, its exit noticed through a pidfd, and whatever it leaves behind killed.
+//! The main type here is [`LocalJob`].
 
-use std::io::{self, PipeReader};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::mpsc::SyncSender;
+use std::io::{self, ErrorKind, PipeReader, Read};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-use super::capture::{Idle, drain_pipes};
-use super::os::{signal_group, signal_process};
-use super::{Control, ExecEvent, Exit, Job, JobResult, OutputMode, Spool};
-
-/// The process group a job's current command runs in.
-#[derive(Debug)]
-pub(super) struct Group {
-    /// The running command's process group (its leader's pid); 0 between commands.
-    pgid: AtomicI32,
-    /// The last signal asked for; 0 if none. Once set, no further command starts.
-    stop_signal: AtomicI32,
-    own_group: bool,
-}
-
-impl Group {
-    pub(super) fn new(own_group: bool) -> Group {
-        Group {
-            pgid: AtomicI32::new(0),
-            stop_signal: AtomicI32::new(0),
-            own_group,
-        }
-    }
-
-    fn stop_requested(&self) -> bool {
-        self.stop_signal.load(Ordering::SeqCst) != 0
-    }
-
-    fn deliver(&self, pgid: i32, signal: i32) {
-        if pgid <= 0 {
-            return;
-        }
-        if self.own_group {
-            signal_group(pgid, signal);
-        } else {
-            signal_process(pgid, signal);
-        }
-    }
-
-    /// Publishes a freshly spawned command; if a stop arrived while it was starting, the
-    /// command gets the signal now (the Control saw no pgid to send it to).
-    fn started(&self, handle: &duct::Handle) {
-        let pgid = handle.pids().first().copied().unwrap_or(0) as i32;
-        self.pgid.store(pgid, Ordering::SeqCst);
-        let signal = self.stop_signal.load(Ordering::SeqCst);
-        if signal != 0 {
-            self.deliver(pgid, signal);
-        }
-    }
-
-    /// The command's leader has exited: kill whatever it left behind in its group, so no
-    /// background process outlives its task (and none holds the output pipes open).
-    fn finished(&self) {
-        let pgid = self.pgid.swap(0, Ordering::SeqCst);
-        if self.own_group {
-            self.deliver(pgid, libc::SIGKILL);
-        }
-    }
-}
-
-/// [`Control`] for local processes: signals the current command's group.
-pub(super) struct LocalControl(pub(super) Arc<Group>);
-
-impl Control for LocalControl {
-    fn signal(&self, signal: i32) {
-        self.0.stop_signal.store(signal, Ordering::SeqCst);
-        self.0.deliver(self.0.pgid.load(Ordering::SeqCst), signal);
-    }
-}
-
-/// A started command: its handle, and the read ends of its pipes in prefixed mode.
-pub(super) struct RunningCommand {
-    handle: duct::Handle,
-    pipes: Option<(PipeReader, PipeReader)>,
-}
-
-/// A job whose first command was started (or could not be).
-pub(super) struct JobStart {
-    spool: Option<Spool>,
-    first: Result<RunningCommand, JobResult>,
-}
+use super::os::{pidfd_open, set_nonblocking, signal_group, signal_process};
+use super::{Exit, Job, JobEvent, JobResult, OutputMode, RunningJob, Spool, Stream};
 
 /// How long output is still read after a command's group was killed, before giving up on a
 /// process that escaped the group (e.g. with `setsid`) but kept the pipes open.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// Starts the job's first command.
-pub(super) fn start_job(job: &Job, group: &Group) -> JobStart {
-    let spool = match job.output {
-        OutputMode::Grouped => match Spool::new() {
-            Ok(spool) => Some(spool),
-            Err(error) => {
-                return JobStart {
-                    spool: None,
-                    first: Err(spawn_failed(
+/// Without pidfds, how often to check whether a command has exited.
+const EXIT_CHECK: Duration = Duration::from_millis(5);
+
+/// The most read from one pipe per wake-up: a pipe's default capacity on Linux. One chatty
+/// task cannot starve the others, and memory stays bounded.
+const CHUNK: usize = 64 * 1024;
+
+pub(crate) struct LocalJob {
+    job: Job,
+    spool: Option<Spool>,
+    /// The command running now, if any.
+    current: Option<RunningCommand>,
+    /// Set when the job is over, until reported.
+    result: Option<JobResult>,
+    /// The last signal asked for; once set, no further command starts.
+    stop_signal: Option<i32>,
+    buffer: Vec<u8>,
+}
+
+struct RunningCommand {
+    index: usize,
+    handle: duct::Handle,
+    /// The leader's pid, which is also its process group's id.
+    pid: i32,
+    pidfd: Option<OwnedFd>,
+    pipes: Vec<(Stream, PipeReader)>,
+    /// When the leader exited, and how.
+    exit: Option<(Exit, Instant)>,
+}
+
+impl LocalJob {
+    pub(crate) fn start(job: Job) -> LocalJob {
+        let mut local = LocalJob {
+            job,
+            spool: None,
+            current: None,
+            result: None,
+            stop_signal: None,
+            buffer: Vec::new(),
+        };
+        match local.job.output {
+            OutputMode::Grouped => match Spool::new() {
+                Ok(spool) => local.spool = Some(spool),
+                Err(error) => {
+                    local.result = Some(spawn_failed(
                         0,
                         "cannot create a spool file".to_owned(),
                         &error,
-                    )),
-                };
-            }
-        },
-        OutputMode::Inherit | OutputMode::Prefixed => None,
-    };
-    let first = start_command(job, 0, group, spool.as_ref());
-    JobStart { spool, first }
-}
+                    ));
+                    return local;
+                }
+            },
+            OutputMode::Prefixed => local.buffer = vec![0; CHUNK],
+            OutputMode::Inherit => {}
+        }
+        local.start_command(0);
+        local
+    }
 
-/// Runs the job to its end from its started first command; commands after the first are
-/// announced with [`ExecEvent::CommandStarted`].
-pub(super) fn finish_job(
-    job: &Job,
-    group: &Group,
-    events: &SyncSender<ExecEvent>,
-    start: JobStart,
-) -> (JobResult, Option<Spool>) {
-    let JobStart { spool, first } = start;
-    let mut next = Some(first);
-    for index in 0..job.commands.len() {
-        let running = match next.take() {
-            Some(first) => first,
-            None if group.stop_requested() => return (JobResult::Stopped, spool),
-            None => {
-                let _ = events.send(ExecEvent::CommandStarted {
-                    task: job.task,
-                    index,
-                });
-                start_command(job, index, group, spool.as_ref())
+    /// Starts command `index`, or records why it could not start.
+    fn start_command(&mut self, index: usize) {
+        match spawn(&self.job, index, self.spool.as_ref()) {
+            Ok(command) => self.current = Some(command),
+            Err(error) => {
+                let program = self.job.commands[index]
+                    .argv
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                // A missing working directory fails the spawn with the same error as a missing
+                // program; say which it was.
+                let what = if self.job.dir.is_dir() {
+                    format!("cannot run `{program}`")
+                } else {
+                    format!(
+                        "cannot enter working directory `{}`",
+                        self.job.dir.display()
+                    )
+                };
+                self.result = Some(spawn_failed(index, what, &error));
             }
-        };
-        let exit = running.and_then(|running| {
-            wait_command(job, running, group, events)
-                .map_err(|error| spawn_failed(index, "lost the command".to_owned(), &error))
-        });
-        match exit {
-            Ok(exit) if exit.succeeded() => {}
-            Ok(exit) => {
-                return (
-                    JobResult::Failed {
-                        exit,
-                        command: index,
-                    },
-                    spool,
-                );
-            }
-            Err(result) => return (result, spool),
         }
     }
-    (JobResult::Succeeded, spool)
+
+    fn deliver(&self, pid: i32, signal: i32) {
+        if self.job.own_group {
+            signal_group(pid, signal);
+        } else {
+            signal_process(pid, signal);
+        }
+    }
+
+    /// Reads at most one chunk from each ready pipe; drops pipes at end-of-file.
+    fn read_output(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+        let Some(command) = &mut self.current else {
+            return;
+        };
+        let buffer = &mut self.buffer;
+        command.pipes.retain_mut(|(stream, pipe)| {
+            if !ready.contains(&pipe.as_raw_fd()) {
+                return true;
+            }
+            match pipe.read(buffer) {
+                Ok(0) => false,
+                Ok(count) => {
+                    report(JobEvent::Output {
+                        stream: *stream,
+                        bytes: &buffer[..count],
+                    });
+                    true
+                }
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) =>
+                {
+                    true
+                }
+                // Any other read error ends that stream; the exit status still decides.
+                Err(_) => false,
+            }
+        });
+    }
+
+    /// Notices the leader's exit; kills what it left in its group, so no background process
+    /// outlives its task (and none holds the pipes open).
+    fn check_exit(&mut self) {
+        let own_group = self.job.own_group;
+        let Some(command) = &mut self.current else {
+            return;
+        };
+        if command.exit.is_some() {
+            return;
+        }
+        if let Ok(Some(output)) = command.handle.try_wait() {
+            command.exit = Some((Exit::from_status(output.status), Instant::now()));
+            command.pidfd = None;
+            if own_group {
+                signal_group(command.pid, libc::SIGKILL);
+            }
+        }
+    }
+
+    /// Once the leader has exited and its output is drained (or given up on): the next
+    /// command, or the job's result.
+    fn complete_command(&mut self, report: &mut dyn FnMut(JobEvent<'_>)) {
+        let Some(command) = &self.current else { return };
+        let Some((exit, exited_at)) = command.exit else {
+            return;
+        };
+        if !command.pipes.is_empty() && exited_at.elapsed() < LINGER {
+            return;
+        }
+        let index = command.index;
+        self.current = None;
+        if !exit.succeeded() {
+            self.result = Some(JobResult::Failed {
+                exit,
+                command: index,
+            });
+        } else if index + 1 == self.job.commands.len() {
+            self.result = Some(JobResult::Succeeded);
+        } else if self.stop_signal.is_some() {
+            self.result = Some(JobResult::Stopped);
+        } else {
+            report(JobEvent::CommandStarted { index: index + 1 });
+            self.start_command(index + 1);
+        }
+    }
+}
+
+impl RunningJob for LocalJob {
+    fn fds(&self, out: &mut Vec<RawFd>) {
+        if let Some(command) = &self.current {
+            out.extend(command.pipes.iter().map(|(_, pipe)| pipe.as_raw_fd()));
+            out.extend(command.pidfd.as_ref().map(AsRawFd::as_raw_fd));
+        }
+    }
+
+    fn wake_at(&self) -> Option<Instant> {
+        let Some(command) = &self.current else {
+            // Finished (or failed to start): report it at once.
+            return Some(Instant::now());
+        };
+        match (command.exit, &command.pidfd) {
+            (Some((_, exited_at)), _) => Some(exited_at + LINGER),
+            (None, Some(_)) => None,
+            (None, None) => Some(Instant::now() + EXIT_CHECK),
+        }
+    }
+
+    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+        self.read_output(ready, report);
+        self.check_exit();
+        self.complete_command(report);
+        if self.current.is_none() {
+            let result = self.result.take().unwrap_or(JobResult::Stopped);
+            report(JobEvent::Finished {
+                result,
+                spool: self.spool.take(),
+            });
+        }
+    }
+
+    fn signal(&mut self, signal: i32) {
+        self.stop_signal = Some(signal);
+        if let Some(command) = &self.current {
+            if command.exit.is_none() {
+                self.deliver(command.pid, signal);
+            }
+        }
+    }
 }
 
 fn spawn_failed(command: usize, what: String, error: &io::Error) -> JobResult {
@@ -166,32 +233,11 @@ fn spawn_failed(command: usize, what: String, error: &io::Error) -> JobResult {
 }
 
 /// Spawns command `index` of the job in its own process group, wired for the output mode.
-fn start_command(
-    job: &Job,
-    index: usize,
-    group: &Group,
-    spool: Option<&Spool>,
-) -> Result<RunningCommand, JobResult> {
-    let argv = &job.commands[index].argv;
-    spawn(job, argv, spool)
-        .inspect(|running| group.started(&running.handle))
-        .map_err(|error| {
-            let program = argv.first().map(String::as_str).unwrap_or_default();
-            // A missing working directory fails the spawn with the same error as a missing
-            // program; say which it was.
-            let what = if job.dir.is_dir() {
-                format!("cannot run `{program}`")
-            } else {
-                format!("cannot enter working directory `{}`", job.dir.display())
-            };
-            spawn_failed(index, what, &error)
-        })
-}
-
-fn spawn(job: &Job, argv: &[String], spool: Option<&Spool>) -> io::Result<RunningCommand> {
-    let (program, args) = argv
+fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCommand> {
+    let (program, args) = job.commands[index]
+        .argv
         .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+        .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
     let mut expression = duct::cmd(program, args).dir(&job.dir).unchecked();
     for (name, value) in &job.env {
         expression = expression.env(name, value);
@@ -203,22 +249,21 @@ fn spawn(job: &Job, argv: &[String], spool: Option<&Spool>) -> io::Result<Runnin
             Ok(())
         });
     }
-    match (job.output, spool) {
-        (OutputMode::Inherit, _) => Ok(RunningCommand {
-            handle: expression.start()?,
-            pipes: None,
-        }),
-        (OutputMode::Grouped, Some(spool)) => Ok(RunningCommand {
-            handle: expression
+    let (handle, pipes) = match (job.output, spool) {
+        (OutputMode::Inherit, _) => (expression.start()?, Vec::new()),
+        (OutputMode::Grouped, Some(spool)) => {
+            let handle = expression
                 .stdin_null()
                 .stdout_file(spool.stdout.try_clone()?)
                 .stderr_file(spool.stderr.try_clone()?)
-                .start()?,
-            pipes: None,
-        }),
+                .start()?;
+            (handle, Vec::new())
+        }
         (OutputMode::Prefixed | OutputMode::Grouped, _) => {
-            let (stdout_reader, stdout_writer) = io::pipe()?;
-            let (stderr_reader, stderr_writer) = io::pipe()?;
+            let (stdout, stdout_writer) = io::pipe()?;
+            let (stderr, stderr_writer) = io::pipe()?;
+            set_nonblocking(stdout.as_raw_fd())?;
+            set_nonblocking(stderr.as_raw_fd())?;
             // The expression (and with it rask's copy of each write end) is dropped at the end
             // of this statement, so the pipes reach end-of-file when the child's group is gone.
             let handle = expression
@@ -226,56 +271,19 @@ fn spawn(job: &Job, argv: &[String], spool: Option<&Spool>) -> io::Result<Runnin
                 .stdout_file(stdout_writer)
                 .stderr_file(stderr_writer)
                 .start()?;
-            Ok(RunningCommand {
+            (
                 handle,
-                pipes: Some((stdout_reader, stderr_reader)),
-            })
+                vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)],
+            )
         }
-    }
-}
-
-/// Waits for a started command (draining its pipes, if any), then kills its leftovers.
-fn wait_command(
-    job: &Job,
-    running: RunningCommand,
-    group: &Group,
-    events: &SyncSender<ExecEvent>,
-) -> io::Result<Exit> {
-    let RunningCommand { handle, pipes } = running;
-    let Some((stdout, stderr)) = pipes else {
-        let status = handle.wait()?.status;
-        group.finished();
-        return Ok(Exit::from_status(status));
     };
-    let mut leader_exit: Option<(Exit, Instant)> = None;
-    drain_pipes(job.task, stdout, stderr, events, || {
-        idle_check(&handle, group, &mut leader_exit)
-    })?;
-    let exit = match leader_exit {
-        Some((exit, _)) => exit,
-        None => Exit::from_status(handle.wait()?.status),
-    };
-    group.finished();
-    Ok(exit)
-}
-
-/// While pipes stay open: once the leader has exited, kill its group; if the pipes are still
-/// open `LINGER` later, something escaped the group and holds them, so stop reading.
-fn idle_check(
-    handle: &duct::Handle,
-    group: &Group,
-    leader_exit: &mut Option<(Exit, Instant)>,
-) -> Idle {
-    if let Some((_, since)) = leader_exit {
-        return if since.elapsed() > LINGER {
-            Idle::GiveUp
-        } else {
-            Idle::KeepDraining
-        };
-    }
-    if let Ok(Some(output)) = handle.try_wait() {
-        *leader_exit = Some((Exit::from_status(output.status), Instant::now()));
-        group.finished();
-    }
-    Idle::KeepDraining
+    let pid = handle.pids().first().copied().unwrap_or(0) as i32;
+    Ok(RunningCommand {
+        index,
+        pidfd: pidfd_open(pid),
+        handle,
+        pid,
+        pipes,
+        exit: None,
+    })
 }

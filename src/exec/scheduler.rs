@@ -1,17 +1,21 @@
 //! The run loop. The main type here is [`Scheduler`].
 //!
-//! One coordinator thread owns all run state: which tasks wait, run or are done, the job
-//! slots, deadlines and cancellation. Workers and the signal thread only send it
-//! [`ExecEvent`]s over one bounded channel (bounded, so a task printing faster than the
-//! terminal reads is slowed down rather than buffered in memory).
+//! One thread owns all run state: which tasks wait, run or are done, the job slots, deadlines
+//! and cancellation. It sleeps in `poll(2)` on every running job's descriptors and the signal
+//! pipes at once, like make's and ninja's loops: a child's exit is noticed and the freed slot
+//! refilled without any hand-off between threads. Output is read only as fast as it is
+//! written out, so a task printing faster than the terminal reads is slowed down rather than
+//! buffered in memory.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
+use super::os::{poll, readable};
+use super::signals::SignalPipes;
 use super::up_to_date::is_up_to_date;
 use super::{
-    CancelReason, Control, ExecEvent, Job, JobResult, OutputMode, Spawn, Status, TaskOutcome,
+    CancelReason, Job, JobEvent, JobResult, OutputMode, RunningJob, Spawn, Status, TaskOutcome,
 };
 use crate::graph::{Edge, Plan, TaskId};
 use crate::report::Event;
@@ -98,18 +102,19 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
     }
 
     /// Runs every task of the plan, handing each event to `report`, and returns the summary.
-    pub(crate) fn run(self, report: &mut dyn FnMut(Event<'_>)) -> RunSummary {
-        // Room for 64 output chunks of 64 KiB: 4 MiB at most in flight.
-        let (sender, receiver) = sync_channel(64);
-        if let Err(error) = super::signals::forward_to(sender.clone()) {
+    /// `signals` are the installed signal pipes (see [`SignalPipes::install`]).
+    pub(crate) fn run(
+        self,
+        signals: &SignalPipes,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> RunSummary {
+        let mut run = Run::new(self.plan, &self.spawner, self.options);
+        if let Err(error) = run.drive(signals, report) {
             report(Event::Warning {
-                message: format!(
-                    "cannot handle signals, Ctrl-C will not stop tasks gracefully: {error}"
-                ),
+                message: format!("cannot wait for tasks ({error}); stopping them"),
             });
+            run.cancel_all(CancelReason::SecondSignal, report);
         }
-        let mut run = Run::new(self.plan, &self.spawner, self.options, sender);
-        run.drive(&receiver, report);
         let summary = run.into_summary();
         report(Event::RunFinished { summary: &summary });
         summary
@@ -125,7 +130,7 @@ enum TaskState {
 }
 
 struct Running {
-    control: Box<dyn Control>,
+    job: Box<dyn RunningJob>,
     started: Instant,
     deadline: Option<Instant>,
     /// Set once rask asked the task to stop: why, and when SIGKILL follows.
@@ -138,15 +143,15 @@ enum StopCause {
     Cancel(CancelReason),
 }
 
-/// The state of one run, owned by the coordinator thread alone.
+/// The state of one run, owned by the scheduler's thread alone.
 struct Run<'r, 'f, S> {
     plan: &'r Plan<'f>,
     spawner: &'r S,
     options: SchedulerOptions,
-    sender: SyncSender<ExecEvent>,
     states: Vec<TaskState>,
     ready: VecDeque<TaskId>,
-    running: usize,
+    /// The tasks in `TaskState::Running`, so each wake-up looks at those alone.
+    running: Vec<TaskId>,
     outcomes: Vec<TaskOutcome>,
     /// Set once the run is winding down; the strongest reason so far.
     cancel: Option<CancelReason>,
@@ -156,12 +161,7 @@ struct Run<'r, 'f, S> {
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
-    fn new(
-        plan: &'r Plan<'f>,
-        spawner: &'r S,
-        options: SchedulerOptions,
-        sender: SyncSender<ExecEvent>,
-    ) -> Self {
+    fn new(plan: &'r Plan<'f>, spawner: &'r S, options: SchedulerOptions) -> Self {
         let mut ready = VecDeque::new();
         let states = plan
             .prerequisites
@@ -180,10 +180,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             plan,
             spawner,
             options,
-            sender,
             states,
             ready,
-            running: 0,
+            running: Vec::new(),
             outcomes: Vec::with_capacity(plan.tasks.len()),
             cancel: None,
             signal: None,
@@ -192,35 +191,103 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 
-    fn drive(&mut self, receiver: &Receiver<ExecEvent>, report: &mut dyn FnMut(Event<'_>)) {
+    fn drive(
+        &mut self,
+        signals: &SignalPipes,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> std::io::Result<()> {
+        // Reused across wake-ups: the poll set, and which task (if any) owns each entry.
+        let mut pollfds: Vec<libc::pollfd> = Vec::new();
+        let mut owners: Vec<Option<TaskId>> = Vec::new();
+        let mut job_fds = Vec::new();
+        let mut ready_fds = Vec::new();
         loop {
             self.start_ready(report);
-            if self.running == 0 {
-                return;
+            if self.running.is_empty() {
+                return Ok(());
             }
-            let event = match self.next_deadline() {
-                Some(deadline) => match receiver
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                {
-                    Ok(event) => Some(event),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                },
-                None => match receiver.recv() {
-                    Ok(event) => Some(event),
-                    Err(_) => return,
-                },
-            };
-            if let Some(event) = event {
-                self.handle(event, report);
+            pollfds.clear();
+            owners.clear();
+            for fd in signals.fds() {
+                pollfds.push(readable(fd));
+                owners.push(None);
+            }
+            for &task in &self.running {
+                job_fds.clear();
+                self.job(task).fds(&mut job_fds);
+                for &fd in &job_fds {
+                    pollfds.push(readable(fd));
+                    owners.push(Some(task));
+                }
+            }
+            let timeout = self
+                .next_wake()
+                .map(|wake| wake.saturating_duration_since(Instant::now()));
+            poll(&mut pollfds, timeout)?;
+
+            for (pollfd, owner) in pollfds.iter().zip(&owners) {
+                if pollfd.revents != 0 && owner.is_none() {
+                    if let Some(signal) = signals.take(pollfd.fd) {
+                        self.signalled(signal, report);
+                    }
+                }
+            }
+            for task in self.running.clone() {
+                ready_fds.clear();
+                ready_fds.extend(
+                    pollfds
+                        .iter()
+                        .zip(&owners)
+                        .filter(|(pollfd, owner)| pollfd.revents != 0 && **owner == Some(task))
+                        .map(|(pollfd, _)| pollfd.fd),
+                );
+                // `now` is read after `wake_at`: a job due "now" must count as due.
+                let due = self
+                    .job(task)
+                    .wake_at()
+                    .is_some_and(|wake| wake <= Instant::now());
+                if !ready_fds.is_empty() || due {
+                    self.advance(task, &ready_fds, report);
+                }
             }
             self.enforce_deadlines();
         }
     }
 
+    fn job(&self, task: TaskId) -> &dyn RunningJob {
+        match &self.states[task.index()] {
+            TaskState::Running(running) => running.job.as_ref(),
+            _ => unreachable!("`running` lists only running tasks"),
+        }
+    }
+
+    /// Lets a job make progress, forwarding what it reports; records its end if it ended.
+    fn advance(&mut self, task: TaskId, ready_fds: &[RawFd], report: &mut dyn FnMut(Event<'_>)) {
+        let TaskState::Running(running) = &mut self.states[task.index()] else {
+            return;
+        };
+        let commands = &self.plan.tasks[task.index()].commands;
+        let mut finished = None;
+        running.job.advance(ready_fds, &mut |event| match event {
+            JobEvent::CommandStarted { index } => report(Event::CommandStarted {
+                task,
+                command: &commands[index],
+            }),
+            JobEvent::Output { stream, bytes } => report(Event::TaskOutput {
+                task,
+                stream,
+                bytes,
+            }),
+            JobEvent::Finished { result, spool } => finished = Some((result, spool)),
+        });
+        if let Some((result, spool)) = finished {
+            self.finished(task, result, spool, report);
+        }
+    }
+
     fn start_ready(&mut self, report: &mut dyn FnMut(Event<'_>)) {
         let mut deferred = Vec::new();
-        while self.running < self.options.jobs {
+        while self.running.len() < self.options.jobs {
             let Some(task) = self.ready.pop_front() else {
                 break;
             };
@@ -241,21 +308,20 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.finish(task, Status::UpToDate, Duration::ZERO, report);
                 continue;
             }
-            let job = self.job(task);
-            let control = self.spawner.start(job, self.sender.clone());
             report(Event::CommandStarted {
                 task,
                 command: &planned.commands[0],
             });
+            let job = self.spawner.start(self.job_for(task));
             let now = Instant::now();
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
-                control,
+                job,
                 started: now,
                 deadline,
                 stopping: None,
             }));
-            self.running += 1;
+            self.running.push(task);
         }
         // Tasks held back by a stop stay in the queue; they become `Cancelled` at the end.
         self.ready.extend(deferred);
@@ -273,7 +339,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 
-    fn job(&self, task: TaskId) -> Job {
+    fn job_for(&self, task: TaskId) -> Job {
         let planned = &self.plan.tasks[task.index()];
         // One entry per name, the last definition winning: dotenv, then [env], then the
         // task's env, then rask's own additions.
@@ -291,7 +357,6 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }
         }
         Job {
-            task,
             commands: planned.commands.clone(),
             dir: planned.dir.clone(),
             env,
@@ -308,30 +373,6 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 
-    fn handle(&mut self, event: ExecEvent, report: &mut dyn FnMut(Event<'_>)) {
-        match event {
-            ExecEvent::CommandStarted { task, index } => report(Event::CommandStarted {
-                task,
-                command: &self.plan.tasks[task.index()].commands[index],
-            }),
-            ExecEvent::Output {
-                task,
-                stream,
-                bytes,
-            } => report(Event::TaskOutput {
-                task,
-                stream,
-                bytes: &bytes,
-            }),
-            ExecEvent::Finished {
-                task,
-                result,
-                spool,
-            } => self.finished(task, result, spool, report),
-            ExecEvent::Signal(signal) => self.signalled(signal, report),
-        }
-    }
-
     fn finished(
         &mut self,
         task: TaskId,
@@ -344,7 +385,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         else {
             return;
         };
-        self.running -= 1;
+        self.running.retain(|&other| other != task);
         let status = match (running.stopping, result) {
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
             (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled {
@@ -450,14 +491,19 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         };
         if self.signal_count >= 3 {
             // The user insists: kill everything now and leave without waiting for anything.
-            for state in &self.states {
-                if let TaskState::Running(running) = state {
-                    running.control.signal(libc::SIGKILL);
-                }
+            for task in self.running.clone() {
+                self.running_mut(task).job.signal(libc::SIGKILL);
             }
             std::process::exit(128 + signal);
         }
         self.cancel_all(reason, report);
+    }
+
+    fn running_mut(&mut self, task: TaskId) -> &mut Running {
+        match &mut self.states[task.index()] {
+            TaskState::Running(running) => running,
+            _ => unreachable!("`running` lists only running tasks"),
+        }
     }
 
     /// Stops every running task for `reason` (unless already stopping for a stronger one):
@@ -474,53 +520,55 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         };
         report(Event::Cancelling {
             reason,
-            running: self.running,
+            running: self.running.len(),
         });
-        let kill_at = Instant::now() + self.options.grace;
-        for state in &mut self.states {
-            if let TaskState::Running(running) = state {
-                // A task already timing out keeps that cause; it still gets the stronger signal.
-                let cause = match running.stopping {
-                    Some((StopCause::Timeout, _)) => StopCause::Timeout,
-                    _ => StopCause::Cancel(reason),
-                };
-                running.stopping = Some((cause, (signal != libc::SIGKILL).then_some(kill_at)));
-                running.control.signal(signal);
-            }
+        let kill_at = (signal != libc::SIGKILL).then(|| Instant::now() + self.options.grace);
+        for task in self.running.clone() {
+            let running = self.running_mut(task);
+            // A task already timing out keeps that cause; it still gets the stronger signal.
+            let cause = match running.stopping {
+                Some((StopCause::Timeout, _)) => StopCause::Timeout,
+                _ => StopCause::Cancel(reason),
+            };
+            running.stopping = Some((cause, kill_at));
+            running.job.signal(signal);
         }
     }
 
-    /// The earliest moment something must happen without an event: a timeout or a SIGKILL.
-    fn next_deadline(&self) -> Option<Instant> {
-        self.states
+    /// The earliest moment something must happen without a descriptor becoming ready: a
+    /// timeout, a SIGKILL after grace, or a job's own wake-up.
+    fn next_wake(&self) -> Option<Instant> {
+        self.running
             .iter()
-            .filter_map(|state| match state {
-                TaskState::Running(running) => match running.stopping {
+            .filter_map(|&task| {
+                let TaskState::Running(running) = &self.states[task.index()] else {
+                    return None;
+                };
+                let deadline = match running.stopping {
                     Some((_, kill_at)) => kill_at,
                     None => running.deadline,
-                },
-                _ => None,
+                };
+                [deadline, running.job.wake_at()]
+                    .into_iter()
+                    .flatten()
+                    .min()
             })
             .min()
     }
 
     fn enforce_deadlines(&mut self) {
-        if self.running == 0 {
-            return;
-        }
         let now = Instant::now();
-        for state in &mut self.states {
-            let TaskState::Running(running) = state else {
-                continue;
-            };
+        let grace = self.options.grace;
+        for task in self.running.clone() {
+            let running = self.running_mut(task);
             match running.stopping {
                 Some((cause, Some(kill_at))) if kill_at <= now => {
-                    running.control.signal(libc::SIGKILL);
+                    running.job.signal(libc::SIGKILL);
                     running.stopping = Some((cause, None));
                 }
                 None if running.deadline.is_some_and(|deadline| deadline <= now) => {
-                    running.control.signal(libc::SIGTERM);
-                    running.stopping = Some((StopCause::Timeout, Some(now + self.options.grace)));
+                    running.job.signal(libc::SIGTERM);
+                    running.stopping = Some((StopCause::Timeout, Some(now + grace)));
                 }
                 _ => {}
             }

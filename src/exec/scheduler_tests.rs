@@ -3,83 +3,80 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc::SyncSender;
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::*;
 use crate::config::{Command, NameRef, Settings, Task, TaskFile};
-use crate::exec::Exit;
+use crate::exec::{Exit, SignalPipes};
 use crate::graph::{self, Request};
 
-/// What the fake does with a task when it starts.
+/// What a scripted job does.
 #[derive(Clone)]
 enum Script {
     Finish(JobResult),
     /// Runs until signalled; then ends as killed by that signal.
     Hang,
-    /// Delivers this signal to rask as soon as the task starts, then hangs.
+    /// Delivers this signal to rask as soon as the job starts, then hangs.
     RaiseSignal(i32),
 }
 
-#[derive(Default)]
 struct FakeSpawner {
     script: HashMap<String, Script>,
-    names: Vec<String>,
+    /// Task names by the first word of their command (`run NAME`).
     started: RefCell<Vec<String>>,
+    signals: Rc<SignalPipes>,
 }
 
-struct FakeControl {
-    task: TaskId,
-    events: SyncSender<ExecEvent>,
-    signals: std::sync::Arc<std::sync::Mutex<Vec<i32>>>,
+struct FakeJob {
+    result: Option<JobResult>,
 }
 
-impl Control for FakeControl {
-    fn signal(&self, signal: i32) {
-        let mut signals = self.signals.lock().expect("test lock is never poisoned");
-        if signals.is_empty() {
-            let result = JobResult::Failed {
-                exit: Exit::Signal(signal),
-                command: 0,
-            };
-            let _ = self.events.send(ExecEvent::Finished {
-                task: self.task,
+impl RunningJob for FakeJob {
+    fn fds(&self, _out: &mut Vec<RawFd>) {}
+
+    fn wake_at(&self) -> Option<Instant> {
+        self.result.as_ref().map(|_| Instant::now())
+    }
+
+    fn advance(&mut self, _ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+        if let Some(result) = self.result.take() {
+            report(JobEvent::Finished {
                 result,
                 spool: None,
             });
         }
-        signals.push(signal);
+    }
+
+    fn signal(&mut self, signal: i32) {
+        self.result.get_or_insert(JobResult::Failed {
+            exit: Exit::Signal(signal),
+            command: 0,
+        });
     }
 }
 
-impl Spawn for FakeSpawner {
-    fn start(&self, job: Job, events: SyncSender<ExecEvent>) -> Box<dyn Control> {
-        let name = self.names[job.task.index()].clone();
+impl Spawn for &FakeSpawner {
+    fn start(&self, job: Job) -> Box<dyn RunningJob> {
+        let name = job.commands[0]
+            .display
+            .trim_start_matches("run ")
+            .to_owned();
         self.started.borrow_mut().push(name.clone());
         let script = self
             .script
             .get(&name)
             .cloned()
             .unwrap_or(Script::Finish(JobResult::Succeeded));
-        let control = FakeControl {
-            task: job.task,
-            events: events.clone(),
-            signals: Default::default(),
-        };
-        match script {
-            Script::Finish(result) => {
-                let _ = events.send(ExecEvent::Finished {
-                    task: job.task,
-                    result,
-                    spool: None,
-                });
-            }
-            Script::Hang => {}
+        let result = match script {
+            Script::Finish(result) => Some(result),
+            Script::Hang => None,
             Script::RaiseSignal(signal) => {
-                let _ = events.send(ExecEvent::Signal(signal));
+                self.signals.simulate(signal);
+                None
             }
-        }
-        Box::new(control)
+        };
+        Box::new(FakeJob { result })
     }
 }
 
@@ -158,19 +155,16 @@ fn run(
         })
         .collect();
     let plan = graph::plan(file, &requests, &[]).expect("test plans are valid");
+    let signals = Rc::new(SignalPipes::install().expect("signal pipes install"));
     let spawner = FakeSpawner {
         script: script
             .iter()
             .map(|(name, script)| ((*name).to_owned(), script.clone()))
             .collect(),
-        names: plan
-            .tasks
-            .iter()
-            .map(|task| task.name().to_owned())
-            .collect(),
         started: RefCell::default(),
+        signals: Rc::clone(&signals),
     };
-    let summary = Scheduler::new(&plan, &spawner, options).run(&mut |_| {});
+    let summary = Scheduler::new(&plan, &spawner, options).run(&signals, &mut |_| {});
     let statuses = summary
         .outcomes
         .iter()
@@ -185,12 +179,6 @@ fn run(
         started: spawner.started.into_inner(),
         statuses,
         exit_code: summary.exit_code(),
-    }
-}
-
-impl<S: Spawn> Spawn for &S {
-    fn start(&self, job: Job, events: SyncSender<ExecEvent>) -> Box<dyn Control> {
-        (**self).start(job, events)
     }
 }
 
@@ -257,6 +245,31 @@ fn failure_cancels_running_siblings_without_blaming_them() {
             started: true
         }
     );
+}
+
+#[test]
+fn jobs_bounds_how_many_run_at_once() {
+    let file = file(&[("a", &[], &[]), ("b", &[], &[]), ("c", &[], &[])]);
+    let mut options = options(false);
+    options.jobs = 2;
+    // `a` and `b` hang; `c` must not start until one of them ends, and none does until the
+    // timeout stops them.
+    let mut file = file;
+    for task in &mut file.tasks {
+        task.timeout = Some(Duration::from_millis(5));
+    }
+    let ran = run(
+        &file,
+        &["a", "b", "c"],
+        &[("a", Script::Hang), ("b", Script::Hang)],
+        options,
+    );
+    assert_eq!(
+        ran.started,
+        ["a", "b"],
+        "c waited for a free slot, then fail-fast held it"
+    );
+    assert_eq!(ran.exit_code, EXIT_TIMEOUT);
 }
 
 #[test]
