@@ -189,6 +189,11 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
     let foreground = output == OutputMode::Inherit
         && (runnable <= 1 || jobs == 1)
         && std::io::stdin().is_terminal();
+    // Most tasks run in the root: move there once, instead of a chdir for every command.
+    let working_dir = match std::env::set_current_dir(&plan.file.root) {
+        Ok(()) => plan.file.root.clone(),
+        Err(_) => std::env::current_dir().unwrap_or_default(),
+    };
     let options = SchedulerOptions {
         jobs,
         keep_going: invocation.keep_going,
@@ -198,6 +203,7 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         env,
         own_group: !foreground,
         force: invocation.force,
+        working_dir,
     };
     let signals = SignalPipes::install().unwrap_or_else(|error| {
         let warning = report::Style::WARNING.paint("warning", color_stderr);

@@ -160,20 +160,13 @@ fn complete(task: &Task, pending: Pending) -> Result<Request, CliError> {
         .params
         .iter()
         .zip(pending.values)
-        .map(|(param, value)| match (value, &param.kind) {
-            (Some(value), _) => Ok(value),
-            (None, ParamKind::Flag) => Ok("false".to_owned()),
-            (
-                None,
-                ParamKind::Value {
-                    default: Some(default),
-                    ..
-                },
-            ) => Ok(default.clone()),
-            (None, ParamKind::Value { default: None, .. }) => Err(CliError::MissingParam {
-                task: task.name.clone(),
-                param: param.name.clone(),
-            }),
+        .map(|(param, value)| {
+            value
+                .or_else(|| param.fallback())
+                .ok_or_else(|| CliError::MissingParam {
+                    task: task.name.clone(),
+                    param: param.name.clone(),
+                })
         })
         .collect::<Result<_, _>>()?;
     Ok(Request {

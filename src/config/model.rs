@@ -114,6 +114,18 @@ pub struct Param {
     pub kind: ParamKind,
 }
 
+impl Param {
+    /// The value used when the parameter is not given: a flag's `false` or the `default`.
+    /// `None` for a value parameter without a default: like a just or invoke parameter
+    /// without one, it must be given.
+    pub fn fallback(&self) -> Option<String> {
+        match &self.kind {
+            ParamKind::Flag => Some("false".to_owned()),
+            ParamKind::Value { default, .. } => default.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamKind {
     /// Takes a value; `None` default with `required = true` means it must be given.

@@ -6,7 +6,7 @@ use std::io::{self, ErrorKind, PipeReader, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-use super::os::{pidfd_open, set_nonblocking, signal_group, signal_process};
+use super::os::{pidfd_open, signal_group, signal_process};
 use super::{Exit, Job, JobEvent, JobResult, OutputMode, RunningJob, Spool, Stream};
 
 /// How long output is still read after a command's group was killed, before giving up on a
@@ -84,13 +84,11 @@ impl LocalJob {
                     .unwrap_or_default();
                 // A missing working directory fails the spawn with the same error as a missing
                 // program; say which it was.
-                let what = if self.job.dir.is_dir() {
-                    format!("cannot run `{program}`")
-                } else {
-                    format!(
-                        "cannot enter working directory `{}`",
-                        self.job.dir.display()
-                    )
+                let what = match &self.job.dir {
+                    Some(dir) if !dir.is_dir() => {
+                        format!("cannot enter working directory `{}`", dir.display())
+                    }
+                    _ => format!("cannot run `{program}`"),
                 };
                 self.result = Some(spawn_failed(index, what, &error));
             }
@@ -238,7 +236,10 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
         .argv
         .split_first()
         .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
-    let mut expression = duct::cmd(program, args).dir(&job.dir).unchecked();
+    let mut expression = duct::cmd(program, args).unchecked();
+    if let Some(dir) = &job.dir {
+        expression = expression.dir(dir);
+    }
     for (name, value) in &job.env {
         expression = expression.env(name, value);
     }
@@ -260,10 +261,10 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
             (handle, Vec::new())
         }
         (OutputMode::Prefixed | OutputMode::Grouped, _) => {
+            // Blocking read ends are fine: they are read only after poll reported them ready,
+            // and one read of a ready pipe returns at once.
             let (stdout, stdout_writer) = io::pipe()?;
             let (stderr, stderr_writer) = io::pipe()?;
-            set_nonblocking(stdout.as_raw_fd())?;
-            set_nonblocking(stderr.as_raw_fd())?;
             // The expression (and with it rask's copy of each write end) is dropped at the end
             // of this statement, so the pipes reach end-of-file when the child's group is gone.
             let handle = expression

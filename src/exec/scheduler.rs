@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::os::{poll, readable};
@@ -38,6 +39,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) own_group: bool,
     /// Run tasks even when their outputs are up to date.
     pub(crate) force: bool,
+    /// rask's own working directory; tasks that run there need no `chdir`.
+    pub(crate) working_dir: PathBuf,
 }
 
 /// What a whole run came to.
@@ -358,7 +361,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
         Job {
             commands: planned.commands.clone(),
-            dir: planned.dir.clone(),
+            dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,
             output: self.options.output,
             own_group: self.options.own_group,

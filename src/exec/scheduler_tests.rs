@@ -128,6 +128,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         env: Vec::new(),
         own_group: true,
         force: false,
+        working_dir: PathBuf::from("/nowhere"),
     }
 }
 

@@ -20,7 +20,8 @@ use crate::graph::PlannedCommand;
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub(crate) commands: Vec<PlannedCommand>,
-    pub(crate) dir: PathBuf,
+    /// Where to run, if not in rask's own working directory (saving a `chdir` per command).
+    pub(crate) dir: Option<PathBuf>,
     /// Variables set on top of rask's own environment, one per name.
     pub(crate) env: Vec<(String, String)>,
     pub(crate) output: OutputMode,

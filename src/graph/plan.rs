@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::cycle::{self, Prerequisite};
 use super::substitute::{Quoting, quote, substitute};
 use super::{GraphError, Names};
-use crate::config::{Command, ParamKind, Task, TaskFile};
+use crate::config::{Command, Task, TaskFile};
 
 /// A task's index into the vectors of a [`Plan`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -257,16 +257,11 @@ fn planned_task<'f>(
 fn default_values(task: &Task) -> Result<Vec<String>, GraphError> {
     task.params
         .iter()
-        .map(|param| match &param.kind {
-            ParamKind::Flag => Ok("false".to_owned()),
-            ParamKind::Value {
-                default: Some(default),
-                ..
-            } => Ok(default.clone()),
-            ParamKind::Value { default: None, .. } => Err(GraphError::MissingParam {
+        .map(|param| {
+            param.fallback().ok_or_else(|| GraphError::MissingParam {
                 task: task.name.clone(),
                 param: param.name.clone(),
-            }),
+            })
         })
         .collect()
 }

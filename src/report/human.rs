@@ -105,8 +105,12 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         };
     }
 
+    /// One line to stderr, in one write: stderr is unbuffered, and `writeln!` would make two.
     fn say(&self, line: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let mut text = String::with_capacity(line.len() + 1);
+        text.push_str(line);
+        text.push('\n');
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     fn task_finished(&mut self, outcome: &TaskOutcome, spool: Option<Spool>) {

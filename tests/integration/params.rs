@@ -344,3 +344,37 @@ fn param_inside_an_argv_word_keeps_the_word_whole() {
         .expect_stdout("<--env=a b>\n")
         .success();
 }
+
+#[test]
+fn empty_default_substitutes_an_empty_word() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.show]
+            run = "printf '[%s]\n' {{label}} end"
+            params = [{ name = "label", default = "" }]
+            "#,
+        )
+        .args(["show"])
+        .expect_stdout("[]\n[end]\n")
+        .success();
+}
+
+#[test]
+fn required_param_of_a_dependency_is_an_error_before_anything_runs() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.deploy]
+            run = "touch deployed-{{target}}"
+            params = [{ name = "target", required = true }]
+            [tasks.release]
+            depends = ["deploy"]
+            run = "touch released"
+            "#,
+        )
+        .args(["release"])
+        .expect_stderr_contains("needs parameter `target`")
+        .expect_no_file("released")
+        .status(2);
+}
