@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use cli::{Action, ColorArg, Invocation, OutputArg};
 use config::{Source, TaskFile};
 use error::Error;
-use exec::{LocalSpawner, OutputMode, Scheduler, SchedulerOptions, SignalPipes};
+use exec::{JobTokens, LocalSpawner, OutputMode, Scheduler, SchedulerOptions, SignalPipes};
 use graph::Plan;
 use report::{ReportOptions, Reporter};
 
@@ -194,6 +194,7 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         Ok(()) => plan.file.root.clone(),
         Err(_) => std::env::current_dir().unwrap_or_default(),
     };
+    let tokens = shared_job_limit(jobs);
     let options = SchedulerOptions {
         jobs,
         keep_going: invocation.keep_going,
@@ -204,6 +205,7 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         own_group: !foreground,
         force: invocation.force,
         working_dir,
+        tokens,
     };
     let signals = SignalPipes::install().unwrap_or_else(|error| {
         let warning = report::Style::WARNING.paint("warning", color_stderr);
@@ -222,6 +224,22 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
     let summary = Scheduler::new(plan, LocalSpawner, options)
         .run(&signals, &mut |event| reporter.report(event));
     summary.exit_code()
+}
+
+/// The job limit to share with nested rasks: the parent rask's, or a new one of `jobs` slots
+/// that this rask's tasks inherit through the environment. `None` if no pipe can be had; the
+/// local `-j` still applies then.
+fn shared_job_limit(jobs: usize) -> Option<JobTokens> {
+    if let Some(inherited) = JobTokens::inherited() {
+        return Some(inherited);
+    }
+    let created = JobTokens::create(jobs).ok()?;
+    let (name, value) = created.env();
+    // SAFETY: rask runs on one thread (the scheduler polls; no thread has been started), so
+    // nothing reads the environment concurrently. Setting it once here, rather than per task,
+    // keeps every spawn on the fast path of inheriting rask's environment unchanged.
+    unsafe { std::env::set_var(name, value) };
+    Some(created)
 }
 
 fn wants_color(choice: ColorArg, terminal: bool) -> bool {

@@ -3,6 +3,7 @@
 
 mod capture;
 mod event;
+mod job_tokens;
 mod outcome;
 mod process;
 mod scheduler;
@@ -16,6 +17,7 @@ mod os;
 
 pub(crate) use capture::{OutputMode, Spool, Stream};
 pub(crate) use event::{JobEvent, JobResult};
+pub(crate) use job_tokens::JobTokens;
 pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
 pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
 pub(crate) use signals::SignalPipes;

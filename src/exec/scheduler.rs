@@ -12,6 +12,7 @@ use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::job_tokens::JobTokens;
 use super::os::{poll, readable};
 use super::signals::SignalPipes;
 use super::up_to_date::is_up_to_date;
@@ -22,7 +23,7 @@ use crate::graph::{Edge, Plan, TaskId};
 use crate::report::Event;
 
 /// How a run behaves, resolved from the command line and `[settings]`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct SchedulerOptions {
     /// How many commands may run at once (at least 1).
     pub(crate) jobs: usize,
@@ -41,6 +42,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) force: bool,
     /// rask's own working directory; tasks that run there need no `chdir`.
     pub(crate) working_dir: PathBuf,
+    /// The job limit shared with nested rasks, if any; `jobs` applies as well.
+    pub(crate) tokens: Option<JobTokens>,
 }
 
 /// What a whole run came to.
@@ -161,6 +164,8 @@ struct Run<'r, 'f, S> {
     signal: Option<i32>,
     signal_count: u32,
     started: Instant,
+    /// A task is ready and a slot free, but the shared job limit has no token to spare.
+    waiting_for_token: bool,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -191,6 +196,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             signal: None,
             signal_count: 0,
             started: Instant::now(),
+            waiting_for_token: false,
         }
     }
 
@@ -213,6 +219,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             owners.clear();
             for fd in signals.fds() {
                 pollfds.push(readable(fd));
+                owners.push(None);
+            }
+            // A token written back wakes the loop, which then tries to start the next task.
+            if let (true, Some(tokens)) = (self.waiting_for_token, &self.options.tokens) {
+                pollfds.push(readable(tokens.fd()));
                 owners.push(None);
             }
             for &task in &self.running {
@@ -289,6 +300,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     fn start_ready(&mut self, report: &mut dyn FnMut(Event<'_>)) {
+        self.waiting_for_token = false;
         let mut deferred = Vec::new();
         while self.running.len() < self.options.jobs {
             let Some(task) = self.ready.pop_front() else {
@@ -311,6 +323,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.finish(task, Status::UpToDate, Duration::ZERO, report);
                 continue;
             }
+            if !self.take_token() {
+                self.waiting_for_token = true;
+                deferred.insert(0, task);
+                break;
+            }
             report(Event::CommandStarted {
                 task,
                 command: &planned.commands[0],
@@ -326,8 +343,30 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }));
             self.running.push(task);
         }
-        // Tasks held back by a stop stay in the queue; they become `Cancelled` at the end.
-        self.ready.extend(deferred);
+        // Tasks held back stay in the queue, in order: waiting for a token they start later;
+        // held back by a stop they become `Cancelled` at the end.
+        for task in deferred.into_iter().rev() {
+            self.ready.push_front(task);
+        }
+    }
+
+    /// Whether another command may start under the shared job limit: the first running command
+    /// needs no token (its slot was counted by whoever started this rask), every further one
+    /// takes one.
+    fn take_token(&mut self) -> bool {
+        match &mut self.options.tokens {
+            Some(tokens) if !self.running.is_empty() => tokens.try_acquire(),
+            _ => true,
+        }
+    }
+
+    /// Gives back tokens beyond what the running commands need.
+    fn return_tokens(&mut self) {
+        if let Some(tokens) = &mut self.options.tokens {
+            while tokens.held() > self.running.len().saturating_sub(1) {
+                tokens.release();
+            }
+        }
     }
 
     /// Once the run is cancelling, only cleanup (`depends_post`) tasks may still start, and
@@ -389,6 +428,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             return;
         };
         self.running.retain(|&other| other != task);
+        self.return_tokens();
         let status = match (running.stopping, result) {
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
             (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled {

@@ -129,6 +129,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         own_group: true,
         force: false,
         working_dir: PathBuf::from("/nowhere"),
+        tokens: None,
     }
 }
 

@@ -3,6 +3,21 @@
 
 use crate::common::{Test, sh_wait_for};
 
+/// A task printing bytes that are not UTF-8.
+const INVALID_UTF8: &str = r#"
+    [tasks.bytes]
+    run = "printf '\\377\\376\\n'"
+    "#;
+
+/// `b` depends on `a`; each echoes its name.
+const A_THEN_B: &str = r#"
+    [tasks.a]
+    run = "echo a"
+    [tasks.b]
+    depends = ["a"]
+    run = "echo b"
+    "#;
+
 #[test]
 fn prefixed_mode_prefixes_every_stdout_line_in_order() {
     let output = Test::new()
@@ -133,15 +148,7 @@ fn default_is_inherit_when_only_one_task_has_commands() {
 #[test]
 fn default_is_inherit_with_jobs_1() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "echo a"
-            [tasks.b]
-            depends = ["a"]
-            run = "echo b"
-            "#,
-        )
+        .tasks_toml(A_THEN_B)
         .args(["b", "-j", "1"])
         .expect_stdout("a\nb\n")
         .success();
@@ -150,15 +157,7 @@ fn default_is_inherit_with_jobs_1() {
 #[test]
 fn default_is_prefixed_for_several_tasks_in_parallel() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "echo a"
-            [tasks.b]
-            depends = ["a"]
-            run = "echo b"
-            "#,
-        )
+        .tasks_toml(A_THEN_B)
         .args(["b", "-j", "2"])
         .expect_stdout("[a] a\n[b] b\n")
         .success();
@@ -167,12 +166,7 @@ fn default_is_prefixed_for_several_tasks_in_parallel() {
 #[test]
 fn non_utf8_bytes_pass_through_in_inherit_mode() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.bytes]
-            run = "printf '\\377\\376\\n'"
-            "#,
-        )
+        .tasks_toml(INVALID_UTF8)
         .args(["--output", "inherit", "bytes"])
         .expect_stdout_bytes(b"\xff\xfe\n")
         .success();
@@ -181,12 +175,7 @@ fn non_utf8_bytes_pass_through_in_inherit_mode() {
 #[test]
 fn non_utf8_bytes_pass_through_in_prefixed_mode() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.bytes]
-            run = "printf '\\377\\376\\n'"
-            "#,
-        )
+        .tasks_toml(INVALID_UTF8)
         .args(["--output", "prefixed", "bytes"])
         .expect_stdout_bytes(b"[bytes] \xff\xfe\n")
         .success();

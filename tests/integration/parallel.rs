@@ -185,3 +185,36 @@ fn keep_going_exits_with_the_first_failures_code() {
         .expect_stderr_contains("exit code 4")
         .status(3);
 }
+
+/// An outer task that runs a nested rask on `inner.toml`, whose tasks `a` and `b` meet (each
+/// waits for the other's marker), so they succeed only if the nested rask may run both at once.
+fn nested_meeting(outer_jobs: &str) -> Test {
+    Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.outer]
+            run = "'{rask}' -f inner.toml -j 8 a b"
+            "#,
+            rask = env!("CARGO_BIN_EXE_rask"),
+        ))
+        .write("inner.toml", &meeting_tasks("", "2s"))
+        .args(["outer", "-j", outer_jobs])
+}
+
+#[test]
+fn nested_rask_may_use_the_slots_its_parent_leaves_free() {
+    nested_meeting("2")
+        .expect_file("a.ready", "")
+        .expect_file("b.ready", "")
+        .success();
+}
+
+#[test]
+fn nested_rask_respects_its_parents_job_limit() {
+    // With `-j 1` outside, the nested rask gets no token for a second command despite its own
+    // `-j 8`: `a` waits for `b` in vain and times out.
+    nested_meeting("1")
+        .expect_stderr_contains("timed out")
+        .expect_no_file("log")
+        .status(124);
+}

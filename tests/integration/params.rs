@@ -3,13 +3,19 @@
 
 use crate::common::Test;
 
+/// A task printing each of its arguments on a line.
+const PRINT_ARGS: &str = r#"
+    [tasks.t]
+    run = "printf '%s\n'"
+    "#;
+
 const GREET: &str = r#"
     [tasks.greet]
     description = "Say hello"
     run = "echo Hello {{name}}"
     params = [
-        { name = "name", default = "World", help = "who to greet" },
-        { name = "loud", flag = true },
+{ name = "name", default = "World", help = "who to greet" },
+{ name = "loud", flag = true },
     ]
     [tasks.lint]
     run = "echo lint"
@@ -208,12 +214,7 @@ fn task_help_shows_description_and_params_and_runs_nothing() {
 #[test]
 fn extra_args_are_forwarded_each_word_quoted() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.t]
-            run = "printf '%s\n'"
-            "#,
-        )
+        .tasks_toml(PRINT_ARGS)
         .args(["t", "--", "a b", "c"])
         .expect_stdout("a b\nc\n")
         .success();
@@ -222,12 +223,7 @@ fn extra_args_are_forwarded_each_word_quoted() {
 #[test]
 fn extra_args_cannot_inject_shell_code() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.t]
-            run = "printf '%s\n'"
-            "#,
-        )
+        .tasks_toml(PRINT_ARGS)
         .args(["t", "--", "; touch pwned", "$(touch pwned2)"])
         .expect_stdout("; touch pwned\n$(touch pwned2)\n")
         .expect_no_file("pwned")
