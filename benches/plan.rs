@@ -17,12 +17,15 @@ fn main() {
     let quick = !std::env::args().any(|arg| arg == "--bench");
     let sizes: &[usize] = if quick { &SIZES[..1] } else { &SIZES };
     println!(
-        "{:>7} {:>7} {:>12} {:>14} {:>16}",
-        "tasks", "edges", "parse (ms)", "parse+plan (ms)", "per task (µs)"
+        "{:>7} {:>7} {:>11} {:>12} {:>16} {:>14}",
+        "tasks", "edges", "toml (ms)", "parse (ms)", "parse+plan (ms)", "per task (µs)"
     );
     for &tasks in sizes {
         let text = generate(tasks, tasks * EDGES_PER_TASK);
         let path = PathBuf::from("tasks.toml");
+        let toml = median(RUNS, || {
+            rask::bench_support::parse_toml_only(&text).expect("generated file is TOML");
+        });
         let parse = median(RUNS, || {
             rask::bench_support::parse(path.clone(), text.clone()).expect("generated file parses");
         });
@@ -32,8 +35,9 @@ fn main() {
             assert_eq!(planned, tasks, "task 0 reaches every task");
         });
         println!(
-            "{tasks:>7} {:>7} {:>12.2} {:>14.2} {:>16.2}",
+            "{tasks:>7} {:>7} {:>11.2} {:>12.2} {:>16.2} {:>14.2}",
             tasks * EDGES_PER_TASK,
+            toml.as_secs_f64() * 1e3,
             parse.as_secs_f64() * 1e3,
             plan.as_secs_f64() * 1e3,
             plan.as_secs_f64() * 1e6 / tasks as f64

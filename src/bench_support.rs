@@ -13,6 +13,14 @@ pub fn parse(path: PathBuf, text: String) -> Result<usize, String> {
     Ok(file.tasks.len())
 }
 
+/// Only the TOML syntax tree, without rask's reading of it: the share of parsing that is the
+/// `toml` crate's.
+pub fn parse_toml_only(text: &str) -> Result<(), String> {
+    toml::de::DeTable::parse(text)
+        .map(drop)
+        .map_err(|error| error.to_string())
+}
+
 /// Parses `text` and plans `task` with its whole closure; returns how many tasks would run.
 pub fn parse_and_plan(path: PathBuf, text: String, task: &str) -> Result<usize, String> {
     let source = Source { path, text };
