@@ -189,6 +189,11 @@ fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
     let foreground = output == OutputMode::Inherit
         && (runnable <= 1 || jobs == 1)
         && std::io::stdin().is_terminal();
+    // Its leftovers cannot be killed as a group then; adopt them instead (docs/cli.md).
+    if foreground && exec::become_subreaper().is_err() {
+        let warning = report::Style::WARNING.paint("warning", color_stderr);
+        eprintln!("{warning}: cannot adopt orphans; a task's background processes may outlive it");
+    }
     // Most tasks run in the root: move there once, instead of a chdir for every command.
     let working_dir = match std::env::set_current_dir(&plan.file.root) {
         Ok(()) => plan.file.root.clone(),

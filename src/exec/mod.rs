@@ -18,6 +18,7 @@ mod os;
 pub(crate) use capture::{OutputMode, Spool, Stream};
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;
+pub(crate) use os::become_subreaper;
 pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
 pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
 pub(crate) use signals::SignalPipes;

@@ -6,7 +6,7 @@ use std::io::{self, ErrorKind, PipeReader, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-use super::os::{pidfd_open, signal_group, signal_process};
+use super::os::{kill_adopted_orphans, pidfd_open, signal_group, signal_process};
 use super::{Exit, Job, JobEvent, JobResult, OutputMode, RunningJob, Spool, Stream};
 
 /// How long output is still read after a command's group was killed, before giving up on a
@@ -148,6 +148,10 @@ impl LocalJob {
             command.pidfd = None;
             if own_group {
                 signal_group(command.pid, libc::SIGKILL);
+            } else {
+                // A foreground task shares rask's group, so its leftovers cannot be killed as a
+                // group; rask is their subreaper instead, and they are its only children now.
+                kill_adopted_orphans();
             }
         }
     }

@@ -34,6 +34,67 @@ pub(crate) fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
+/// Makes rask the reaper of its orphaned descendants: a process whose parent exits is
+/// re-parented to rask instead of init, so rask can still find and kill it.
+pub(crate) fn become_subreaper() -> io::Result<()> {
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory of ours.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Kills and reaps every child of rask: when no task runs, those can only be orphans that were
+/// re-parented to rask (see [`become_subreaper`]). Killing one can orphan its own children, so
+/// this repeats until none is left (bounded, in case something keeps forking).
+pub(crate) fn kill_adopted_orphans() {
+    for _ in 0..16 {
+        let adopted = children_of_self();
+        if adopted.is_empty() {
+            return;
+        }
+        for &pid in &adopted {
+            signal_process(pid, libc::SIGKILL);
+        }
+        for &pid in &adopted {
+            // SAFETY: waitpid on our own child, with a valid status pointer; it was just sent
+            // SIGKILL, so this returns promptly.
+            unsafe {
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+            }
+        }
+    }
+}
+
+/// The pids whose parent is this process, from /proc.
+fn children_of_self() -> Vec<i32> {
+    let me = std::process::id();
+    let listed = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"));
+    if let Ok(listed) = listed {
+        return listed
+            .split_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .collect();
+    }
+    // Kernels without CONFIG_PROC_CHILDREN: read every process's parent.
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| parent_of(*pid) == Some(me as i32))
+        .collect()
+}
+
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may contain spaces: the fields after its last `)` are
+    // state, then the parent's pid.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Waits until one of `fds` is readable or hung up, or `timeout` passes (`None`: forever).
 /// Sets `revents` in place; an interrupted wait returns with nothing ready.
 pub(crate) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<()> {
