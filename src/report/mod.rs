@@ -11,7 +11,7 @@ mod tree;
 pub(crate) use event::Event;
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use listing::{dry_run, list, list_json, task_help};
-pub(crate) use style::Style;
+pub(crate) use style::{Style, wants_color};
 pub(crate) use tree::{dot, tree};
 
 /// Fans each event out to the configured sinks.

@@ -1,0 +1,123 @@
+//! One invocation, start to end: parse the command line, read the task file, resolve the
+//! words against it, and do what was asked: list, explain, plan, or run.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use crate::cli::{self, Action, Invocation};
+use crate::config::{self, Source, TaskFile};
+use crate::error::{self, Error};
+use crate::graph::{self, Plan};
+use crate::{execute, report};
+
+pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
+    let args = cli::parse(argv).map_err(cli::CliError::from)?;
+    if let Some(shell) = &args.completions {
+        cli::write_registration(shell, &mut std::io::stdout().lock())?;
+        return Ok(error::EXIT_SUCCESS);
+    }
+    let current_dir = std::env::current_dir()?;
+    let mut source = match config::discover(args.file.as_deref(), &current_dir) {
+        // Nothing here to read the task words against: take a `-f` from among them.
+        Err(config::ConfigError::NotFound { start }) => match cli::file_among(&args.words) {
+            Some(path) => config::discover(Some(&path), &current_dir)?,
+            None => return Err(config::ConfigError::NotFound { start }.into()),
+        },
+        found => found?,
+    };
+    let mut file = config::parse(&source)?;
+    let mut invocation = cli::resolve(argv, args.clone(), &file)?;
+    // `rask build -f other.toml`: the task words were read against the file found here; read
+    // them again against the file asked for.
+    if let Some(late_file) = invocation.file.take() {
+        source = config::discover(Some(&late_file), &current_dir)?;
+        file = config::parse(&source)?;
+        invocation = cli::resolve(argv, args, &file)?;
+        invocation.file = None;
+    }
+    act(&source, &file, &invocation)
+}
+
+fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
+    match &invocation.action {
+        Action::List { json: false } => print(&report::list(file)),
+        Action::List { json: true } => print(&report::list_json(file)),
+        Action::TaskHelp(task) => print(&report::task_help(&file.tasks[*task])),
+        Action::Graph { dot } => {
+            // Check names and cycles first, so the graph shown is one that could run.
+            let roots = roots(file, invocation);
+            plan(source, file, invocation)?;
+            let text = if *dot {
+                report::dot(file, &roots)
+            } else {
+                report::tree(file, &roots)
+            };
+            print(&text)
+        }
+        Action::DryRun => print(&report::dry_run(&plan(source, file, invocation)?)),
+        Action::Run => Ok(execute::execute(
+            &plan(source, file, invocation)?,
+            invocation,
+        )),
+    }
+}
+
+fn print(text: &str) -> Result<i32, Error> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        // A reader that stopped reading (`rask --list | head -1`) is not an error.
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(error::EXIT_SUCCESS),
+    }
+}
+
+/// The requested tasks, or every task no other task depends on.
+fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
+    if !invocation.requests.is_empty() {
+        return invocation
+            .requests
+            .iter()
+            .map(|request| request.task)
+            .collect();
+    }
+    let names = graph::Names::new(file);
+    let mut depended_on = vec![false; file.tasks.len()];
+    for task in &file.tasks {
+        for dep in task.depends.iter().chain(&task.depends_post) {
+            if let Some(index) = names.get(&dep.name) {
+                depended_on[index] = true;
+            }
+        }
+    }
+    (0..file.tasks.len())
+        .filter(|index| !depended_on[*index])
+        .collect()
+}
+
+fn plan<'f>(
+    source: &Source,
+    file: &'f TaskFile,
+    invocation: &Invocation,
+) -> Result<Plan<'f>, Error> {
+    let requests = if invocation.requests.is_empty() {
+        // `--graph` with no task: plan everything, to validate every edge.
+        all_requests(file)
+    } else {
+        invocation.requests.clone()
+    };
+    graph::plan(file, &requests, &invocation.extra).map_err(|errors| Error::Graph {
+        file: Box::new(source.clone()),
+        errors,
+    })
+}
+
+/// Every task, with placeholder values for parameters (used to validate, never to run).
+fn all_requests(file: &TaskFile) -> Vec<graph::Request> {
+    file.tasks
+        .iter()
+        .enumerate()
+        .map(|(task, definition)| graph::Request {
+            task,
+            values: vec![String::new(); definition.params.len()],
+        })
+        .collect()
+}

@@ -1,0 +1,132 @@
+//! Running a plan: the scheduler's and the reporter's options resolved from the invocation,
+//! the terminal and the environment, then the run itself. The main function is [`execute`].
+
+use std::io::IsTerminal;
+
+use crate::cli::{Invocation, OutputArg};
+use crate::exec::{
+    self, JobTokens, LocalSpawner, OutputMode, Scheduler, SchedulerOptions, SignalPipes,
+};
+use crate::graph::Plan;
+use crate::report::{self, ReportOptions, Reporter, wants_color};
+
+/// How the terminal and the environment shape a run.
+struct Terminal {
+    color_stdout: bool,
+    color_stderr: bool,
+    /// rask's stdin is a terminal that a lone task may own.
+    interactive: bool,
+}
+
+impl Terminal {
+    fn detect(invocation: &Invocation) -> Terminal {
+        Terminal {
+            color_stdout: wants_color(invocation.color, std::io::stdout().is_terminal()),
+            color_stderr: wants_color(invocation.color, std::io::stderr().is_terminal()),
+            interactive: std::io::stdin().is_terminal(),
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        let warning = report::Style::WARNING.paint("warning", self.color_stderr);
+        eprintln!("{warning}: {message}");
+    }
+}
+
+/// Runs the plan and returns rask's exit code.
+pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
+    let terminal = Terminal::detect(invocation);
+    let options = scheduler_options(plan, invocation, &terminal);
+    let signals = SignalPipes::install().unwrap_or_else(|error| {
+        terminal.warn(&format!(
+            "cannot handle signals ({error}); Ctrl-C will not stop tasks"
+        ));
+        SignalPipes::none()
+    });
+    let mut reporter = Reporter::new(
+        plan,
+        ReportOptions {
+            output: options.output,
+            color_stdout: terminal.color_stdout,
+            color_stderr: terminal.color_stderr,
+            quiet: invocation.quiet,
+        },
+    );
+    let summary = Scheduler::new(plan, LocalSpawner, options)
+        .run(&signals, &mut |event| reporter.report(event));
+    summary.exit_code()
+}
+
+fn scheduler_options(
+    plan: &Plan<'_>,
+    invocation: &Invocation,
+    terminal: &Terminal,
+) -> SchedulerOptions {
+    let jobs = invocation
+        .jobs
+        .or(plan.file.settings.jobs)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let runnable = plan
+        .tasks
+        .iter()
+        .filter(|task| !task.commands.is_empty())
+        .count();
+    let one_at_a_time = runnable <= 1 || jobs == 1;
+    let output = match invocation.output {
+        Some(OutputArg::Inherit) => OutputMode::Inherit,
+        Some(OutputArg::Prefixed) => OutputMode::Prefixed,
+        Some(OutputArg::Grouped) => OutputMode::Grouped,
+        None if one_at_a_time => OutputMode::Inherit,
+        None => OutputMode::Prefixed,
+    };
+    // Tools stop colouring when their output is a pipe; when rask shows it on a colour
+    // terminal anyway, tell them to keep colouring.
+    let env = if output != OutputMode::Inherit && terminal.color_stdout {
+        vec![
+            ("CLICOLOR_FORCE".to_owned(), "1".to_owned()),
+            ("FORCE_COLOR".to_owned(), "1".to_owned()),
+        ]
+    } else {
+        Vec::new()
+    };
+    // A task that owns the terminal stays in rask's process group, so that the terminal's
+    // Ctrl-C and job control reach it directly; its leftovers cannot be killed as a group
+    // then, so rask adopts them instead (docs/cli.md, "Processes and signals").
+    let foreground = output == OutputMode::Inherit && one_at_a_time && terminal.interactive;
+    if foreground && exec::become_subreaper().is_err() {
+        terminal.warn("cannot adopt orphans; a task's background processes may outlive it");
+    }
+    // Most tasks run in the root: move there once, instead of a chdir for every command.
+    let working_dir = match std::env::set_current_dir(&plan.file.root) {
+        Ok(()) => plan.file.root.clone(),
+        Err(_) => std::env::current_dir().unwrap_or_default(),
+    };
+    SchedulerOptions {
+        jobs,
+        keep_going: invocation.keep_going,
+        output,
+        timeout: invocation.timeout,
+        grace: invocation.grace,
+        env,
+        own_group: !foreground,
+        force: invocation.force,
+        working_dir,
+        tokens: shared_job_limit(jobs),
+    }
+}
+
+/// The job limit to share with nested rasks: the parent rask's, or a new one of `jobs` slots
+/// that this rask's tasks inherit through the environment. `None` if no pipe can be had; the
+/// local `-j` still applies then.
+fn shared_job_limit(jobs: usize) -> Option<JobTokens> {
+    if let Some(inherited) = JobTokens::inherited() {
+        return Some(inherited);
+    }
+    let created = JobTokens::create(jobs).ok()?;
+    let (name, value) = created.env();
+    // SAFETY: rask runs on one thread (the scheduler polls; no thread has been started), so
+    // nothing reads the environment concurrently. Setting it once here, rather than per task,
+    // keeps every spawn on the fast path of inheriting rask's environment unchanged.
+    unsafe { std::env::set_var(name, value) };
+    Some(created)
+}
