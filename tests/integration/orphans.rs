@@ -124,3 +124,33 @@ fn task_ignoring_sigterm_is_killed_after_the_grace_period() {
         "the TERM-ignoring task's background sleep",
     );
 }
+
+/// Runs rask on a pseudo-terminal (through `script`), so that a lone task owns the terminal
+/// and stays in rask's process group: the case where rask cannot kill the task's group.
+fn run_on_a_terminal(test: &Test, args: &str) -> std::process::ExitStatus {
+    let command = format!("'{}' {args}", env!("CARGO_BIN_EXE_rask"));
+    std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(test.path("."))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("script(1) runs")
+}
+
+#[test]
+fn a_foreground_task_on_a_terminal_leaves_no_background_children() {
+    // `nohup`: the terminal's hang-up when rask exits must not be what kills the sleep.
+    let test = Test::new().tasks_toml(
+        r#"
+        [tasks.t]
+        run = "nohup sleep 300 >/dev/null 2>&1 & echo $! > pid.tmp; mv pid.tmp pid"
+        "#,
+    );
+    let status = run_on_a_terminal(&test, "t");
+    assert!(status.success(), "rask failed on a terminal: {status}");
+    assert_dead(
+        crate::common::read_pid(&test.path("pid")),
+        "the background sleep of a task that owned the terminal",
+    );
+}
