@@ -89,15 +89,11 @@ fn clamp(span: &Span, text: &str) -> Span {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use super::{Diagnostic, Source, clamp};
 
     fn source(text: &str) -> Source {
-        Source {
-            path: PathBuf::from("tasks.toml"),
-            text: text.to_owned(),
-        }
+        Source::in_memory(text)
     }
 
     #[test]

@@ -15,6 +15,17 @@ pub(crate) struct Source {
     pub(crate) text: String,
 }
 
+#[cfg(test)]
+impl Source {
+    /// A `tasks.toml` with this text, for tests that never touch the disk.
+    pub(crate) fn in_memory(text: &str) -> Source {
+        Source {
+            path: PathBuf::from(FILE_NAME),
+            text: text.to_owned(),
+        }
+    }
+}
+
 /// Reads `explicit` if given, else the first `tasks.toml` found walking up from `start`.
 pub(crate) fn discover(explicit: Option<&Path>, start: &Path) -> Result<Source, ConfigError> {
     let path = match explicit {

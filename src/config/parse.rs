@@ -548,10 +548,7 @@ mod tests {
     use super::{Command, ConfigError, NameRef, ParamKind, Settings, Source, TaskFile, parse};
 
     fn source(text: &str) -> Source {
-        Source {
-            path: PathBuf::from("tasks.toml"),
-            text: text.to_owned(),
-        }
+        Source::in_memory(text)
     }
 
     fn parse_ok(text: &str) -> TaskFile {
