@@ -1,6 +1,6 @@
 //! One job as local processes: each command in its own process group, its output read from
-//! non-blocking pipes, its exit noticed through a pidfd, and whatever it leaves behind killed.
-//! The main type here is [`LocalJob`].
+//! pipes when poll says they are ready, its exit noticed through a pidfd, and whatever it
+//! leaves behind killed. The main type here is [`LocalJob`].
 
 use std::io::{self, ErrorKind, PipeReader, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
