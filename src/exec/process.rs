@@ -38,6 +38,8 @@ struct RunningCommand {
     /// The leader's pid, which is also its process group's id.
     pid: i32,
     pidfd: Option<OwnedFd>,
+    /// Without a pidfd: when to look for the exit next.
+    next_exit_check: Instant,
     pipes: Vec<(Stream, PipeReader)>,
     /// When the leader exited, and how.
     exit: Option<(Exit, Instant)>,
@@ -153,6 +155,8 @@ impl LocalJob {
                 // group; rask is their subreaper instead, and they are its only children now.
                 kill_adopted_orphans();
             }
+        } else {
+            command.next_exit_check = Instant::now() + EXIT_CHECK;
         }
     }
 
@@ -200,7 +204,7 @@ impl RunningJob for LocalJob {
         match (command.exit, &command.pidfd) {
             (Some((_, exited_at)), _) => Some(exited_at + LINGER),
             (None, Some(_)) => None,
-            (None, None) => Some(Instant::now() + EXIT_CHECK),
+            (None, None) => Some(command.next_exit_check),
         }
     }
 
@@ -286,9 +290,104 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
     Ok(RunningCommand {
         index,
         pidfd: pidfd_open(pid),
+        next_exit_check: Instant::now() + EXIT_CHECK,
         handle,
         pid,
         pipes,
         exit: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::PlannedCommand;
+
+    fn job(argv: &[&str], output: OutputMode) -> Job {
+        let argv: Vec<String> = argv.iter().map(|word| (*word).to_owned()).collect();
+        Job {
+            commands: vec![PlannedCommand {
+                display: argv.join(" "),
+                argv,
+            }],
+            dir: None,
+            env: Vec::new(),
+            output,
+            own_group: true,
+        }
+    }
+
+    /// Drives a job as the scheduler does (poll its descriptors until its wake-up time, advance
+    /// it when one is ready or it is due), until it reports its end.
+    fn drive(mut job: LocalJob) -> JobResult {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(Instant::now() < deadline, "the job never finished");
+            let mut fds = Vec::new();
+            job.fds(&mut fds);
+            let mut pollfds: Vec<libc::pollfd> = fds
+                .iter()
+                .map(|&fd| super::super::os::readable(fd))
+                .collect();
+            let timeout = job
+                .wake_at()
+                .map(|wake| wake.saturating_duration_since(Instant::now()));
+            super::super::os::poll(&mut pollfds, timeout.or(Some(Duration::from_secs(1))))
+                .expect("poll");
+            let ready: Vec<RawFd> = pollfds
+                .iter()
+                .filter(|fd| fd.revents != 0)
+                .map(|fd| fd.fd)
+                .collect();
+            // As the scheduler does: advance only when a descriptor is ready or the job is due.
+            let due = job.wake_at().is_some_and(|wake| wake <= Instant::now());
+            if ready.is_empty() && !due {
+                continue;
+            }
+            let mut finished = None;
+            job.advance(&ready, &mut |event| {
+                if let JobEvent::Finished { result, .. } = event {
+                    finished = Some(result);
+                }
+            });
+            if let Some(result) = finished {
+                return result;
+            }
+        }
+    }
+
+    #[test]
+    fn a_job_finishes_with_its_exit_code() {
+        let result = drive(LocalJob::start(job(
+            &["sh", "-c", "exit 3"],
+            OutputMode::Inherit,
+        )));
+        assert_eq!(
+            result,
+            JobResult::Failed {
+                exit: Exit::Code(3),
+                command: 0
+            }
+        );
+    }
+
+    #[test]
+    fn without_a_pidfd_the_exit_is_found_by_checking() {
+        // Kernels before 5.3 (or a seccomp filter) have no pidfd_open.
+        let mut local = LocalJob::start(job(&["sleep", "0.05"], OutputMode::Inherit));
+        local.current.as_mut().expect("started").pidfd = None;
+        assert_eq!(drive(local), JobResult::Succeeded);
+    }
+
+    #[test]
+    fn a_missing_program_is_a_spawn_failure() {
+        let result = drive(LocalJob::start(job(
+            &["/nonexistent/program"],
+            OutputMode::Prefixed,
+        )));
+        assert!(
+            matches!(result, JobResult::SpawnFailed { command: 0, .. }),
+            "{result:?}"
+        );
+    }
 }
