@@ -3,6 +3,7 @@
 //! Task output goes to stdout (and the task's stderr to stderr); everything rask says about
 //! the run goes to stderr, so `rask build > out.txt` captures only what the tasks printed.
 
+use std::collections::HashMap;
 use std::io::{Seek, Write};
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub(crate) struct HumanReporter<'p, 'f> {
     prefixer: LinePrefixer,
     /// Reused buffer for prefixed lines, so a chunk leaves in one write.
     buffer: Vec<u8>,
+    /// Grouped mode: each running task's command echo, printed as the header of its block.
+    headers: HashMap<TaskId, Vec<String>>,
 }
 
 impl<'p, 'f> HumanReporter<'p, 'f> {
@@ -37,21 +40,13 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             options,
             prefixer: LinePrefixer::default(),
             buffer: Vec::with_capacity(128 * 1024),
+            headers: HashMap::new(),
         }
     }
 
     pub(crate) fn report(&mut self, event: Event<'_>) {
         match event {
-            Event::CommandStarted { task, command } => {
-                if !self.options.quiet {
-                    let echo = Style::COMMAND
-                        .paint(&format!("$ {}", command.display), self.options.color_stderr);
-                    self.say(&format!(
-                        "{}{echo}",
-                        self.tag(task, self.options.color_stderr)
-                    ));
-                }
-            }
+            Event::CommandStarted { task, command } => self.command_started(task, &command.display),
             Event::TaskOutput {
                 task,
                 stream,
@@ -113,8 +108,25 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
+    /// Echoes `$ command`; in grouped mode it waits to head the task's block of output, so
+    /// every block says whose it is.
+    fn command_started(&mut self, task: TaskId, display: &str) {
+        if self.options.quiet {
+            return;
+        }
+        let echo = Style::COMMAND.paint(&format!("$ {display}"), self.options.color_stderr);
+        let line = format!("{}{echo}", self.tag(task, self.options.color_stderr));
+        match self.options.output {
+            OutputMode::Grouped => self.headers.entry(task).or_default().push(line),
+            OutputMode::Inherit | OutputMode::Prefixed => self.say(&line),
+        }
+    }
+
     fn task_finished(&mut self, outcome: &TaskOutcome, spool: Option<Spool>) {
         let task = outcome.task;
+        for header in self.headers.remove(&task).unwrap_or_default() {
+            self.say(&header);
+        }
         for stream in [Stream::Stdout, Stream::Stderr] {
             let prefix = self.tag(task, self.color_of(stream));
             self.buffer.clear();

@@ -344,3 +344,34 @@ fn prefixed_mode_joins_a_line_written_in_two_parts() {
         .expect_stdout("[t] first-second\n")
         .success();
 }
+
+#[test]
+fn grouped_blocks_are_headed_by_their_commands_in_a_merged_log() {
+    // CI logs merge stdout and stderr: each block must still say whose output it is.
+    let test = Test::new().tasks_toml(
+        r#"
+        [tasks.a]
+        run = "echo a-out"
+        [tasks.b]
+        depends = ["a"]
+        run = "echo b-out"
+        "#,
+    );
+    let output = std::process::Command::new("sh")
+        .args([
+            "-c",
+            r#""$0" --output grouped b 2>&1"#,
+            env!("CARGO_BIN_EXE_rask"),
+        ])
+        .current_dir(test.path("."))
+        .output()
+        .expect("sh runs rask");
+    assert!(output.status.success(), "{output:?}");
+    let log = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = log.lines().take(4).collect();
+    assert_eq!(
+        lines,
+        ["[a] $ echo a-out", "a-out", "[b] $ echo b-out", "b-out"],
+        "{log}"
+    );
+}
