@@ -9,8 +9,8 @@ work="$repo/target/bench-peers"
 [ -d "$shared" ] || { echo "no benchmark harness at $shared (set RASK_BENCH_HARNESS)" >&2; exit 2; }
 mkdir -p "$work"
 # The shared copy is read-only and the harness writes beside itself: work on a copy.
-rsync -a --exclude work --exclude results --exclude .venv "$shared/" "$work/bench/" 2>/dev/null ||
-  cp -r "$shared/." "$work/bench/"
+mkdir -p "$work/bench"
+cp -r "$shared/." "$work/bench/"
 chmod -R u+w "$work/bench"
 "$work/bench/setup.sh"
 args=(--runners make just task invoke doit rask)

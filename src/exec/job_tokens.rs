@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 
+use super::os::set_nonblocking;
+
 /// The environment variable through which a rask names its token pipe to nested rasks.
 pub(crate) const ENV_VAR: &str = "RASK_JOBSERVER";
 
@@ -130,17 +132,6 @@ fn is_pipe(fd: RawFd) -> bool {
     let ok = unsafe { libc::fstat(fd, stat.as_mut_ptr()) } == 0;
     // SAFETY: fstat succeeded, so the struct is initialised.
     ok && unsafe { stat.assume_init() }.st_mode & libc::S_IFMT == libc::S_IFIFO
-}
-
-fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl with F_GETFL/F_SETFL only reads and sets flags of a descriptor we own.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

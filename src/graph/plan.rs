@@ -68,7 +68,7 @@ pub(crate) struct Plan<'f> {
     pub(crate) dependents: Vec<Vec<(TaskId, Edge)>>,
 }
 
-/// Every edge of the file, resolved to task indices; `None` where a name is unknown.
+/// Every edge of the file, by task index: target, kind, and where it is written.
 type FileEdges = Vec<Vec<(usize, Edge, crate::config::Span)>>;
 
 /// Builds the plan for `requests`; `extra` words are appended to the last requested task's
