@@ -2,8 +2,10 @@
 //! implementation runs it, and everything that happens is reported as events.
 
 mod capture;
+mod check;
 mod event;
 mod job_tokens;
+mod offload;
 mod outcome;
 mod process;
 mod scheduler;

@@ -12,10 +12,11 @@ use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::check::{Verdict, check_work};
 use super::job_tokens::JobTokens;
+use super::offload::Offload;
 use super::os::{poll, readable};
 use super::signals::SignalPipes;
-use super::up_to_date::is_up_to_date;
 use super::{
     CancelReason, Job, JobEvent, JobResult, OutputMode, RunningJob, Spawn, Status, TaskOutcome,
 };
@@ -131,6 +132,10 @@ enum TaskState {
     /// Waiting for this many prerequisites.
     Waiting(usize),
     Ready,
+    /// Its up-to-date check runs on a worker (see [`Offload`]).
+    Checking,
+    /// Ready, and checked: it must run.
+    Checked,
     Running(Box<Running>),
     Done,
 }
@@ -166,6 +171,7 @@ struct Run<'r, 'f, S> {
     started: Instant,
     /// A task is ready and a slot free, but the shared job limit has no token to spare.
     waiting_for_token: bool,
+    checks: Offload<Verdict>,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -197,6 +203,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             signal_count: 0,
             started: Instant::now(),
             waiting_for_token: false,
+            checks: Offload::new(),
         }
     }
 
@@ -212,7 +219,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let mut ready_fds = Vec::new();
         loop {
             self.start_ready(report);
-            if self.running.is_empty() {
+            if self.running.is_empty() && !self.awaiting_checks() {
                 return Ok(());
             }
             pollfds.clear();
@@ -224,6 +231,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // A token written back wakes the loop, which then tries to start the next task.
             if let (true, Some(tokens)) = (self.waiting_for_token, &self.options.tokens) {
                 pollfds.push(readable(tokens.fd()));
+                owners.push(None);
+            }
+            if let (true, Some(fd)) = (self.checks.pending() > 0, self.checks.fd()) {
+                pollfds.push(readable(fd));
                 owners.push(None);
             }
             for &task in &self.running {
@@ -246,6 +257,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     }
                 }
             }
+            self.take_checks(report);
             for task in self.running.clone() {
                 ready_fds.clear();
                 ready_fds.extend(
@@ -316,11 +328,17 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.finish(task, Status::Succeeded, Duration::ZERO, report);
                 continue;
             }
-            let definition = planned.task;
-            if !self.options.force
-                && is_up_to_date(&planned.dir, &definition.sources, &definition.outputs)
-            {
-                self.finish(task, Status::UpToDate, Duration::ZERO, report);
+            let checked = matches!(self.states[task.index()], TaskState::Checked);
+            if let (false, false, Some(work)) = (self.options.force, checked, check_work(planned)) {
+                match self.checks.submit(task, work) {
+                    Ok(()) => self.states[task.index()] = TaskState::Checking,
+                    // No worker to be had: check here rather than not at all.
+                    Err(work) => {
+                        if let Some(task) = self.checked(task, work(), report) {
+                            self.ready.push_front(task);
+                        }
+                    }
+                }
                 continue;
             }
             if !self.take_token() {
@@ -347,6 +365,42 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         // held back by a stop they become `Cancelled` at the end.
         for task in deferred.into_iter().rev() {
             self.ready.push_front(task);
+        }
+    }
+
+    /// Whether a check still to come could start a task: not once a signal stops the run.
+    fn awaiting_checks(&self) -> bool {
+        self.checks.pending() > 0
+            && self
+                .cancel
+                .is_none_or(|reason| reason < CancelReason::Signal)
+    }
+
+    /// Acts on every check that has finished.
+    fn take_checks(&mut self, report: &mut dyn FnMut(Event<'_>)) {
+        for (task, verdict) in self.checks.take_finished() {
+            if let Some(task) = self.checked(task, verdict, report) {
+                self.ready.push_front(task);
+            }
+        }
+    }
+
+    /// Records a check's verdict; the task, if it must now run.
+    fn checked(
+        &mut self,
+        task: TaskId,
+        verdict: Verdict,
+        report: &mut dyn FnMut(Event<'_>),
+    ) -> Option<TaskId> {
+        match verdict {
+            Verdict::UpToDate => {
+                self.finish(task, Status::UpToDate, Duration::ZERO, report);
+                None
+            }
+            Verdict::Run => {
+                self.states[task.index()] = TaskState::Checked;
+                Some(task)
+            }
         }
     }
 
@@ -622,7 +676,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn into_summary(mut self) -> RunSummary {
         let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
         for (index, state) in self.states.iter().enumerate() {
-            if matches!(state, TaskState::Waiting(_) | TaskState::Ready) {
+            if matches!(
+                state,
+                TaskState::Waiting(_) | TaskState::Ready | TaskState::Checking | TaskState::Checked
+            ) {
                 self.outcomes.push(TaskOutcome {
                     task: TaskId(index as u32),
                     status: Status::Cancelled {

@@ -316,3 +316,23 @@ fn an_interrupt_cancels_everything_and_exits_130() {
         }
     ));
 }
+
+#[test]
+fn a_task_with_sources_is_checked_on_a_worker_then_runs_in_order() {
+    let mut file = file(&[
+        ("gen", &[], &[]),
+        ("build", &["gen"], &[]),
+        ("lint", &[], &[]),
+    ]);
+    for task in &mut file.tasks[..2] {
+        // Nothing matches under /nowhere, so the worker's verdict is "run".
+        task.sources = vec!["src/*.c".to_owned()];
+        task.outputs = vec!["app".to_owned()];
+    }
+    let ran = run(&file, &["build", "lint"], &[], options(false));
+    let position = |name| ran.started.iter().position(|started| started == name);
+    assert!(position("gen") < position("build"), "{:?}", ran.started);
+    assert_eq!(ran.started.len(), 3);
+    assert_eq!(ran.statuses["build"], Status::Succeeded);
+    assert_eq!(ran.exit_code, 0);
+}

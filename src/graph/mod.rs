@@ -6,7 +6,7 @@ mod plan;
 mod resolve;
 mod substitute;
 
-pub(crate) use plan::{Edge, Plan, PlannedCommand, Request, TaskId, plan};
+pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, plan};
 pub(crate) use resolve::Names;
 
 use crate::config::{Diagnostic, Span};
