@@ -17,25 +17,48 @@ pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
         return Ok(error::EXIT_SUCCESS);
     }
     let current_dir = std::env::current_dir()?;
-    let mut source = match config::discover(args.file.as_deref(), &current_dir) {
-        // Nothing here to read the task words against: take a `-f` from among them.
-        Err(config::ConfigError::NotFound { start }) => match cli::file_among(&args.words) {
-            Some(path) => config::discover(Some(&path), &current_dir)?,
-            None => return Err(config::ConfigError::NotFound { start }.into()),
-        },
-        found => found?,
+    let here = load(argv, &args, args.file.as_deref(), &current_dir);
+    // `rask build -f other.toml`: a `-f` among the task words names the file to read them
+    // against, and the file found here may lack `build` or not even be valid (issue #8).
+    let late_file = match &here {
+        Ok((_, _, invocation)) => invocation.file.clone(),
+        Err(_) if args.file.is_none() => cli::file_among(&args.words),
+        Err(_) => None,
     };
-    let mut file = config::parse(&source)?;
-    let mut invocation = cli::resolve(argv, args.clone(), &file)?;
-    // `rask build -f other.toml`: the task words were read against the file found here; read
-    // them again against the file asked for.
-    if let Some(late_file) = invocation.file.take() {
-        source = config::discover(Some(&late_file), &current_dir)?;
-        file = config::parse(&source)?;
-        invocation = cli::resolve(argv, args, &file)?;
-        invocation.file = None;
+    let Some(late_file) = late_file else {
+        let (source, file, invocation) = here?;
+        return act(&source, &file, &invocation);
+    };
+    match load(argv, &args, Some(&late_file), &current_dir) {
+        Ok((source, file, mut invocation)) => {
+            invocation.file = None;
+            act(&source, &file, &invocation)
+        }
+        // That `-f` was a guess, and there is no such file: it was a task's `--file` parameter,
+        // and what went wrong is what went wrong with the file found here.
+        Err(error) => match (error, here) {
+            (
+                Error::Config(
+                    config::ConfigError::Read { .. } | config::ConfigError::NotFound { .. },
+                ),
+                Err(first),
+            ) => Err(first),
+            (error, _) => Err(error),
+        },
     }
-    act(&source, &file, &invocation)
+}
+
+/// Reads the task file (`file`, or the one found from `current_dir`) and the words against it.
+fn load(
+    argv: &[OsString],
+    args: &cli::Args,
+    file: Option<&std::path::Path>,
+    current_dir: &std::path::Path,
+) -> Result<(Source, TaskFile, Invocation), Error> {
+    let source = config::discover(file, current_dir)?;
+    let file = config::parse(&source)?;
+    let invocation = cli::resolve(argv, args.clone(), &file)?;
+    Ok((source, file, invocation))
 }
 
 fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {

@@ -36,7 +36,7 @@ pub(crate) struct Args {
     pub(crate) dry_run: bool,
 
     /// Run at most N commands at once [default: settings.jobs, else the number of CPUs]
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_JOBS as i64))]
     pub(crate) jobs: Option<u32>,
 
     /// Run tasks even when their `outputs` are newer than their `sources`
@@ -76,10 +76,13 @@ pub(crate) struct Args {
     pub(crate) completions: Option<String>,
 
     /// Tasks to run, each followed by its arguments; `--` passes the rest to the last task
+    //
+    // `cli::parse` hands clap the task words after a `--` of its own, so clap never has to
+    // guess whether a word like `-j4` starts them: with `allow_hyphen_values` it guessed
+    // wrong, and `rask -nz build` ran `build` (issue #8).
     #[arg(
         value_name = "TASK",
         trailing_var_arg = true,
-        allow_hyphen_values = true,
         add = clap_complete::engine::ArgValueCandidates::new(super::completion::task_candidates)
     )]
     pub(crate) words: Vec<String>,
@@ -107,27 +110,48 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// For an option word typed after a task name (`-j`, `--jobs=4`): whether it is one of rask's
-/// own options, and if so whether it takes a value in the next word.
+/// For a word that starts with `-`: whether it is one of rask's own options, and if so whether
+/// it takes a value in the next word. Short clusters follow clap (and getopt): `-kj4` is `-k
+/// -j 4`, `-kj` takes the next word, `-j=4` is `-j 4`.
 pub(crate) fn global_option(word: &str) -> Option<TakesValue> {
-    let command = <Args as clap::CommandFactory>::command();
+    let command = built_command();
     let find = |matches: &dyn Fn(&clap::Arg) -> bool| {
         command.get_arguments().find(|argument| matches(argument))
     };
-    let (argument, inline) = if let Some(long) = word.strip_prefix("--") {
+    if let Some(long) = word.strip_prefix("--") {
         let (name, inline) = long
             .split_once('=')
             .map_or((long, false), |(name, _)| (name, true));
-        (find(&|argument| argument.get_long() == Some(name))?, inline)
-    } else {
-        let mut chars = word.strip_prefix('-')?.chars();
-        let short = chars.next()?;
-        (
-            find(&|argument| argument.get_short() == Some(short))?,
-            chars.next().is_some(),
-        )
-    };
-    Some(takes_value(argument, inline))
+        let argument = find(&|argument| argument.get_long() == Some(name))
+?;
+        return Some(takes_value(argument, inline));
+    }
+    let cluster = word.strip_prefix('-').filter(|cluster| !cluster.is_empty())?;
+    let mut chars = cluster.chars().peekable();
+    while let Some(short) = chars.next() {
+        let argument = find(&|argument| argument.get_short() == Some(short))
+?;
+        if argument.get_action().takes_values() {
+            // The rest of the cluster is the value; with nothing left, the next word is.
+            return Some(takes_value(argument, chars.peek().is_some()));
+        }
+    }
+    Some(TakesValue::No)
+}
+
+/// rask's options as clap will know them: built, so `--help` and `--version` are among them.
+fn built_command() -> clap::Command {
+    let mut command = <Args as clap::CommandFactory>::command();
+    command.build();
+    command
+}
+
+/// rask's own long options, for a did-you-mean on a mistyped one.
+pub(crate) fn long_options() -> Vec<String> {
+    built_command()
+        .get_arguments()
+        .filter_map(|argument| argument.get_long().map(str::to_owned))
+        .collect()
 }
 
 /// Whether an option needs the following word as its value.
@@ -157,6 +181,12 @@ mod tests {
         assert_eq!(global_option("-k"), Some(TakesValue::No));
         assert_eq!(global_option("--output"), Some(TakesValue::NextWord));
         assert_eq!(global_option("--name"), None);
+        assert_eq!(global_option("-kj4"), Some(TakesValue::No));
+        assert_eq!(global_option("-kj"), Some(TakesValue::NextWord));
+        assert_eq!(global_option("-j=4"), Some(TakesValue::No));
+        assert_eq!(global_option("-nk"), Some(TakesValue::No));
+        assert_eq!(global_option("-nz"), None);
+        assert_eq!(global_option("-h"), Some(TakesValue::No));
     }
 
     #[test]

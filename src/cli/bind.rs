@@ -6,7 +6,7 @@
 //! rask's own `-j 2`, and `extra` for the last task's last command.
 
 use super::CliError;
-use super::args::{TakesValue, global_option};
+use super::args::{TakesValue, global_option, long_options};
 use crate::config::{Param, ParamKind, Task, TaskFile, suggest};
 use crate::graph::{Names, Request};
 
@@ -91,6 +91,7 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
             .into_iter()
             .map(|pending| complete(&file.tasks[pending.task], pending))
             .collect::<Result<_, _>>()?;
+        refuse_repeats(&bound.requests, file)?;
     }
     Ok(bound)
 }
@@ -133,25 +134,47 @@ fn next_positional(task: &Task, values: &[Option<String>]) -> Option<usize> {
         .position(|(param, value)| matches!(param.kind, ParamKind::Value { .. }) && value.is_none())
 }
 
+/// A `-…` word that is neither a parameter of the task before it nor one of rask's options.
+/// The did-you-mean looks at the task's parameters first, then at rask's own options
+/// (`build --keepgoing` → `--keep-going`).
 fn unknown_option(word: &str, task: Option<&Task>) -> CliError {
     let option = word
         .split_once('=')
         .map_or(word, |(name, _)| name)
         .to_owned();
-    let Some(task) = task else {
-        return CliError::UnknownOption {
-            option,
-            suggestion: None,
-        };
-    };
     let typed = option.trim_start_matches('-');
-    let suggestion = suggest(typed, task.params.iter().map(|param| param.name.as_str()))
+    let params = task
+        .into_iter()
+        .flat_map(|task| task.params.iter().map(|param| param.name.as_str()));
+    let own = long_options();
+    let suggestion = suggest(typed, params)
+        .or_else(|| suggest(typed, own.iter().map(String::as_str)))
         .map(|name| format!("--{name}"));
-    CliError::UnknownParam {
-        task: task.name.clone(),
-        option,
-        suggestion,
+    match task {
+        // Parameters are long options only: a short word is never meant as one.
+        Some(task) if option.starts_with("--") => CliError::UnknownParam {
+            task: task.name.clone(),
+            option,
+            suggestion,
+        },
+        _ => CliError::UnknownOption { option, suggestion },
     }
+}
+
+/// A task runs at most once per invocation, so naming it twice is fine only when both calls
+/// say the same: `rask greet Bob greet Al` is refused rather than half run (issue #8).
+fn refuse_repeats(requests: &[Request], file: &TaskFile) -> Result<(), CliError> {
+    for (position, request) in requests.iter().enumerate() {
+        let earlier = requests[..position]
+            .iter()
+            .find(|earlier| earlier.task == request.task && earlier.values != request.values);
+        if earlier.is_some() {
+            return Err(CliError::RepeatedTask {
+                task: file.tasks[request.task].name.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Fills in defaults; a required parameter without a value is an error.

@@ -73,6 +73,8 @@ pub(crate) enum CliError {
     MissingParam { task: String, param: String },
     #[error("flag `--{param}` of task `{task}` takes no value but `true` or `false`")]
     FlagValue { task: String, param: String },
+    #[error("task `{task}` is named twice with different arguments")]
+    RepeatedTask { task: String },
     #[error("{0}")]
     Args(#[from] clap::Error),
 }
@@ -89,14 +91,62 @@ impl CliError {
             CliError::MissingParam { task, param } => {
                 Some(format!("pass it as `rask {task} --{param} VALUE`"))
             }
+            CliError::RepeatedTask { task } => Some(format!(
+                "a task runs at most once per invocation: run `rask {task} …` once for each call"
+            )),
             CliError::MissingValue { .. } | CliError::FlagValue { .. } | CliError::Args(_) => None,
         }
     }
 }
 
 /// Parses the command line as typed (program name first).
+///
+/// rask's own options come first and clap parses them strictly, every form it knows (`-j4`,
+/// `-j=4`, `-kj4`, `-nk`) meaning what it means there and anything else an error; from the
+/// first word that is not an option on, the words are task words, bound later against the
+/// task file (see [`bind`]).
 pub(crate) fn parse(argv: &[OsString]) -> Result<Args, clap::Error> {
-    <Args as clap::Parser>::try_parse_from(argv)
+    let split = Split::of(argv);
+    let mut line = argv[..split.options_end].to_vec();
+    if split.words_start < argv.len() {
+        line.push("--".into());
+        line.extend_from_slice(&argv[split.words_start..]);
+    }
+    <Args as clap::Parser>::try_parse_from(line)
+}
+
+/// Where a command line's leading options end and its task words start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Split {
+    /// `argv[..options_end]`: the program name and rask's options.
+    options_end: usize,
+    /// `argv[words_start..]`: the task words (after a `--` that ended the options, if any).
+    words_start: usize,
+}
+
+impl Split {
+    fn of(argv: &[OsString]) -> Split {
+        let mut index = 1;
+        while let Some(word) = argv.get(index).and_then(|word| word.to_str()) {
+            if word == "--" {
+                return Split {
+                    options_end: index,
+                    words_start: index + 1,
+                };
+            }
+            if !word.starts_with('-') || word == "-" {
+                break;
+            }
+            // An unknown option stays among the options, for clap to refuse with a suggestion.
+            let takes_next = args::global_option(word) == Some(args::TakesValue::NextWord);
+            index += if takes_next { 2 } else { 1 };
+        }
+        let index = index.min(argv.len());
+        Split {
+            options_end: index,
+            words_start: index,
+        }
+    }
 }
 
 /// Resolves `args` against the task file: binds task words, folds in options that came after
@@ -112,7 +162,7 @@ pub(crate) fn resolve(
         args
     } else {
         // Parse the leading options and the late ones together, as if all had come first.
-        let leading = &argv[..argv.len() - args.words.len()];
+        let leading = &argv[..Split::of(argv).options_end];
         let late = bound.options.iter().map(OsString::from);
         parse(&leading.iter().cloned().chain(late).collect::<Vec<_>>())?
     };

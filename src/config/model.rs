@@ -32,6 +32,11 @@ pub struct TaskFile {
     pub tasks: Vec<Task>,
 }
 
+/// The most commands rask runs at once (`-j`, `settings.jobs`). A bound, not a hint: past it
+/// the shared job pipe (make's jobserver protocol, one byte per free slot) would no longer hold
+/// every token, and filling it would block rask before it ran anything (issue #8).
+pub const MAX_JOBS: usize = 4096;
+
 /// Top-level `[settings]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

@@ -105,7 +105,18 @@ impl Builder<'_> {
 
     fn jobs(&mut self, jobs: Spanned<i64>) -> Option<usize> {
         match usize::try_from(*jobs.get_ref()) {
-            Ok(count) if count > 0 => Some(count),
+            Ok(count) if count > 0 && count <= super::model::MAX_JOBS => Some(count),
+            Ok(count) if count > 0 => {
+                self.problem(
+                    Diagnostic::new(
+                        format!("`jobs` must be at most {}", super::model::MAX_JOBS),
+                        jobs.span(),
+                        "too many",
+                    )
+                    .with_help("rask runs at most 4096 commands at once"),
+                );
+                None
+            }
             _ => {
                 self.problem(
                     Diagnostic::new(

@@ -343,3 +343,215 @@ fn list_into_a_closed_pipe_exits_cleanly() {
         .success();
     assert_eq!(output.stderr, "", "a closed pipe is not worth a message");
 }
+
+/// Attached short options mean what they mean in clap and make; before issue #8 a cluster clap
+/// could not read whole made rask take it for the first task word, and `-nz build` ran `build`.
+#[test]
+fn issue_8_a_short_cluster_with_an_unknown_letter_is_refused_and_runs_nothing() {
+    for args in [
+        &["-nz", "build"][..],
+        &["-lx", "build"],
+        &["build", "-nz"],
+        &["-j0", "build"],
+        &["-jx", "build"],
+        &["-j=0", "build"],
+    ] {
+        Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.build]
+                run = "touch build-ran"
+                "#,
+            )
+            .args(args)
+            .expect_no_file("build-ran")
+            .status(2);
+    }
+}
+
+#[test]
+fn issue_8_dry_run_in_a_cluster_runs_nothing() {
+    for args in [&["-nk", "build"][..], &["-kn", "build"], &["build", "-kn"]] {
+        Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.build]
+                run = "touch build-ran"
+                "#,
+            )
+            .args(args)
+            .expect_stdout("touch build-ran\n")
+            .expect_no_file("build-ran")
+            .success();
+    }
+}
+
+/// `-j 1` shows itself: one command at a time inherits the terminal, so no `[task]` prefix.
+/// With `-k` in the same cluster, the task after the failure still runs.
+#[test]
+fn issue_8_attached_jobs_and_clustered_keep_going_are_honoured() {
+    for args in [
+        &["-kj1", "fails", "works"][..],
+        &["-k", "-j1", "fails", "works"],
+        &["-k", "-j=1", "fails", "works"],
+        &["fails", "works", "-kj1"],
+        &["fails", "works", "-kj", "1"],
+    ] {
+        Test::new()
+            .tasks_toml(
+                r#"
+                [tasks.fails]
+                run = "exit 3"
+                [tasks.works]
+                run = "echo works ran"
+                "#,
+            )
+            .args(args)
+            .expect_stdout("works ran\n")
+            .status(3);
+    }
+}
+
+/// Two tasks that wait for each other finish only when `-j2` overrides `settings.jobs = 1`.
+#[test]
+fn issue_8_attached_jobs_overrides_the_settings() {
+    let wait_a = crate::common::sh_wait_for("a.ready");
+    let wait_b = crate::common::sh_wait_for("b.ready");
+    for jobs in ["-j2", "-j=2", "--jobs=2"] {
+        Test::new()
+            .tasks_toml(&format!(
+                r#"
+                [settings]
+                jobs = 1
+                [tasks.a]
+                run = '''touch a.ready; {wait_b}'''
+                [tasks.b]
+                run = '''touch b.ready; {wait_a}'''
+                "#
+            ))
+            .args([jobs, "a", "b"])
+            .success();
+    }
+}
+
+#[test]
+fn issue_8_jobs_past_the_limit_is_refused_not_a_hang() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch a-ran"
+            "#,
+        )
+        .args(["-j", "65535", "a"])
+        .expect_stderr_contains("65535 is not in 1..=4096")
+        .expect_no_file("a-ran")
+        .status(2);
+    Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            jobs = 100000
+            [tasks.a]
+            run = "touch a-ran"
+            "#,
+        )
+        .args(["a"])
+        .expect_stderr_contains("`jobs` must be at most 4096")
+        .expect_stderr_contains("tasks.toml:2:8")
+        .expect_no_file("a-ran")
+        .status(2);
+}
+
+#[test]
+fn issue_8_jobs_at_the_limit_runs() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a ran"
+            "#,
+        )
+        .args(["-j", "4096", "a"])
+        .expect_stdout("a ran\n")
+        .success();
+}
+
+#[test]
+fn issue_8_a_task_named_twice_with_different_arguments_is_refused() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.greet]
+            params = [{ name = "name" }]
+            run = "echo hi {{name}} >> log"
+            "#,
+        )
+        .args(["greet", "Bob", "greet", "Al"])
+        .expect_stderr_contains("task `greet` is named twice with different arguments")
+        .expect_no_file("log")
+        .status(2);
+}
+
+#[test]
+fn issue_8_a_task_named_twice_alike_runs_once() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.greet]
+            params = [{ name = "name" }]
+            run = "echo hi {{name}} >> log"
+            "#,
+        )
+        .args(["greet", "Bob", "greet", "--name", "Bob"])
+        .expect_file("log", "hi Bob\n")
+        .success();
+}
+
+/// A late `-f` names the file the task words are read against, even where the file found
+/// here lacks the task or is not valid at all.
+#[test]
+fn issue_8_late_file_flag_wins_over_a_local_file_without_the_task() {
+    for local in ["[tasks.other]\nrun = \"true\"\n", "this is not toml ["] {
+        Test::new()
+            .tasks_toml(local)
+            .write("sub/other.toml", "[tasks.b]\nrun = \"echo b ran\"\n")
+            .args(["b", "-f", "sub/other.toml"])
+            .expect_stdout("b ran\n")
+            .success();
+    }
+}
+
+/// `--file` that is a parameter of the task stays the task's.
+#[test]
+fn issue_8_a_file_parameter_is_not_taken_for_the_file_flag() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.show]
+            params = [{ name = "file" }]
+            run = "echo showing {{file}}"
+            "#,
+        )
+        .args(["show", "--file", "notes.txt"])
+        .expect_stdout("showing notes.txt\n")
+        .success();
+}
+
+#[test]
+fn issue_8_mistyped_options_get_a_did_you_mean() {
+    let toml = "[tasks.build]\nrun = \"touch build-ran\"\n";
+    for (args, suggestion) in [
+        (&["--dry-rn", "build"][..], "--dry-run"),
+        (&["--lsit"], "--list"),
+        (&["build", "--keepgoing"], "did you mean `--keep-going`?"),
+        (&["run", "--lsit"], "did you mean `--list`?"),
+    ] {
+        Test::new()
+            .tasks_toml(toml)
+            .args(args)
+            .expect_stderr_contains(suggestion)
+            .expect_no_file("build-ran")
+            .status(2);
+    }
+}
