@@ -122,15 +122,15 @@ pub(crate) fn global_option(word: &str) -> Option<TakesValue> {
         let (name, inline) = long
             .split_once('=')
             .map_or((long, false), |(name, _)| (name, true));
-        let argument = find(&|argument| argument.get_long() == Some(name))
-?;
+        let argument = find(&|argument| argument.get_long() == Some(name))?;
         return Some(takes_value(argument, inline));
     }
-    let cluster = word.strip_prefix('-').filter(|cluster| !cluster.is_empty())?;
+    let cluster = word
+        .strip_prefix('-')
+        .filter(|cluster| !cluster.is_empty())?;
     let mut chars = cluster.chars().peekable();
     while let Some(short) = chars.next() {
-        let argument = find(&|argument| argument.get_short() == Some(short))
-?;
+        let argument = find(&|argument| argument.get_short() == Some(short))?;
         if argument.get_action().takes_values() {
             // The rest of the cluster is the value; with nothing left, the next word is.
             return Some(takes_value(argument, chars.peek().is_some()));

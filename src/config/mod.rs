@@ -11,7 +11,9 @@ mod suggest;
 
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
-pub(crate) use model::{Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile};
+pub(crate) use model::{
+    Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile,
+};
 pub(crate) use parse::parse;
 pub(crate) use suggest::suggest;
 
