@@ -4,11 +4,10 @@
 use std::io::IsTerminal;
 
 use crate::cli::{Invocation, OutputArg};
-use crate::exec::{
-    self, JobTokens, LocalSpawner, OutputMode, Scheduler, SchedulerOptions, SignalPipes,
-};
+use crate::events::OutputMode;
+use crate::exec::{self, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes};
 use crate::graph::Plan;
-use crate::report::{self, ReportOptions, Reporter, wants_color};
+use crate::report::{HumanReporter, ReportOptions, Reporter};
 
 /// How the terminal and the environment shape a run.
 struct Terminal {
@@ -21,29 +20,29 @@ struct Terminal {
 impl Terminal {
     fn detect(invocation: &Invocation) -> Terminal {
         Terminal {
-            color_stdout: wants_color(invocation.color, std::io::stdout().is_terminal()),
-            color_stderr: wants_color(invocation.color, std::io::stderr().is_terminal()),
+            color_stdout: invocation
+                .color
+                .wants_color(std::io::stdout().is_terminal()),
+            color_stderr: invocation
+                .color
+                .wants_color(std::io::stderr().is_terminal()),
             interactive: std::io::stdin().is_terminal(),
         }
-    }
-
-    fn warn(&self, message: &str) {
-        let warning = report::Style::WARNING.paint("warning", self.color_stderr);
-        eprintln!("{warning}: {message}");
     }
 }
 
 /// Runs the plan and returns rask's exit code.
 pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
     let terminal = Terminal::detect(invocation);
-    let options = scheduler_options(plan, invocation, &terminal);
+    let mut options = scheduler_options(plan, invocation, &terminal);
     let signals = SignalPipes::install().unwrap_or_else(|error| {
-        terminal.warn(&format!(
+        options.warnings.push(format!(
             "cannot handle signals ({error}); Ctrl-C will not stop tasks"
         ));
         SignalPipes::none()
     });
-    let mut reporter = Reporter::new(
+    let mut reporter = Reporter::default();
+    reporter.add(HumanReporter::new(
         plan,
         ReportOptions {
             output: options.output,
@@ -51,10 +50,10 @@ pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
             color_stderr: terminal.color_stderr,
             quiet: invocation.quiet,
         },
-    );
+    ));
     let summary = Scheduler::new(plan, LocalSpawner, options)
         .run(&signals, &mut |event| reporter.report(event));
-    summary.exit_code()
+    summary.exit_code
 }
 
 fn scheduler_options(
@@ -93,8 +92,10 @@ fn scheduler_options(
     // Ctrl-C and job control reach it directly; its leftovers cannot be killed as a group
     // then, so rask adopts them instead (docs/cli.md, "Processes and signals").
     let foreground = output == OutputMode::Inherit && one_at_a_time && terminal.interactive;
+    let mut warnings = Vec::new();
     if foreground && exec::become_subreaper().is_err() {
-        terminal.warn("cannot adopt orphans; a task's background processes may outlive it");
+        warnings
+            .push("cannot adopt orphans; a task's background processes may outlive it".to_owned());
     }
     // Most tasks run in the root: move there once, instead of a chdir for every command.
     let working_dir = match std::env::set_current_dir(&plan.file.root) {
@@ -112,6 +113,7 @@ fn scheduler_options(
         force: invocation.force,
         working_dir,
         tokens: shared_job_limit(jobs),
+        warnings,
     }
 }
 

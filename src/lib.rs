@@ -11,6 +11,7 @@ mod cli;
 mod config;
 mod dispatch;
 mod error;
+mod events;
 mod exec;
 mod execute;
 mod graph;
@@ -21,7 +22,6 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use error::Error;
-use report::wants_color;
 
 /// Runs rask with the given command line (program name first) and returns its exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -35,7 +35,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             error.exit_code()
         }
         Err(error) => {
-            let color = wants_color(cli::color_choice(&argv), std::io::stderr().is_terminal());
+            let color = cli::color_choice(&argv).wants_color(std::io::stderr().is_terminal());
             let rendered = error.render(color);
             let _ = writeln!(std::io::stderr().lock(), "{}", rendered.trim_end());
             error.exit_code()

@@ -102,6 +102,17 @@ pub(crate) enum ColorArg {
     Never,
 }
 
+impl ColorArg {
+    /// Whether to colour output going to a destination that is (or is not) a terminal.
+    pub(crate) fn wants_color(self, terminal: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
     if duration.is_zero() {

@@ -1,25 +1,9 @@
-//! Where a task's output goes. The main type here is [`OutputMode`].
+//! Where a grouped task's output is held while it runs. The main type here is [`Spool`].
 
 use std::fs::File;
 use std::io;
 
-/// How tasks' output reaches the user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OutputMode {
-    /// The task writes straight to rask's stdout and stderr (colours and prompts keep working).
-    Inherit,
-    /// Every line is tagged `[task]`; lines are never torn or interleaved mid-line.
-    Prefixed,
-    /// Each task's output is held in a temporary file and printed as one block when it ends.
-    Grouped,
-}
-
-/// Which of a task's output streams bytes came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Stream {
-    Stdout,
-    Stderr,
-}
+use crate::events::SpooledOutput;
 
 /// A task's output spooled to anonymous temporary files, so memory stays flat however much the
 /// task prints; the child writes to them directly, with no copy through rask.
@@ -35,5 +19,10 @@ impl Spool {
             stdout: tempfile::tempfile()?,
             stderr: tempfile::tempfile()?,
         })
+    }
+
+    /// The spool as the run's events carry it, for every sink to read.
+    pub(super) fn into_shared(self) -> SpooledOutput {
+        SpooledOutput::new(self.stdout, self.stderr)
     }
 }

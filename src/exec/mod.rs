@@ -6,7 +6,6 @@ mod check;
 mod event;
 mod job_tokens;
 mod offload;
-mod outcome;
 mod process;
 mod scheduler;
 mod signals;
@@ -17,11 +16,10 @@ mod up_to_date;
 #[path = "os/unix.rs"]
 mod os;
 
-pub(crate) use capture::{OutputMode, Spool, Stream};
+pub(crate) use capture::Spool;
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;
 pub(crate) use os::become_subreaper;
-pub(crate) use outcome::{CancelReason, Exit, Status, TaskOutcome};
-pub(crate) use scheduler::{RunSummary, Scheduler, SchedulerOptions};
+pub(crate) use scheduler::{Scheduler, SchedulerOptions};
 pub(crate) use signals::SignalPipes;
 pub(crate) use spawn::{Job, LocalSpawner, RunningJob, Spawn};

@@ -2,12 +2,14 @@
 //! pipes when poll says they are ready, its exit noticed through a pidfd, and whatever it
 //! leaves behind killed. The main type here is [`LocalJob`].
 
-use std::io::{self, ErrorKind, PipeReader, Read};
+use std::io::{self, ErrorKind, PipeReader};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+use super::os::read_chunk;
 use super::os::{kill_adopted_orphans, pidfd_open, signal_group, signal_process};
-use super::{Exit, Job, JobEvent, JobResult, OutputMode, RunningJob, Spool, Stream};
+use super::{Job, JobEvent, JobResult, RunningJob, Spool};
+use crate::events::{Exit, OutputMode, Stream};
 
 /// How long output is still read after a command's group was killed, before giving up on a
 /// process that escaped the group (e.g. with `setsid`) but kept the pipes open.
@@ -29,7 +31,6 @@ pub(crate) struct LocalJob {
     result: Option<JobResult>,
     /// The last signal asked for; once set, no further command starts.
     stop_signal: Option<i32>,
-    buffer: Vec<u8>,
 }
 
 struct RunningCommand {
@@ -53,7 +54,6 @@ impl LocalJob {
             current: None,
             result: None,
             stop_signal: None,
-            buffer: Vec::new(),
         };
         match local.job.output {
             OutputMode::Grouped => match Spool::new() {
@@ -67,8 +67,7 @@ impl LocalJob {
                     return local;
                 }
             },
-            OutputMode::Prefixed => local.buffer = vec![0; CHUNK],
-            OutputMode::Inherit => {}
+            OutputMode::Prefixed | OutputMode::Inherit => {}
         }
         local.start_command(0);
         local
@@ -106,21 +105,22 @@ impl LocalJob {
     }
 
     /// Reads at most one chunk from each ready pipe; drops pipes at end-of-file.
-    fn read_output(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+    fn read_output(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
         let Some(command) = &mut self.current else {
             return;
         };
-        let buffer = &mut self.buffer;
         command.pipes.retain_mut(|(stream, pipe)| {
             if !ready.contains(&pipe.as_raw_fd()) {
                 return true;
             }
-            match pipe.read(buffer) {
-                Ok(0) => false,
-                Ok(count) => {
+            // A fresh buffer per chunk, handed on as the event's own bytes: no copy on the
+            // way to the sinks, and the allocator hands the same block back next time.
+            match read_chunk(pipe.as_raw_fd(), CHUNK) {
+                Ok(bytes) if bytes.is_empty() => false,
+                Ok(bytes) => {
                     report(JobEvent::Output {
                         stream: *stream,
-                        bytes: &buffer[..count],
+                        bytes,
                     });
                     true
                 }
@@ -162,7 +162,7 @@ impl LocalJob {
 
     /// Once the leader has exited and its output is drained (or given up on): the next
     /// command, or the job's result.
-    fn complete_command(&mut self, report: &mut dyn FnMut(JobEvent<'_>)) {
+    fn complete_command(&mut self, report: &mut dyn FnMut(JobEvent)) {
         let Some(command) = &self.current else { return };
         let Some((exit, exited_at)) = command.exit else {
             return;
@@ -208,7 +208,7 @@ impl RunningJob for LocalJob {
         }
     }
 
-    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
         self.read_output(ready, report);
         self.check_exit();
         self.complete_command(report);
@@ -216,7 +216,8 @@ impl RunningJob for LocalJob {
             let result = self.result.take().unwrap_or(JobResult::Stopped);
             report(JobEvent::Finished {
                 result,
-                spool: self.spool.take(),
+                spooled: self.spool.take().map(Spool::into_shared),
+                usage: None,
             });
         }
     }

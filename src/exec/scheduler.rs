@@ -17,11 +17,12 @@ use super::job_tokens::JobTokens;
 use super::offload::Offload;
 use super::os::{poll, readable};
 use super::signals::SignalPipes;
-use super::{
-    CancelReason, Job, JobEvent, JobResult, OutputMode, RunningJob, Spawn, Status, TaskOutcome,
+use super::{Job, JobEvent, JobResult, RunningJob, Spawn};
+use crate::events::{
+    CancelReason, Clock, Event, EventKind, Flow, OutputMode, RunSummary, SCHEMA_VERSION,
+    SpooledOutput, Status, TaskInfo, TaskOutcome, Usage,
 };
 use crate::graph::{Edge, Plan, TaskId};
-use crate::report::Event;
 
 /// How a run behaves, resolved from the command line and `[settings]`.
 #[derive(Debug)]
@@ -45,51 +46,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) working_dir: PathBuf,
     /// The job limit shared with nested rasks, if any; `jobs` applies as well.
     pub(crate) tokens: Option<JobTokens>,
-}
-
-/// What a whole run came to.
-#[derive(Debug, Clone)]
-pub(crate) struct RunSummary {
-    /// Every task of the plan, in the order they finished (never-started tasks last).
-    pub(crate) outcomes: Vec<TaskOutcome>,
-    pub(crate) duration: Duration,
-    /// The signal that stopped the run, if one did.
-    pub(crate) signal: Option<i32>,
-}
-
-impl RunSummary {
-    /// 0 when every task succeeded; else 128 + the signal that stopped rask, else the exit
-    /// code of the first task that failed of its own accord (not one rask cancelled).
-    pub(crate) fn exit_code(&self) -> i32 {
-        if let Some(signal) = self.signal {
-            return 128 + signal;
-        }
-        self.root_failures()
-            .next()
-            .map(|outcome| status_exit_code(&outcome.status))
-            .unwrap_or(0)
-    }
-
-    /// Failures of the tasks' own making, in the order they happened.
-    pub(crate) fn root_failures(&self) -> impl Iterator<Item = &TaskOutcome> {
-        self.outcomes
-            .iter()
-            .filter(|outcome| outcome.status.is_root_failure())
-    }
-}
-
-/// Conventional exit codes: `timeout(1)`'s 124, the shell's 127 for "cannot run".
-pub(crate) const EXIT_TIMEOUT: i32 = 124;
-pub(crate) const EXIT_CANNOT_RUN: i32 = 127;
-
-fn status_exit_code(status: &Status) -> i32 {
-    match status {
-        Status::Succeeded | Status::UpToDate => 0,
-        Status::Failed { exit, .. } => exit.exit_code(),
-        Status::TimedOut => EXIT_TIMEOUT,
-        Status::SpawnFailed { .. } => EXIT_CANNOT_RUN,
-        Status::Cancelled { .. } => 1,
-    }
+    /// Problems found while preparing the run, reported as its first warnings.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Runs a plan to completion with a [`Spawn`] implementation.
@@ -113,18 +71,70 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
     pub(crate) fn run(
         self,
         signals: &SignalPipes,
-        report: &mut dyn FnMut(Event<'_>),
+        report: &mut dyn FnMut(Event) -> Flow,
     ) -> RunSummary {
+        let mut emitter = Emitter {
+            report,
+            clock: Clock::start(),
+            output_closed: false,
+        };
+        emitter.emit(EventKind::RunStarted {
+            schema_version: SCHEMA_VERSION,
+            tasks: task_infos(self.plan),
+            jobs: self.options.jobs,
+            output: self.options.output,
+        });
         let mut run = Run::new(self.plan, &self.spawner, self.options);
-        if let Err(error) = run.drive(signals, report) {
-            report(Event::Warning {
+        for message in std::mem::take(&mut run.options.warnings) {
+            emitter.emit(EventKind::Warning { message });
+        }
+        if let Err(error) = run.drive(signals, &mut emitter) {
+            emitter.emit(EventKind::Warning {
                 message: format!("cannot wait for tasks ({error}); stopping them"),
             });
-            run.cancel_all(CancelReason::SecondSignal, report);
+            run.cancel_all(CancelReason::SecondSignal, &mut emitter);
         }
-        let summary = run.into_summary();
-        report(Event::RunFinished { summary: &summary });
+        let summary = run.into_summary(&mut emitter);
+        emitter.emit(EventKind::RunFinished {
+            summary: summary.clone(),
+        });
         summary
+    }
+}
+
+/// The plan's tasks as the first event lists them.
+fn task_infos(plan: &Plan<'_>) -> Vec<TaskInfo> {
+    plan.tasks
+        .iter()
+        .enumerate()
+        .map(|(index, task)| TaskInfo {
+            id: TaskId(index as u32),
+            name: task.name().to_owned(),
+            depends: plan.prerequisites[index]
+                .iter()
+                .map(|(prerequisite, _)| *prerequisite)
+                .collect(),
+            aggregate: task.commands.is_empty(),
+        })
+        .collect()
+}
+
+/// Stamps events and hands them to the reporter; remembers whether it said rask's output is
+/// gone.
+struct Emitter<'e> {
+    report: &'e mut dyn FnMut(Event) -> Flow,
+    clock: Clock,
+    /// The reporter said rask's stdout or stderr is gone (EPIPE/EIO). Nothing acts on it yet:
+    /// issue #8 stops the run and exits 141 on it.
+    output_closed: bool,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, kind: EventKind) {
+        let event = self.clock.event(kind);
+        if (self.report)(event) == Flow::OutputClosed {
+            self.output_closed = true;
+        }
     }
 }
 
@@ -143,6 +153,8 @@ enum TaskState {
 struct Running {
     job: Box<dyn RunningJob>,
     started: Instant,
+    /// The worker slot it occupies (see [`EventKind::TaskStarted`]).
+    slot: usize,
     deadline: Option<Instant>,
     /// Set once rask asked the task to stop: why, and when SIGKILL follows.
     stopping: Option<(StopCause, Option<Instant>)>,
@@ -172,6 +184,8 @@ struct Run<'r, 'f, S> {
     /// A task is ready and a slot free, but the shared job limit has no token to spare.
     waiting_for_token: bool,
     checks: Offload<Verdict>,
+    /// Which worker slots are taken, indexed by slot.
+    slots: Vec<bool>,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -190,6 +204,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 }
             })
             .collect();
+        let slots = vec![false; options.jobs];
         Run {
             plan,
             spawner,
@@ -204,21 +219,18 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             started: Instant::now(),
             waiting_for_token: false,
             checks: Offload::new(),
+            slots,
         }
     }
 
-    fn drive(
-        &mut self,
-        signals: &SignalPipes,
-        report: &mut dyn FnMut(Event<'_>),
-    ) -> std::io::Result<()> {
+    fn drive(&mut self, signals: &SignalPipes, events: &mut Emitter<'_>) -> std::io::Result<()> {
         // Reused across wake-ups: the poll set, and which task (if any) owns each entry.
         let mut pollfds: Vec<libc::pollfd> = Vec::new();
         let mut owners: Vec<Option<TaskId>> = Vec::new();
         let mut job_fds = Vec::new();
         let mut ready_fds = Vec::new();
         loop {
-            self.start_ready(report);
+            self.start_ready(events);
             if self.running.is_empty() && !self.awaiting_checks() {
                 return Ok(());
             }
@@ -253,11 +265,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             for (pollfd, owner) in pollfds.iter().zip(&owners) {
                 if pollfd.revents != 0 && owner.is_none() {
                     if let Some(signal) = signals.take(pollfd.fd) {
-                        self.signalled(signal, report);
+                        self.signalled(signal, events);
                     }
                 }
             }
-            self.take_checks(report);
+            self.take_checks(events);
             for task in self.running.clone() {
                 ready_fds.clear();
                 ready_fds.extend(
@@ -273,7 +285,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     .wake_at()
                     .is_some_and(|wake| wake <= Instant::now());
                 if !ready_fds.is_empty() || due {
-                    self.advance(task, &ready_fds, report);
+                    self.advance(task, &ready_fds, events);
                 }
             }
             self.enforce_deadlines();
@@ -288,30 +300,35 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// Lets a job make progress, forwarding what it reports; records its end if it ended.
-    fn advance(&mut self, task: TaskId, ready_fds: &[RawFd], report: &mut dyn FnMut(Event<'_>)) {
+    fn advance(&mut self, task: TaskId, ready_fds: &[RawFd], events: &mut Emitter<'_>) {
         let TaskState::Running(running) = &mut self.states[task.index()] else {
             return;
         };
         let commands = &self.plan.tasks[task.index()].commands;
         let mut finished = None;
         running.job.advance(ready_fds, &mut |event| match event {
-            JobEvent::CommandStarted { index } => report(Event::CommandStarted {
+            JobEvent::CommandStarted { index } => events.emit(EventKind::CommandStarted {
                 task,
-                command: &commands[index],
+                index,
+                command: commands[index].display.clone(),
             }),
-            JobEvent::Output { stream, bytes } => report(Event::TaskOutput {
+            JobEvent::Output { stream, bytes } => events.emit(EventKind::Output {
                 task,
                 stream,
                 bytes,
             }),
-            JobEvent::Finished { result, spool } => finished = Some((result, spool)),
+            JobEvent::Finished {
+                result,
+                spooled,
+                usage,
+            } => finished = Some((result, spooled, usage)),
         });
-        if let Some((result, spool)) = finished {
-            self.finished(task, result, spool, report);
+        if let Some((result, spooled, usage)) = finished {
+            self.finished(task, result, spooled, usage, events);
         }
     }
 
-    fn start_ready(&mut self, report: &mut dyn FnMut(Event<'_>)) {
+    fn start_ready(&mut self, events: &mut Emitter<'_>) {
         self.waiting_for_token = false;
         let mut deferred = Vec::new();
         while self.running.len() < self.options.jobs {
@@ -325,7 +342,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             let planned = &self.plan.tasks[task.index()];
             if planned.commands.is_empty() {
                 // An aggregate: nothing to run, it succeeds as soon as its prerequisites have.
-                self.finish(task, Status::Succeeded, Duration::ZERO, report);
+                self.finish(task, Status::Succeeded, events);
                 continue;
             }
             let checked = matches!(self.states[task.index()], TaskState::Checked);
@@ -334,7 +351,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     Ok(()) => self.states[task.index()] = TaskState::Checking,
                     // No worker to be had: check here rather than not at all.
                     Err(work) => {
-                        if let Some(task) = self.checked(task, work(), report) {
+                        if let Some(task) = self.checked(task, work(), events) {
                             self.ready.push_front(task);
                         }
                     }
@@ -346,9 +363,16 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 deferred.insert(0, task);
                 break;
             }
-            report(Event::CommandStarted {
+            let slot = self.take_slot();
+            events.emit(EventKind::TaskStarted {
                 task,
-                command: &planned.commands[0],
+                slot,
+                attempt: 1,
+            });
+            events.emit(EventKind::CommandStarted {
+                task,
+                index: 0,
+                command: planned.commands[0].display.clone(),
             });
             let job = self.spawner.start(self.job_for(task));
             let now = Instant::now();
@@ -356,6 +380,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             self.states[task.index()] = TaskState::Running(Box::new(Running {
                 job,
                 started: now,
+                slot,
                 deadline,
                 stopping: None,
             }));
@@ -377,9 +402,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// Acts on every check that has finished.
-    fn take_checks(&mut self, report: &mut dyn FnMut(Event<'_>)) {
+    fn take_checks(&mut self, events: &mut Emitter<'_>) {
         for (task, verdict) in self.checks.take_finished() {
-            if let Some(task) = self.checked(task, verdict, report) {
+            if let Some(task) = self.checked(task, verdict, events) {
                 self.ready.push_front(task);
             }
         }
@@ -390,11 +415,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         &mut self,
         task: TaskId,
         verdict: Verdict,
-        report: &mut dyn FnMut(Event<'_>),
+        events: &mut Emitter<'_>,
     ) -> Option<TaskId> {
         match verdict {
             Verdict::UpToDate => {
-                self.finish(task, Status::UpToDate, Duration::ZERO, report);
+                self.finish(task, Status::UpToDate, events);
                 None
             }
             Verdict::Run => {
@@ -402,6 +427,20 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 Some(task)
             }
         }
+    }
+
+    /// The lowest free worker slot, now taken. There is one whenever a task may start.
+    fn take_slot(&mut self) -> usize {
+        let slot = self
+            .slots
+            .iter()
+            .position(|taken| !taken)
+            .unwrap_or_else(|| {
+                self.slots.push(false);
+                self.slots.len() - 1
+            });
+        self.slots[slot] = true;
+        slot
     }
 
     /// Whether another command may start under the shared job limit: the first running command
@@ -473,8 +512,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         &mut self,
         task: TaskId,
         result: JobResult,
-        spool: Option<super::Spool>,
-        report: &mut dyn FnMut(Event<'_>),
+        spooled: Option<SpooledOutput>,
+        usage: Option<Usage>,
+        events: &mut Emitter<'_>,
     ) {
         let TaskState::Running(running) =
             std::mem::replace(&mut self.states[task.index()], TaskState::Done)
@@ -482,6 +522,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             return;
         };
         self.running.retain(|&other| other != task);
+        self.slots[running.slot] = false;
         self.return_tokens();
         let status = match (running.stopping, result) {
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
@@ -502,47 +543,40 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             task,
             status,
             duration: running.started.elapsed(),
+            attempt: 1,
+            usage,
         };
-        self.record(outcome, spool, report);
+        self.record(outcome, spooled, events);
     }
 
-    /// Records a task's end (started or not) and releases or blocks what waits for it.
-    fn finish(
-        &mut self,
-        task: TaskId,
-        status: Status,
-        duration: Duration,
-        report: &mut dyn FnMut(Event<'_>),
-    ) {
+    /// Records the end of a task that did not run (an aggregate, up to date, blocked).
+    fn finish(&mut self, task: TaskId, status: Status, events: &mut Emitter<'_>) {
         self.states[task.index()] = TaskState::Done;
-        self.record(
-            TaskOutcome {
-                task,
-                status,
-                duration,
-            },
-            None,
-            report,
-        );
+        let outcome = TaskOutcome {
+            task,
+            status,
+            duration: Duration::ZERO,
+            attempt: 1,
+            usage: None,
+        };
+        self.record(outcome, None, events);
     }
 
+    /// Reports a task's end and releases or blocks what waits for it.
     fn record(
         &mut self,
         outcome: TaskOutcome,
-        spool: Option<super::Spool>,
-        report: &mut dyn FnMut(Event<'_>),
+        spooled: Option<SpooledOutput>,
+        events: &mut Emitter<'_>,
     ) {
         let task = outcome.task;
         let succeeded = outcome.status.is_success();
         let ran = !matches!(outcome.status, Status::Cancelled { started: false, .. });
         let root_failure = outcome.status.is_root_failure();
-        report(Event::TaskFinished {
-            outcome: &outcome,
-            spool,
-        });
-        self.outcomes.push(outcome);
+        self.outcomes.push(outcome.clone());
+        events.emit(EventKind::TaskFinished { outcome, spooled });
         if root_failure && !self.options.keep_going {
-            self.cancel_all(CancelReason::Failure, report);
+            self.cancel_all(CancelReason::Failure, events);
         }
         for &(dependent, edge) in &self.plan.dependents[task.index()] {
             let released = match edge {
@@ -552,7 +586,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             if released {
                 self.release(dependent);
             } else {
-                self.block(dependent, report);
+                self.block(dependent, events);
             }
         }
     }
@@ -568,17 +602,17 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// A prerequisite failed or never ran: this task never will either.
-    fn block(&mut self, task: TaskId, report: &mut dyn FnMut(Event<'_>)) {
+    fn block(&mut self, task: TaskId, events: &mut Emitter<'_>) {
         if matches!(self.states[task.index()], TaskState::Waiting(_)) {
             let status = Status::Cancelled {
                 reason: CancelReason::DependencyFailed,
                 started: false,
             };
-            self.finish(task, status, Duration::ZERO, report);
+            self.finish(task, status, events);
         }
     }
 
-    fn signalled(&mut self, signal: i32, report: &mut dyn FnMut(Event<'_>)) {
+    fn signalled(&mut self, signal: i32, events: &mut Emitter<'_>) {
         self.signal_count += 1;
         self.signal.get_or_insert(signal);
         let reason = match (self.signal_count, signal) {
@@ -593,7 +627,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }
             std::process::exit(128 + signal);
         }
-        self.cancel_all(reason, report);
+        self.cancel_all(reason, events);
     }
 
     fn running_mut(&mut self, task: TaskId) -> &mut Running {
@@ -605,7 +639,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
 
     /// Stops every running task for `reason` (unless already stopping for a stronger one):
     /// the polite signal now, SIGKILL after the grace period.
-    fn cancel_all(&mut self, reason: CancelReason, report: &mut dyn FnMut(Event<'_>)) {
+    fn cancel_all(&mut self, reason: CancelReason, events: &mut Emitter<'_>) {
         if self.cancel.is_some_and(|current| current >= reason) {
             return;
         }
@@ -615,7 +649,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             CancelReason::Interrupt | CancelReason::Signal => self.signal.unwrap_or(libc::SIGTERM),
             CancelReason::Failure | CancelReason::DependencyFailed => libc::SIGTERM,
         };
-        report(Event::Cancelling {
+        events.emit(EventKind::Cancelling {
             reason,
             running: self.running.len(),
         });
@@ -673,24 +707,22 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// Everything that never got to run is cancelled, with the reason the run stopped for.
-    fn into_summary(mut self) -> RunSummary {
+    fn into_summary(mut self, events: &mut Emitter<'_>) -> RunSummary {
         let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
-        for (index, state) in self.states.iter().enumerate() {
+        for index in 0..self.states.len() {
             if matches!(
-                state,
+                self.states[index],
                 TaskState::Waiting(_) | TaskState::Ready | TaskState::Checking | TaskState::Checked
             ) {
-                self.outcomes.push(TaskOutcome {
-                    task: TaskId(index as u32),
-                    status: Status::Cancelled {
-                        reason,
-                        started: false,
-                    },
-                    duration: Duration::ZERO,
-                });
+                let status = Status::Cancelled {
+                    reason,
+                    started: false,
+                };
+                self.finish(TaskId(index as u32), status, events);
             }
         }
         RunSummary {
+            exit_code: RunSummary::compute_exit_code(&self.outcomes, self.signal),
             outcomes: self.outcomes,
             duration: self.started.elapsed(),
             signal: self.signal,

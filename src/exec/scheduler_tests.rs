@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::config::{Command, NameRef, Settings, Task, TaskFile};
-use crate::exec::{Exit, SignalPipes};
+use crate::events::{EXIT_TIMEOUT, Exit};
+use crate::exec::SignalPipes;
 use crate::graph::{self, Request};
 
 /// What a scripted job does.
@@ -39,11 +40,12 @@ impl RunningJob for FakeJob {
         self.result.as_ref().map(|_| Instant::now())
     }
 
-    fn advance(&mut self, _ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>)) {
+    fn advance(&mut self, _ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
         if let Some(result) = self.result.take() {
             report(JobEvent::Finished {
                 result,
-                spool: None,
+                spooled: None,
+                usage: None,
             });
         }
     }
@@ -130,6 +132,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         force: false,
         working_dir: PathBuf::from("/nowhere"),
         tokens: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -166,7 +169,7 @@ fn run(
         started: RefCell::default(),
         signals: Rc::clone(&signals),
     };
-    let summary = Scheduler::new(&plan, &spawner, options).run(&signals, &mut |_| {});
+    let summary = Scheduler::new(&plan, &spawner, options).run(&signals, &mut |_| Flow::Continue);
     let statuses = summary
         .outcomes
         .iter()
@@ -180,7 +183,7 @@ fn run(
     Ran {
         started: spawner.started.into_inner(),
         statuses,
-        exit_code: summary.exit_code(),
+        exit_code: summary.exit_code,
     }
 }
 

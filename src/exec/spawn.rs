@@ -11,8 +11,9 @@ use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::JobEvent;
 use super::process::LocalJob;
-use super::{JobEvent, OutputMode};
+use crate::events::OutputMode;
 use crate::graph::PlannedCommand;
 
 /// Everything needed to run one task, owned so it can outlive the plan's borrow (and, later,
@@ -45,7 +46,7 @@ pub(crate) trait RunningJob {
     /// Makes progress without blocking: reads what output is there, notices exits, starts the
     /// next command. `ready` are the job's descriptors that poll reported ready. Reports
     /// [`JobEvent::Finished`] exactly once, after which it is not called again.
-    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent<'_>));
+    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent));
     /// Delivers `signal` to everything the job is running now; no further command starts.
     fn signal(&mut self, signal: i32);
 }

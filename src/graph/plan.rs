@@ -8,7 +8,8 @@ use super::{GraphError, Names};
 use crate::config::{Command, Task, TaskFile};
 
 /// A task's index into the vectors of a [`Plan`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub(crate) struct TaskId(pub(crate) u32);
 
 impl TaskId {

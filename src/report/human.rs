@@ -4,13 +4,16 @@
 //! the run goes to stderr, so `rask build > out.txt` captures only what the tasks printed.
 
 use std::collections::HashMap;
-use std::io::{Seek, Write};
+use std::io::{self, Write};
 use std::time::Duration;
 
-use super::Event;
+use super::Sink;
 use super::prefix::LinePrefixer;
 use super::style::Style;
-use crate::exec::{CancelReason, Exit, OutputMode, RunSummary, Spool, Status, Stream, TaskOutcome};
+use crate::events::{
+    CancelReason, Event, EventKind, Exit, Flow, OutputMode, RunSummary, SpooledOutput, Status,
+    Stream, TaskOutcome,
+};
 use crate::graph::{Plan, TaskId};
 
 /// How the human reporter renders.
@@ -31,6 +34,8 @@ pub(crate) struct HumanReporter<'p, 'f> {
     buffer: Vec<u8>,
     /// Grouped mode: each running task's command echo, printed as the header of its block.
     headers: HashMap<TaskId, Vec<String>>,
+    /// A write failed because rask's stdout or stderr is gone (EPIPE, EIO).
+    closed: bool,
 }
 
 impl<'p, 'f> HumanReporter<'p, 'f> {
@@ -41,27 +46,19 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             prefixer: LinePrefixer::default(),
             buffer: Vec::with_capacity(128 * 1024),
             headers: HashMap::new(),
+            closed: false,
         }
     }
 
-    pub(crate) fn report(&mut self, event: Event<'_>) {
-        match event {
-            Event::CommandStarted { task, command } => self.command_started(task, &command.display),
-            Event::TaskOutput {
-                task,
-                stream,
-                bytes,
-            } => self.output(task, stream, bytes),
-            Event::TaskFinished { outcome, spool } => self.task_finished(outcome, spool),
-            Event::Cancelling { reason, running } => self.cancelling(reason, running),
-            Event::Warning { message } => {
-                let warning = Style::WARNING.paint("warning", self.options.color_stderr);
-                self.say(&format!("{warning}: {message}"));
-            }
-            Event::RunFinished { summary } => self.summary(summary),
+    /// Notes a failed write: a destination that is gone ends the run's reporting (issue #8);
+    /// any other error (a full disk) is dropped, and the tasks' outcome still decides.
+    fn wrote(&mut self, result: io::Result<()>) {
+        if let Err(error) = result {
+            let gone = error.kind() == io::ErrorKind::BrokenPipe
+                || error.raw_os_error() == Some(libc::EIO);
+            self.closed |= gone;
         }
     }
-
     /// `[task] ` in prefixed and grouped modes; nothing when one task owns the terminal.
     fn tag(&self, task: TaskId, color: bool) -> String {
         match self.options.output {
@@ -88,24 +85,25 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         }
     }
 
-    /// Writes the buffer in one call. Write errors (a closed pipe, a full disk) are dropped:
-    /// the tasks keep running and their outcome still decides the exit code.
+    /// Writes the buffer in one call.
     fn flush_buffer(&mut self, stream: Stream) {
         if self.buffer.is_empty() {
             return;
         }
-        let _ = match stream {
+        let result = match stream {
             Stream::Stdout => std::io::stdout().lock().write_all(&self.buffer),
             Stream::Stderr => std::io::stderr().lock().write_all(&self.buffer),
         };
+        self.wrote(result);
     }
 
     /// One line to stderr, in one write: stderr is unbuffered, and `writeln!` would make two.
-    fn say(&self, line: &str) {
+    fn say(&mut self, line: &str) {
         let mut text = String::with_capacity(line.len() + 1);
         text.push_str(line);
         text.push('\n');
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        let result = std::io::stderr().lock().write_all(text.as_bytes());
+        self.wrote(result);
     }
 
     /// Echoes `$ command`; in grouped mode it waits to head the task's block of output, so
@@ -122,7 +120,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         }
     }
 
-    fn task_finished(&mut self, outcome: &TaskOutcome, spool: Option<Spool>) {
+    fn task_finished(&mut self, outcome: &TaskOutcome, spooled: Option<&SpooledOutput>) {
         let task = outcome.task;
         for header in self.headers.remove(&task).unwrap_or_default() {
             self.say(&header);
@@ -134,8 +132,9 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
                 .finish(task, stream, prefix.as_bytes(), &mut self.buffer);
             self.flush_buffer(stream);
         }
-        if let Some(spool) = spool {
-            copy_spool(spool);
+        if let Some(spooled) = spooled {
+            let result = copy_spooled(spooled);
+            self.wrote(result);
         }
         if let Some(message) = self.outcome_message(outcome) {
             self.say(&message);
@@ -163,7 +162,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         }
     }
 
-    fn cancelling(&self, reason: CancelReason, running: usize) {
+    fn cancelling(&mut self, reason: CancelReason, running: usize) {
         let why = match reason {
             CancelReason::Failure | CancelReason::DependencyFailed => "a task failed",
             CancelReason::Signal => "terminated",
@@ -178,7 +177,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 
     /// The closing lines: root failures first, each with its exit code and duration, then one
     /// line each for what was cancelled and what never started, so the cause is never buried.
-    fn summary(&self, summary: &RunSummary) {
+    fn summary(&mut self, summary: &RunSummary) {
         let names = |filter: &dyn Fn(&Status) -> bool| -> Vec<String> {
             summary
                 .outcomes
@@ -239,23 +238,40 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 }
 
 /// Copies a spooled task's output out as one block per stream.
-fn copy_spool(mut spool: Spool) {
-    for (file, stream) in [
-        (&mut spool.stdout, Stream::Stdout),
-        (&mut spool.stderr, Stream::Stderr),
-    ] {
-        if file.rewind().is_err() {
-            continue;
-        }
-        // std::io::copy uses copy_file_range/sendfile between file descriptors where it can.
-        let _ = match stream {
-            Stream::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.flush();
-                std::io::copy(file, &mut out)
+fn copy_spooled(spooled: &SpooledOutput) -> io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    spooled.copy_to(Stream::Stdout, &mut out)?;
+    out.flush()?;
+    drop(out);
+    spooled.copy_to(Stream::Stderr, &mut std::io::stderr().lock())?;
+    Ok(())
+}
+
+impl Sink for HumanReporter<'_, '_> {
+    fn event(&mut self, event: &Event) -> Flow {
+        match &event.kind {
+            EventKind::CommandStarted { task, command, .. } => self.command_started(*task, command),
+            EventKind::Output {
+                task,
+                stream,
+                bytes,
+            } => self.output(*task, *stream, bytes),
+            EventKind::TaskFinished { outcome, spooled } => {
+                self.task_finished(outcome, spooled.as_ref());
             }
-            Stream::Stderr => std::io::copy(file, &mut std::io::stderr().lock()),
-        };
+            EventKind::Cancelling { reason, running } => self.cancelling(*reason, *running),
+            EventKind::Warning { message } => {
+                let warning = Style::WARNING.paint("warning", self.options.color_stderr);
+                self.say(&format!("{warning}: {message}"));
+            }
+            EventKind::RunFinished { summary } => self.summary(summary),
+            EventKind::RunStarted { .. } | EventKind::TaskStarted { .. } => {}
+        }
+        if self.closed {
+            Flow::OutputClosed
+        } else {
+            Flow::Continue
+        }
     }
 }
 

@@ -1,32 +1,43 @@
-//! What the user sees of a run. The main type here is [`Reporter`], which renders each
-//! [`Event`] the scheduler emits; today it has one sink, the human one on the terminal.
+//! What the user (or a tool) sees of a run. The main type here is [`Reporter`], which hands
+//! each [`Event`] the scheduler emits to every configured [`Sink`]: the human one on the
+//! terminal, and whichever of the structured ones were asked for.
+//!
+//! Colour and terminal choices arrive resolved; nothing here reads the command line.
 
-mod event;
 mod human;
 mod listing;
 mod prefix;
 mod style;
 mod tree;
 
-pub(crate) use event::Event;
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use listing::{dry_run, list, list_json, task_help};
-pub(crate) use style::{Style, wants_color};
+pub(crate) use style::Style;
 pub(crate) use tree::{dot, tree};
 
-/// Fans each event out to the configured sinks.
-pub(crate) struct Reporter<'p, 'f> {
-    human: HumanReporter<'p, 'f>,
+use crate::events::{Event, Flow};
+
+/// One view of a run, drawn from its events alone.
+pub(crate) trait Sink {
+    /// Renders `event`; says whether the sink's destination is still there.
+    fn event(&mut self, event: &Event) -> Flow;
 }
 
-impl<'p, 'f> Reporter<'p, 'f> {
-    pub(crate) fn new(plan: &'p crate::graph::Plan<'f>, options: ReportOptions) -> Self {
-        Reporter {
-            human: HumanReporter::new(plan, options),
-        }
+/// Fans each event out to the configured sinks, in the order they were added.
+#[derive(Default)]
+pub(crate) struct Reporter<'s> {
+    sinks: Vec<Box<dyn Sink + 's>>,
+}
+
+impl<'s> Reporter<'s> {
+    pub(crate) fn add(&mut self, sink: impl Sink + 's) {
+        self.sinks.push(Box::new(sink));
     }
 
-    pub(crate) fn report(&mut self, event: Event<'_>) {
-        self.human.report(event);
+    /// `OutputClosed` if any sink found its destination gone.
+    pub(crate) fn report(&mut self, event: Event) -> Flow {
+        self.sinks
+            .iter_mut()
+            .fold(Flow::Continue, |flow, sink| flow.and(sink.event(&event)))
     }
 }

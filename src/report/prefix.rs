@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::exec::Stream;
+use crate::events::Stream;
 use crate::graph::TaskId;
 
 /// A line longer than this is emitted in pieces rather than held in memory whole.

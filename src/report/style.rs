@@ -34,12 +34,3 @@ impl Style {
         }
     }
 }
-
-/// Whether to colour output going to a destination that is (or is not) a terminal.
-pub(crate) fn wants_color(choice: crate::cli::ColorArg, terminal: bool) -> bool {
-    match choice {
-        crate::cli::ColorArg::Always => true,
-        crate::cli::ColorArg::Never => false,
-        crate::cli::ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
-    }
-}

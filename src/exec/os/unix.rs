@@ -95,6 +95,23 @@ fn parent_of(pid: i32) -> Option<i32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// One `read(2)` of at most `max` bytes from `fd` into a new buffer (empty at end-of-file).
+/// Reading into the vector's spare capacity spares zeroing it first, which at 64 KiB a chunk
+/// would cost as much as the read itself.
+pub(crate) fn read_chunk(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
+    let mut chunk: Vec<u8> = Vec::with_capacity(max);
+    // SAFETY: the pointer and length describe the vector's own spare capacity, which read(2)
+    // may fill; the length is set only to what it reports having written.
+    unsafe {
+        let count = libc::read(fd, chunk.as_mut_ptr().cast(), max);
+        if count < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        chunk.set_len(count as usize);
+    }
+    Ok(chunk)
+}
+
 /// Makes reads from `fd` return `WouldBlock` instead of waiting.
 pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl with F_GETFL/F_SETFL only reads and sets flags of a descriptor we own.

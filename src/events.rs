@@ -1,0 +1,414 @@
+//! The run's vocabulary: what happened, when, and what became of each task. The main type here
+//! is [`Event`].
+//!
+//! Everything here is plain owned data, `Clone + Serialize`: `exec` emits it, `report` renders
+//! it, and neither imports the other (nextest's `reporter/events.rs` is the model). Every sink
+//! (terminal, JSON lines, JUnit, GitHub Actions, timings chart) draws from the same stream, so
+//! no view can tell a different story from another.
+
+use std::fs::File;
+use std::io::{self, Seek, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::{Serialize, Serializer};
+
+use crate::graph::TaskId;
+
+/// The version of the event stream's shape, written in [`EventKind::RunStarted`]. Bump it when
+/// a field changes meaning or disappears; adding a field or an event kind does not need it.
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// `timeout(1)`'s exit code, for a task rask stopped at its deadline.
+pub(crate) const EXIT_TIMEOUT: i32 = 124;
+/// The shell's "cannot run" code, for a task whose command could not be started.
+pub(crate) const EXIT_CANNOT_RUN: i32 = 127;
+
+/// One thing that happened during a run, stamped with the wall-clock time and the time since
+/// the run started (the latter is monotonic, so durations computed from it never go backwards).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Event {
+    #[serde(serialize_with = "rfc3339")]
+    pub(crate) time: SystemTime,
+    #[serde(serialize_with = "seconds")]
+    pub(crate) elapsed: Duration,
+    #[serde(flatten)]
+    pub(crate) kind: EventKind,
+}
+
+/// What an [`Event`] says.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub(crate) enum EventKind {
+    /// The first event of every run: what it will run and how.
+    RunStarted {
+        schema_version: u32,
+        /// Every task of the plan; each later event names its task by its `id` here.
+        tasks: Vec<TaskInfo>,
+        jobs: usize,
+        output: OutputMode,
+    },
+    /// A task got a worker slot and its first command is about to start.
+    TaskStarted {
+        task: TaskId,
+        /// Which of the `jobs` slots runs it (0-based; the lowest free one).
+        slot: usize,
+        /// 1 for the first run, 2 for the first retry, and so on.
+        attempt: u32,
+    },
+    /// Command number `index` of the task (0-based) is starting.
+    CommandStarted {
+        task: TaskId,
+        index: usize,
+        /// The command line as the user reads it, after substitution.
+        command: String,
+    },
+    /// Bytes a task wrote (prefixed mode; inherited output never passes through rask and
+    /// grouped output arrives in [`EventKind::TaskFinished`]).
+    Output {
+        task: TaskId,
+        stream: Stream,
+        #[serde(serialize_with = "lossy_text", rename = "text")]
+        bytes: Vec<u8>,
+    },
+    /// A task is over, started or not; exactly one per task of the plan per attempt.
+    TaskFinished {
+        outcome: TaskOutcome,
+        /// The task's whole output in grouped mode, spooled to files rask reads back.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        spooled: Option<SpooledOutput>,
+    },
+    /// rask began stopping the running tasks.
+    Cancelling {
+        reason: CancelReason,
+        running: usize,
+    },
+    /// Something went wrong in rask itself that does not stop the run.
+    Warning { message: String },
+    /// The last event of every run.
+    RunFinished { summary: RunSummary },
+}
+
+/// A task of the plan, as [`EventKind::RunStarted`] lists it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TaskInfo {
+    pub(crate) id: TaskId,
+    /// The name as the user reads it, with arguments: `deploy env=prod`.
+    pub(crate) name: String,
+    /// Tasks that must finish before this one starts.
+    pub(crate) depends: Vec<TaskId>,
+    /// The task has no commands of its own: it only groups its dependencies.
+    pub(crate) aggregate: bool,
+}
+
+/// The start of a run, against which events are stamped.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clock {
+    started: Instant,
+    started_at: SystemTime,
+}
+
+impl Clock {
+    pub(crate) fn start() -> Clock {
+        Clock {
+            started: Instant::now(),
+            started_at: SystemTime::now(),
+        }
+    }
+
+    /// `kind`, stamped now.
+    pub(crate) fn event(&self, kind: EventKind) -> Event {
+        let elapsed = self.started.elapsed();
+        Event {
+            time: self.started_at + elapsed,
+            elapsed,
+            kind,
+        }
+    }
+}
+
+/// What a sink tells the run after an event: go on, or rask's own output is gone (EPIPE or
+/// EIO on stdout/stderr), so there is no one left to report to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub(crate) enum Flow {
+    Continue,
+    OutputClosed,
+}
+
+impl Flow {
+    /// `OutputClosed` if either is.
+    pub(crate) fn and(self, other: Flow) -> Flow {
+        if self == Flow::OutputClosed {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+/// How tasks' output reaches the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OutputMode {
+    /// The task writes straight to rask's stdout and stderr (colours and prompts keep working).
+    Inherit,
+    /// Every line is tagged `[task]`; lines are never torn or interleaved mid-line.
+    Prefixed,
+    /// Each task's output is held in a temporary file and printed as one block when it ends.
+    Grouped,
+}
+
+/// Which of a task's output streams bytes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A grouped task's output, spooled to anonymous temporary files by the child itself. Shared,
+/// not copied: every sink reads the same files (with positioned reads, so no sink disturbs
+/// another), memory stays flat however much the task printed, and the files vanish when the
+/// last clone is dropped.
+#[derive(Clone, Debug)]
+pub(crate) struct SpooledOutput {
+    stdout: Arc<File>,
+    stderr: Arc<File>,
+}
+
+impl SpooledOutput {
+    pub(crate) fn new(stdout: File, stderr: File) -> SpooledOutput {
+        SpooledOutput {
+            stdout: Arc::new(stdout),
+            stderr: Arc::new(stderr),
+        }
+    }
+
+    fn file(&self, stream: Stream) -> &File {
+        match stream {
+            Stream::Stdout => &self.stdout,
+            Stream::Stderr => &self.stderr,
+        }
+    }
+
+    /// How many bytes the task wrote to `stream`.
+    pub(crate) fn len(&self, stream: Stream) -> u64 {
+        self.file(stream).metadata().map_or(0, |meta| meta.len())
+    }
+
+    /// Copies all of `stream` to `out` (kernel to kernel where the OS can: `io::copy` uses
+    /// `copy_file_range`/`sendfile` between descriptors).
+    pub(crate) fn copy_to(&self, stream: Stream, out: &mut impl Write) -> io::Result<u64> {
+        let mut file = self.file(stream);
+        file.rewind()?;
+        io::copy(&mut file, out)
+    }
+}
+
+impl Serialize for SpooledOutput {
+    /// The sizes only: the bytes themselves can be gigabytes.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("SpooledOutput", 2)?;
+        state.serialize_field("stdout_bytes", &self.len(Stream::Stdout))?;
+        state.serialize_field("stderr_bytes", &self.len(Stream::Stderr))?;
+        state.end()
+    }
+}
+
+/// How a process ended, built from a wait status in one place ([`Exit::from_status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Exit {
+    Code(i32),
+    Signal(i32),
+}
+
+impl Exit {
+    pub(crate) fn from_status(status: std::process::ExitStatus) -> Exit {
+        use std::os::unix::process::ExitStatusExt;
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(signal)) => Exit::Signal(signal),
+            // Neither code nor signal happens only for stopped/continued statuses, which
+            // `wait` does not report; treat it as a generic failure rather than panic.
+            (None, None) => Exit::Code(1),
+        }
+    }
+
+    pub(crate) fn succeeded(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    /// The shell convention: the code itself, or 128 + the signal number.
+    pub(crate) fn exit_code(self) -> i32 {
+        match self {
+            Exit::Code(code) => code,
+            Exit::Signal(signal) => 128 + signal,
+        }
+    }
+}
+
+/// Why a task was stopped (or never started). Ordered: the strongest reason wins, and decides
+/// the exit code and how much is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CancelReason {
+    /// Another task failed and rask is failing fast.
+    Failure,
+    /// A prerequisite failed, so this task could not run (with or without `--keep-going`).
+    DependencyFailed,
+    /// rask received a terminating signal (SIGTERM, SIGHUP).
+    Signal,
+    /// rask received SIGINT (Ctrl-C).
+    Interrupt,
+    /// A second signal: everything is killed without grace.
+    SecondSignal,
+}
+
+/// What became of a task. Adding a variant takes two lines: the variant, and its row in
+/// [`Status::class`], which every consumer (exit code, release of dependents, summaries,
+/// JUnit, JSON) reads instead of matching variants itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Status {
+    Succeeded,
+    /// Skipped: its outputs are newer than its sources.
+    UpToDate,
+    /// A command exited non-zero or was killed by a signal rask did not send.
+    Failed {
+        exit: Exit,
+        /// Which of the task's commands failed (0-based).
+        command: usize,
+    },
+    /// Killed by rask because it ran past its timeout.
+    TimedOut,
+    /// Stopped while running, or never started.
+    Cancelled {
+        reason: CancelReason,
+        started: bool,
+    },
+    /// A command could not be started at all (missing program, bad working directory).
+    SpawnFailed {
+        message: String,
+    },
+}
+
+/// The broad kind of a [`Status`]: what the run does about it and how views group it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StatusClass {
+    /// Done, and dependents may run (ran and passed, up to date, skipped).
+    Success,
+    /// Failed of its own accord: sets the exit code and, without `-k`, stops the run.
+    Failure,
+    /// rask stopped it or never started it.
+    Cancelled,
+}
+
+impl Status {
+    /// The one table of what each status means; see the type's docs.
+    pub(crate) fn class(&self) -> StatusClass {
+        match self {
+            Status::Succeeded | Status::UpToDate => StatusClass::Success,
+            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => {
+                StatusClass::Failure
+            }
+            Status::Cancelled { .. } => StatusClass::Cancelled,
+        }
+    }
+
+    pub(crate) fn is_success(&self) -> bool {
+        self.class() == StatusClass::Success
+    }
+
+    /// A failure of the task's own making, as opposed to one rask caused by cancelling it.
+    pub(crate) fn is_root_failure(&self) -> bool {
+        self.class() == StatusClass::Failure
+    }
+
+    /// The exit code this status gives rask when it is the run's first failure.
+    pub(crate) fn exit_code(&self) -> i32 {
+        match self {
+            Status::Failed { exit, .. } => exit.exit_code(),
+            Status::TimedOut => EXIT_TIMEOUT,
+            Status::SpawnFailed { .. } => EXIT_CANNOT_RUN,
+            _ => match self.class() {
+                StatusClass::Success => 0,
+                StatusClass::Failure | StatusClass::Cancelled => 1,
+            },
+        }
+    }
+}
+
+/// What a task's processes cost, from the rusage the kernel returns when rask reaps the task's
+/// leader (see docs/cli.md, "Resources", for what that covers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Usage {
+    #[serde(serialize_with = "seconds")]
+    pub(crate) user: Duration,
+    #[serde(serialize_with = "seconds")]
+    pub(crate) system: Duration,
+    /// Peak resident set size of the largest single process, in bytes.
+    pub(crate) max_rss: u64,
+}
+
+/// The end of one task's run (or of one attempt at it).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TaskOutcome {
+    pub(crate) task: TaskId,
+    pub(crate) status: Status,
+    /// Wall-clock time from the first command's start to the last one's end.
+    #[serde(serialize_with = "seconds", rename = "wall")]
+    pub(crate) duration: Duration,
+    /// Which attempt this was (1 unless the task is retried).
+    pub(crate) attempt: u32,
+    /// The processes' cost; `None` when nothing ran or the platform cannot tell.
+    pub(crate) usage: Option<Usage>,
+}
+
+/// What a whole run came to.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RunSummary {
+    /// Every task of the plan, in the order they finished (never-started tasks last).
+    pub(crate) outcomes: Vec<TaskOutcome>,
+    #[serde(serialize_with = "seconds", rename = "wall")]
+    pub(crate) duration: Duration,
+    /// The signal that stopped the run, if one did.
+    pub(crate) signal: Option<i32>,
+    pub(crate) exit_code: i32,
+}
+
+impl RunSummary {
+    /// 0 when every task succeeded; else 128 + the signal that stopped rask, else the exit
+    /// code of the first task that failed of its own accord (not one rask cancelled).
+    pub(crate) fn compute_exit_code(outcomes: &[TaskOutcome], signal: Option<i32>) -> i32 {
+        if let Some(signal) = signal {
+            return 128 + signal;
+        }
+        outcomes
+            .iter()
+            .find(|outcome| outcome.status.is_root_failure())
+            .map_or(0, |outcome| outcome.status.exit_code())
+    }
+
+    /// Failures of the tasks' own making, in the order they happened.
+    pub(crate) fn root_failures(&self) -> impl Iterator<Item = &TaskOutcome> {
+        self.outcomes
+            .iter()
+            .filter(|outcome| outcome.status.is_root_failure())
+    }
+}
+
+fn seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
+}
+
+fn rfc3339<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&humantime::format_rfc3339_micros(*time))
+}
+
+/// Task output is bytes; JSON wants text. Invalid UTF-8 becomes U+FFFD, as when rendering.
+fn lossy_text<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(bytes))
+}
