@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use crate::cli::{self, Action, Invocation};
-use crate::config::{self, Source, TaskFile};
+use crate::config::{self, TaskFile};
 use crate::error::{self, Error};
 use crate::graph::{self, Plan};
 use crate::{execute, report};
@@ -21,18 +21,18 @@ pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
     // `rask build -f other.toml`: a `-f` among the task words names the file to read them
     // against, and the file found here may lack `build` or not even be valid (issue #8).
     let late_file = match &here {
-        Ok((_, _, invocation)) => invocation.file.clone(),
+        Ok((_, invocation)) => invocation.file.clone(),
         Err(_) if args.file.is_none() => cli::file_among(&args.words),
         Err(_) => None,
     };
     let Some(late_file) = late_file else {
-        let (source, file, invocation) = here?;
-        return act(&source, &file, &invocation);
+        let (file, invocation) = here?;
+        return act(&file, &invocation);
     };
     match load(argv, &args, Some(&late_file), &current_dir) {
-        Ok((source, file, mut invocation)) => {
+        Ok((file, mut invocation)) => {
             invocation.file = None;
-            act(&source, &file, &invocation)
+            act(&file, &invocation)
         }
         // That `-f` was a guess, and there is no such file: it was a task's `--file` parameter,
         // and what went wrong is what went wrong with the file found here.
@@ -54,14 +54,14 @@ fn load(
     args: &cli::Args,
     file: Option<&std::path::Path>,
     current_dir: &std::path::Path,
-) -> Result<(Source, TaskFile, Invocation), Error> {
+) -> Result<(TaskFile, Invocation), Error> {
     let source = config::discover(file, current_dir)?;
     let file = config::parse(&source)?;
     let invocation = cli::resolve(argv, args.clone(), &file)?;
-    Ok((source, file, invocation))
+    Ok((file, invocation))
 }
 
-fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
+fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
     match &invocation.action {
         Action::List { json: false } => print(&report::list(file)),
         Action::List { json: true } => print(&report::list_json(file)),
@@ -69,7 +69,7 @@ fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32,
         Action::Graph { dot } => {
             // Check names and cycles first, so the graph shown is one that could run.
             let roots = roots(file, invocation);
-            plan(source, file, invocation)?;
+            plan(file, invocation)?;
             let text = if *dot {
                 report::dot(file, &roots)
             } else {
@@ -77,11 +77,8 @@ fn act(source: &Source, file: &TaskFile, invocation: &Invocation) -> Result<i32,
             };
             print(&text)
         }
-        Action::DryRun => print(&report::dry_run(&plan(source, file, invocation)?)),
-        Action::Run => Ok(execute::execute(
-            &plan(source, file, invocation)?,
-            invocation,
-        )),
+        Action::DryRun => print(&report::dry_run(&plan(file, invocation)?)),
+        Action::Run => Ok(execute::execute(&plan(file, invocation)?, invocation)),
     }
 }
 
@@ -116,11 +113,7 @@ fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
         .collect()
 }
 
-fn plan<'f>(
-    source: &Source,
-    file: &'f TaskFile,
-    invocation: &Invocation,
-) -> Result<Plan<'f>, Error> {
+fn plan<'f>(file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
     let requests = if invocation.requests.is_empty() {
         // `--graph` with no task: plan everything, to validate every edge.
         all_requests(file)
@@ -128,7 +121,7 @@ fn plan<'f>(
         invocation.requests.clone()
     };
     graph::plan(file, &requests, &invocation.extra).map_err(|errors| Error::Graph {
-        file: Box::new(source.clone()),
+        sources: Box::new(file.sources.clone()),
         errors,
     })
 }

@@ -2,7 +2,7 @@
 //! that are rask's API. The main type here is [`Error`].
 
 use crate::cli::CliError;
-use crate::config::{ConfigError, Diagnostic, Source};
+use crate::config::{ConfigError, Diagnostic, Sources};
 use crate::graph::GraphError;
 
 /// Every task succeeded.
@@ -16,7 +16,7 @@ pub(crate) enum Error {
     Config(#[from] ConfigError),
     #[error("invalid dependencies")]
     Graph {
-        file: Box<Source>,
+        sources: Box<Sources>,
         errors: Vec<GraphError>,
     },
     #[error(transparent)]
@@ -36,13 +36,14 @@ impl Error {
     /// The full text for stderr: every problem, with snippets where it came from tasks.toml.
     pub(crate) fn render(&self, color: bool) -> String {
         match self {
-            Error::Config(ConfigError::Invalid { file, diagnostics }) => {
-                render_all(diagnostics, file, color)
-            }
-            Error::Graph { file, errors } => {
+            Error::Config(ConfigError::Invalid {
+                sources,
+                diagnostics,
+            }) => render_all(diagnostics, sources, color),
+            Error::Graph { sources, errors } => {
                 let diagnostics: Vec<Diagnostic> =
                     errors.iter().map(GraphError::to_diagnostic).collect();
-                render_all(&diagnostics, file, color)
+                render_all(&diagnostics, sources, color)
             }
             Error::Cli(CliError::Args(error)) => error.render().to_string(),
             Error::Cli(error) => {
@@ -52,11 +53,7 @@ impl Error {
                     label: String::new(),
                     help: error.help(),
                 };
-                let nowhere = Source {
-                    path: "".into(),
-                    text: String::new(),
-                };
-                diagnostic.render(&nowhere, color)
+                diagnostic.render(&Sources::default(), color)
             }
             Error::Config(error) => render_chain(error, color),
             Error::Output(error) => render_chain(error, color),
@@ -64,10 +61,10 @@ impl Error {
     }
 }
 
-fn render_all(diagnostics: &[Diagnostic], file: &Source, color: bool) -> String {
+fn render_all(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let rendered: Vec<String> = diagnostics
         .iter()
-        .map(|diagnostic| diagnostic.render(file, color))
+        .map(|diagnostic| diagnostic.render(sources, color))
         .collect();
     rendered.join("\n\n")
 }

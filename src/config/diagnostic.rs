@@ -2,14 +2,14 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, normalize_untrusted_str};
 
-use super::{Source, Span};
+use super::{Sources, Span};
 
 /// A problem in a task file, pointing at the bytes it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Diagnostic {
     /// Lowercase fragment, names in backticks, no trailing period.
     pub(crate) message: String,
-    /// Where in the source text; `None` only when the problem has no location.
+    /// Where, in which file; `None` only when the problem has no location.
     pub(crate) span: Option<Span>,
     /// Short text under the carets, e.g. "unknown key".
     pub(crate) label: String,
@@ -44,7 +44,7 @@ impl Diagnostic {
     /// Renders as `error: …`, a `--> file:line:col` line, the source line with carets, and `= help: …`.
     ///
     /// Line and column come from annotate-snippets, counted from 1 like rustc's.
-    pub(crate) fn render(&self, source: &Source, color: bool) -> String {
+    pub(crate) fn render(&self, sources: &Sources, color: bool) -> String {
         let renderer = if color {
             Renderer::styled()
         } else {
@@ -55,15 +55,18 @@ impl Diagnostic {
         // characters, so the rest is cleaned here before it can reach a terminal.
         let title = Level::ERROR.primary_title(self.message.as_str());
         let mut group = match &self.span {
-            Some(span) => title.element(
-                Snippet::source(source.text.as_str())
-                    .path(normalize_untrusted_str(&source.path.display().to_string()))
-                    .annotation(
-                        AnnotationKind::Primary
-                            .span(clamp(span, &source.text))
-                            .label(normalize_untrusted_str(&self.label)),
-                    ),
-            ),
+            Some(span) => {
+                let source = sources.get(span.file);
+                title.element(
+                    Snippet::source(source.text.as_str())
+                        .path(normalize_untrusted_str(&source.path.display().to_string()))
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(clamp(&span.range(), &source.text))
+                                .label(normalize_untrusted_str(&self.label)),
+                        ),
+                )
+            }
             None => Group::with_title(title),
         };
         if let Some(help) = &self.help {
@@ -75,7 +78,7 @@ impl Diagnostic {
 
 /// `span` shrunk to lie inside `text` on character boundaries, so a stale or odd span (past the
 /// end, inside a multi-byte character, reversed) still renders instead of panicking.
-fn clamp(span: &Span, text: &str) -> Span {
+fn clamp(span: &std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     let mut start = span.start.min(text.len());
     let mut end = span.end.clamp(start, text.len());
     while !text.is_char_boundary(start) {
@@ -90,10 +93,15 @@ fn clamp(span: &Span, text: &str) -> Span {
 #[cfg(test)]
 mod tests {
 
-    use super::{Diagnostic, Source, clamp};
+    use super::{Diagnostic, Sources, Span, clamp};
+    use crate::config::{FileId, Source};
 
-    fn source(text: &str) -> Source {
-        Source::in_memory(text)
+    fn source(text: &str) -> Sources {
+        Sources::from(Source::in_memory(text))
+    }
+
+    fn at(range: std::ops::Range<usize>) -> Span {
+        Span::new(FileId::default(), range)
     }
 
     #[test]
@@ -102,7 +110,7 @@ mod tests {
         let start = text.find("dependz").expect("test text holds the key");
         let rendered = Diagnostic::new(
             "unknown key `dependz` in task `build`",
-            start..start + 7,
+            at(start..start + 7),
             "unknown key",
         )
         .with_suggestion(Some("depends"))
@@ -127,11 +135,11 @@ mod tests {
         // The last span is reversed on purpose: spans come from outside this module.
         let reversed = std::ops::Range { start: 10, end: 3 };
         for span in [0..0, 9..10, 14..14, 14..99, 99..120, reversed] {
-            let rendered = Diagnostic::new("odd", span, "here").render(&source(text), false);
+            let rendered = Diagnostic::new("odd", at(span), "here").render(&source(text), false);
             assert!(rendered.starts_with("error: odd"), "{rendered}");
         }
         assert!(
-            Diagnostic::new("odd", 0..1, "here")
+            Diagnostic::new("odd", at(0..1), "here")
                 .render(&source(""), true)
                 .contains("odd")
         );
@@ -139,7 +147,7 @@ mod tests {
 
     #[test]
     fn neutralises_control_characters() {
-        let rendered = Diagnostic::new("bad `\u{1b}[31m`", 0..1, "unit \u{1b}[2J")
+        let rendered = Diagnostic::new("bad `\u{1b}[31m`", at(0..1), "unit \u{1b}[2J")
             .with_help("did you mean `\u{1b}]0;x`?")
             .render(&source("a\u{1b}[1m = 1\n"), false);
         assert!(!rendered.contains('\u{1b}'), "{rendered:?}");

@@ -4,10 +4,20 @@
 
 mod diagnostic;
 mod discover;
+mod draft;
+mod keys;
 mod model;
 mod parse;
-mod raw;
+pub(crate) mod placeholder;
+mod reader;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the schema is generated into docs/ by a test")
+)]
+mod schema;
+mod sources;
 mod suggest;
+mod values;
 
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
@@ -15,6 +25,7 @@ pub(crate) use model::{
     Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile,
 };
 pub(crate) use parse::parse;
+pub(crate) use sources::{FileId, Sources};
 pub(crate) use suggest::suggest;
 
 use std::path::PathBuf;
@@ -31,9 +42,10 @@ pub(crate) enum ConfigError {
         source: std::io::Error,
     },
     /// The file was read but is not a valid task file; every problem found is listed.
-    #[error("`{}` is not a valid task file", file.path.display())]
+    #[error("`{}` is not a valid task file", sources.get(FileId::default()).path.display())]
     Invalid {
-        file: Box<Source>,
+        /// The root file first, then every file it includes.
+        sources: Box<Sources>,
         diagnostics: Vec<Diagnostic>,
     },
 }

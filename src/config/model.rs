@@ -2,17 +2,16 @@
 //!
 //! Everything here is owned and already checked: `config::parse` produces it only when the
 //! whole file is valid, so later layers never re-validate. Names the user wrote keep their
-//! byte span into the source text, so the resolver can still point at `tasks.toml`.
+//! span (which knows its file), so the resolver can still point at `tasks.toml`.
 
-use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A byte range into the text of `tasks.toml`.
-pub type Span = Range<usize>;
+use super::sources::Sources;
+pub use super::sources::Span;
 
 /// The whole file: settings, global environment and every task in file order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TaskFile {
     /// Absolute path of the `tasks.toml` this was parsed from.
     #[cfg_attr(
@@ -25,6 +24,8 @@ pub struct TaskFile {
     pub path: PathBuf,
     /// The directory holding `tasks.toml`; commands and `dir` are relative to it.
     pub root: PathBuf,
+    /// Every file read, for diagnostics (graph errors too) that point into them.
+    pub(crate) sources: Sources,
     pub settings: Settings,
     /// Top-level `[env]`, in file order. Task `env` overrides these.
     pub env: Vec<(String, String)>,
@@ -59,7 +60,7 @@ impl Default for Settings {
 }
 
 /// One `[tasks.NAME]` table.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Task {
     pub name: String,
     /// Span of the task's name in its table header (or key).

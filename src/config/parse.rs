@@ -1,16 +1,20 @@
-//! raw → model: validates everything and collects every problem before returning. The main
-//! function here is [`parse`].
+//! A task file's one path from TOML to model: read every table through the key tables of
+//! `keys.rs`, then run the checks that span several keys, collecting every problem before
+//! returning. The main function here is [`parse`].
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
-use super::raw::{self, RawCommand, RawEnvVar, RawFile, RawParam, RawSettings, RawTask};
+use super::draft::{FileDraft, ParamDraft, TaskDraft};
+use super::keys::{PARAM_KEYS, TOP_KEYS};
+use super::placeholder::{is_identifier, placeholders};
+use super::reader::Reader;
 use super::{
-    Command, ConfigError, Diagnostic, NameRef, Param, ParamKind, Settings, Source, Span, Task,
-    TaskFile, suggest,
+    ConfigError, Diagnostic, NameRef, Param, ParamKind, Source, Sources, Span, Task, TaskFile,
+    suggest,
 };
 
 /// Parses and validates a whole task file.
@@ -21,484 +25,319 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
     // `absolute` fails only for an empty path; the path as given is then the best there is.
     let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut builder = Builder {
+    let mut sources = Sources::default();
+    let file = sources.add(source.clone());
+    let mut problems = Vec::new();
+    let mut reader = Reader {
+        file,
         text: &source.text,
         root: &root,
-        problems: Vec::new(),
+        problems: &mut problems,
     };
-    let file = raw::read(&source.text, &mut builder.problems).map(|raw| builder.file(raw));
-    match file {
-        Some((settings, env, tasks)) if builder.problems.is_empty() => Ok(TaskFile {
+    let draft = read_file(&mut reader);
+    let tasks = draft.map(|draft| {
+        let tasks: Vec<Task> = draft
+            .tasks
+            .into_iter()
+            .map(|task| finish_task(&mut reader, task))
+            .collect();
+        check_aliases(&tasks, reader.problems);
+        (draft.settings, draft.env, tasks)
+    });
+    match tasks {
+        Some((settings, env, tasks)) if problems.is_empty() => Ok(TaskFile {
             path,
             root,
+            sources,
             settings,
             env,
             tasks,
         }),
-        _ => Err(invalid(source, builder.problems)),
+        _ => Err(invalid(sources, problems)),
     }
 }
 
-fn invalid(source: &Source, mut diagnostics: Vec<Diagnostic>) -> ConfigError {
-    // Problems are found section by section; the user reads the file top to bottom.
-    diagnostics.sort_by_key(|diagnostic| diagnostic.span.as_ref().map(|span| span.start));
+/// Reads one file's top level. `None` only for a TOML syntax error, which is then the one
+/// problem reported: past it, the parser's recovery would only produce guesses.
+fn read_file(reader: &mut Reader<'_>) -> Option<FileDraft> {
+    let root = match DeTable::parse(reader.text) {
+        Ok(root) => root,
+        Err(error) => {
+            let problem = syntax_error(reader, &error);
+            reader.problem(problem);
+            return None;
+        }
+    };
+    let mut draft = FileDraft::default();
+    let context = |_: &FileDraft| "at the top level".to_owned();
+    reader.read_table(root.into_inner(), TOP_KEYS, &mut draft, context);
+    Some(draft)
+}
+
+fn syntax_error(reader: &Reader<'_>, error: &toml::de::Error) -> Diagnostic {
+    // toml's message is "headline\nexplanation"; the explanation reads well under the carets.
+    let mut lines = error.message().trim_end().splitn(2, '\n');
+    let headline = lines.next().unwrap_or("syntax error").trim();
+    let label = lines.next().map_or("here", str::trim);
+    let end = reader.text.len();
+    let range = error.span().unwrap_or(end..end);
+    reader.error(format!("invalid TOML: {headline}"), range, label)
+}
+
+fn invalid(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> ConfigError {
+    // Problems are found section by section; the user reads each file top to bottom.
+    diagnostics.sort_by_key(|diagnostic| diagnostic.span.as_ref().map(Span::sort_key));
     ConfigError::Invalid {
-        file: Box::new(source.clone()),
+        sources: Box::new(sources),
         diagnostics,
     }
 }
 
-/// Turns the raw file into model values, pushing a [`Diagnostic`] for each problem found.
-struct Builder<'a> {
-    /// The source text, to point inside strings written without escapes.
-    text: &'a str,
-    root: &'a Path,
-    problems: Vec<Diagnostic>,
+/// The checks that need every key of the task read first.
+fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft) -> Task {
+    if !draft.params_unreadable {
+        check_placeholders(reader, &draft);
+    }
+    draft.task
 }
 
-impl Builder<'_> {
-    fn file(&mut self, raw: RawFile) -> (Settings, Vec<(String, String)>, Vec<Task>) {
-        let settings = self.settings(raw.settings);
-        let env = self.env(raw.env);
-        let tasks: Vec<Task> = raw.tasks.into_iter().map(|task| self.task(task)).collect();
-        self.check_aliases(&tasks);
-        (settings, env, tasks)
-    }
-
-    fn problem(&mut self, diagnostic: Diagnostic) {
-        self.problems.push(diagnostic);
-    }
-
-    fn settings(&mut self, raw: RawSettings) -> Settings {
-        let defaults = Settings::default();
-        Settings {
-            shell: raw
-                .shell
-                .and_then(|shell| self.shell(shell))
-                .unwrap_or(defaults.shell),
-            jobs: raw.jobs.and_then(|jobs| self.jobs(jobs)),
-            dotenv: raw
-                .dotenv
-                .into_iter()
-                .map(|path| PathBuf::from(path.into_inner()))
-                .collect(),
-        }
-    }
-
-    fn shell(&mut self, shell: Spanned<Vec<Spanned<String>>>) -> Option<Vec<String>> {
-        let span = shell.span();
-        let words = shell.into_inner();
-        match words.first() {
-            None => self.problem(
-                Diagnostic::new("`shell` must not be empty", span, "empty array")
-                    .with_help("for example `shell = [\"bash\", \"-c\"]`"),
-            ),
-            Some(program) if program.get_ref().trim().is_empty() => self.problem(Diagnostic::new(
-                "empty program name in `shell`",
-                program.span(),
-                "empty program name",
-            )),
-            Some(_) => return Some(words.into_iter().map(Spanned::into_inner).collect()),
-        }
-        None
-    }
-
-    fn jobs(&mut self, jobs: Spanned<i64>) -> Option<usize> {
-        match usize::try_from(*jobs.get_ref()) {
-            Ok(count) if count > 0 && count <= super::model::MAX_JOBS => Some(count),
-            Ok(count) if count > 0 => {
-                self.problem(
-                    Diagnostic::new(
-                        format!("`jobs` must be at most {}", super::model::MAX_JOBS),
-                        jobs.span(),
-                        "too many",
-                    )
-                    .with_help("rask runs at most 4096 commands at once"),
-                );
-                None
+/// Every `{{ name }}` in a command must name a declared parameter of its task.
+fn check_placeholders(reader: &mut Reader<'_>, draft: &TaskDraft) {
+    let task = &draft.task;
+    for template in &draft.templates {
+        for placeholder in placeholders(&template.text) {
+            let name = placeholder.name;
+            if task.params.iter().any(|param| param.name == name) {
+                continue;
             }
-            _ => {
-                self.problem(
-                    Diagnostic::new(
-                        "`jobs` must be a positive integer",
-                        jobs.span(),
-                        "not positive",
-                    )
-                    .with_help("leave `jobs` out to run one job per CPU"),
-                );
-                None
-            }
-        }
-    }
-
-    fn env(&mut self, vars: Vec<RawEnvVar>) -> Vec<(String, String)> {
-        vars.into_iter()
-            .filter(|var| self.check_env_name(&var.name))
-            .map(|var| (var.name.into_inner(), var.value))
-            .collect()
-    }
-
-    /// Names the OS cannot hold would only fail later, at spawn time, for every task.
-    fn check_env_name(&mut self, name: &Spanned<String>) -> bool {
-        let label = if name.get_ref().is_empty() {
-            "empty name"
-        } else if name.get_ref().contains('=') {
-            "contains `=`"
-        } else if name.get_ref().contains('\0') {
-            "contains a NUL character"
-        } else {
-            return true;
-        };
-        self.problem(Diagnostic::new(
-            format!("invalid environment variable name `{}`", name.get_ref()),
-            name.span(),
-            label,
-        ));
-        false
-    }
-
-    fn task(&mut self, raw: RawTask) -> Task {
-        let name = raw.name.get_ref().clone();
-        self.check_task_name(&raw.name);
-        let params = raw.params.map(|params| self.params(&name, params));
-        if let Some(params) = &params {
-            for command in &raw.run {
-                self.check_placeholders(&name, command, params);
-            }
-        }
-        Task {
-            description: raw.description,
-            run: raw
-                .run
-                .into_iter()
-                .filter_map(|command| self.command(&name, command))
-                .collect(),
-            depends: name_refs(raw.depends),
-            depends_post: name_refs(raw.depends_post),
-            env: self.env(raw.env),
-            dir: raw.dir.map(|dir| self.root.join(dir)),
-            aliases: raw
-                .alias
-                .into_iter()
-                .inspect(|alias| self.check_alias_name(&name, alias))
-                .map(name_ref)
-                .collect(),
-            hide: raw.hide,
-            timeout: raw.timeout.and_then(|timeout| self.timeout(&name, timeout)),
-            params: params.unwrap_or_default(),
-            sources: self.patterns(&name, "sources", raw.sources),
-            outputs: self.patterns(&name, "outputs", raw.outputs),
-            name_span: raw.name.span(),
-            name,
-        }
-    }
-
-    fn check_task_name(&mut self, name: &Spanned<String>) {
-        if let Some((label, help)) = name_problem(name.get_ref()) {
-            let message = match name.get_ref().as_str() {
-                "" => "empty task name".to_owned(),
-                text => format!("invalid task name `{text}`"),
+            let candidates = task.params.iter().map(|param| param.name.as_str());
+            let diagnostic = Diagnostic::new(
+                format!("unknown parameter `{name}` in task `{}`", task.name),
+                reader.span_within(template.range.clone(), &template.text, placeholder.range),
+                "not a declared parameter",
+            );
+            let diagnostic = match suggest(name, candidates) {
+                Some(similar) => diagnostic.with_suggestion(Some(similar)),
+                None => diagnostic.with_help(format!(
+                    "declare it in the task: `params = [{{ name = \"{name}\" }}]`"
+                )),
             };
-            self.problem(Diagnostic::new(message, name.span(), label).with_help(help));
+            reader.problem(diagnostic);
         }
     }
+}
 
-    fn check_alias_name(&mut self, task: &str, alias: &Spanned<String>) {
-        if let Some((label, help)) = name_problem(alias.get_ref()) {
-            let message = match alias.get_ref().as_str() {
-                "" => format!("empty alias in task `{task}`"),
-                text => format!("invalid alias `{text}` of task `{task}`"),
-            };
-            self.problem(Diagnostic::new(message, alias.span(), label).with_help(help));
-        }
-    }
-
-    /// A task name or alias is unique across all tasks and aliases, or `rask NAME` is ambiguous.
-    fn check_aliases(&mut self, tasks: &[Task]) {
-        let mut owners: HashMap<&str, &str> = tasks
-            .iter()
-            .map(|task| (task.name.as_str(), task.name.as_str()))
-            .collect();
-        for task in tasks {
-            for alias in &task.aliases {
-                let Some(&owner) = owners.get(alias.name.as_str()) else {
-                    owners.insert(&alias.name, &task.name);
-                    continue;
-                };
-                let (message, label) = if alias.name == task.name {
-                    (
-                        format!("alias `{}` of task `{owner}` is its own name", alias.name),
-                        "same as the task name",
-                    )
-                } else if owner == task.name {
-                    (
-                        format!("duplicate alias `{}` in task `{owner}`", alias.name),
-                        "listed twice",
-                    )
-                } else {
-                    (
-                        format!(
-                            "alias `{}` of task `{}` is already used by task `{owner}`",
-                            alias.name, task.name
-                        ),
-                        "already used",
-                    )
-                };
-                self.problem(Diagnostic::new(message, alias.span.clone(), label));
-            }
-        }
-    }
-
-    fn command(&mut self, task: &str, command: Spanned<RawCommand>) -> Option<Command> {
-        let span = command.span();
-        match command.into_inner() {
-            RawCommand::Shell(line) if line.trim().is_empty() => self.problem(
-                Diagnostic::new(
-                    format!("empty command in task `{task}`"),
-                    span,
-                    "empty command",
-                )
-                .with_help("write a command here, or remove it"),
-            ),
-            RawCommand::Shell(line) => return Some(Command::Shell(line)),
-            RawCommand::Argv(words) => match words.first() {
-                None => self.problem(
-                    Diagnostic::new(
-                        format!("empty command in task `{task}`"),
-                        span,
-                        "no program",
-                    )
-                    .with_help(
-                        "an argv command starts with the program, like [\"cargo\", \"build\"]",
-                    ),
-                ),
-                Some(program) if program.get_ref().trim().is_empty() => {
-                    self.problem(Diagnostic::new(
-                        format!("empty program name in task `{task}`"),
-                        program.span(),
-                        "empty program name",
-                    ));
-                }
-                Some(_) => {
-                    return Some(Command::Argv(
-                        words.into_iter().map(Spanned::into_inner).collect(),
-                    ));
-                }
-            },
-        }
-        None
-    }
-
-    /// Every `{{ name }}` in a command must name a declared parameter of its task.
-    fn check_placeholders(&mut self, task: &str, command: &Spanned<RawCommand>, params: &[Param]) {
-        let strings: Vec<(&str, Span)> = match command.get_ref() {
-            RawCommand::Shell(line) => vec![(line.as_str(), command.span())],
-            RawCommand::Argv(words) => words
-                .iter()
-                .map(|word| (word.get_ref().as_str(), word.span()))
-                .collect(),
+pub(super) fn check_task_name(reader: &mut Reader<'_>, name: &str, span: Span) {
+    if let Some((label, help)) = name_problem(name) {
+        let message = match name {
+            "" => "empty task name".to_owned(),
+            text => format!("invalid task name `{text}`"),
         };
-        for (string, span) in strings {
-            for (name, range) in placeholders(string) {
-                if params.iter().any(|param| param.name == name) {
-                    continue;
-                }
-                let candidates = params.iter().map(|param| param.name.as_str());
-                let diagnostic = Diagnostic::new(
-                    format!("unknown parameter `{name}` in task `{task}`"),
-                    self.span_within(&span, string, range),
-                    "not a declared parameter",
-                );
-                let diagnostic = match suggest(name, candidates) {
-                    Some(similar) => diagnostic.with_suggestion(Some(similar)),
-                    None => diagnostic.with_help(format!(
-                        "declare it in the task: `params = [{{ name = \"{name}\" }}]`"
-                    )),
-                };
-                self.problem(diagnostic);
-            }
-        }
+        reader.problem(Diagnostic::new(message, span, label).with_help(help));
     }
+}
 
-    /// The span of `range` of `value`, if the string at `span` was written without escapes
-    /// (so its bytes appear verbatim in the source); else the whole string's span.
-    fn span_within(&self, span: &Span, value: &str, range: Span) -> Span {
-        let written = self.text.get(span.clone()).unwrap_or_default();
-        match written.find(value) {
-            Some(offset) if !value.is_empty() => {
-                let start = span.start + offset;
-                start + range.start..start + range.end
-            }
-            _ => span.clone(),
-        }
+pub(super) fn check_alias_name(reader: &mut Reader<'_>, task: &str, alias: &NameRef) {
+    if let Some((label, help)) = name_problem(&alias.name) {
+        let message = match alias.name.as_str() {
+            "" => format!("empty alias in task `{task}`"),
+            text => format!("invalid alias `{text}` of task `{task}`"),
+        };
+        reader.problem(Diagnostic::new(message, alias.span, label).with_help(help));
     }
+}
 
-    fn params(&mut self, task: &str, raw: Vec<RawParam>) -> Vec<Param> {
-        let mut params: Vec<Param> = Vec::new();
-        for raw in raw {
-            let Some(param) = self.param(task, raw) else {
+/// A task name or alias is unique across all tasks and aliases, or `rask NAME` is ambiguous.
+fn check_aliases(tasks: &[Task], problems: &mut Vec<Diagnostic>) {
+    let mut owners: HashMap<&str, &str> = tasks
+        .iter()
+        .map(|task| (task.name.as_str(), task.name.as_str()))
+        .collect();
+    for task in tasks {
+        for alias in &task.aliases {
+            let Some(&owner) = owners.get(alias.name.as_str()) else {
+                owners.insert(&alias.name, &task.name);
                 continue;
             };
-            if params.iter().any(|earlier| earlier.name == param.name) {
-                self.problem(Diagnostic::new(
-                    format!("duplicate parameter `{}` in task `{task}`", param.name),
-                    param.span,
-                    "declared again here",
-                ));
+            let (message, label) = if alias.name == task.name {
+                (
+                    format!("alias `{}` of task `{owner}` is its own name", alias.name),
+                    "same as the task name",
+                )
+            } else if owner == task.name {
+                (
+                    format!("duplicate alias `{}` in task `{owner}`", alias.name),
+                    "listed twice",
+                )
             } else {
-                params.push(param);
-            }
-        }
-        params
-    }
-
-    /// A parameter whose only problem is its name is still returned, so that commands using
-    /// it are not reported a second time as using an unknown parameter.
-    fn param(&mut self, task: &str, raw: RawParam) -> Option<Param> {
-        let Some(name) = raw.name else {
-            self.problem(
-                Diagnostic::new(
-                    format!("parameter without a `name` in task `{task}`"),
-                    raw.span,
-                    "missing `name`",
+                (
+                    format!(
+                        "alias `{}` of task `{}` is already used by task `{owner}`",
+                        alias.name, task.name
+                    ),
+                    "already used",
                 )
-                .with_help("add `name = \"...\"` to the parameter table"),
-            );
-            return None;
+            };
+            problems.push(Diagnostic::new(message, alias.span, label));
+        }
+    }
+}
+
+/// The reader of a task's `params`: an array of tables, inline or as `[[tasks.NAME.params]]`.
+pub(super) fn read_params(
+    draft: &mut TaskDraft,
+    value: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+) {
+    let span = value.span();
+    let items = match value.into_inner() {
+        DeValue::Array(items) => items,
+        other => {
+            let expected = "an array of parameter tables like [{ name = \"who\" }]";
+            reader.wrong_type(&other, span, expected);
+            draft.params_unreadable = true;
+            return;
+        }
+    };
+    let task = draft.task.name.clone();
+    let mut params: Vec<Param> = Vec::new();
+    for item in items {
+        let range = item.span();
+        let table = match item.into_inner() {
+            DeValue::Table(table) => table,
+            other => {
+                reader.wrong_type(&other, range, "a parameter table like { name = \"who\" }");
+                continue;
+            }
         };
-        self.check_param_name(task, &name);
-        let is_set = |key: &Option<Spanned<bool>>| key.as_ref().is_some_and(|key| *key.get_ref());
-        let kind = if is_set(&raw.flag) {
-            self.check_flag(task, name.get_ref(), &raw.default, &raw.required);
-            ParamKind::Flag
+        let Some(param) = read_param(reader, &task, range, table) else {
+            continue;
+        };
+        if params.iter().any(|earlier| earlier.name == param.name) {
+            reader.problem(Diagnostic::new(
+                format!("duplicate parameter `{}` in task `{task}`", param.name),
+                param.span,
+                "declared again here",
+            ));
         } else {
-            if let (true, Some(default)) = (is_set(&raw.required), &raw.default) {
-                self.problem(
-                    Diagnostic::new(
-                        format!(
-                            "required parameter `{}` in task `{task}` has a `default`",
-                            name.get_ref()
-                        ),
-                        default.span(),
-                        "a default makes it optional",
-                    )
-                    .with_help("remove `required = true` or the `default`"),
-                );
-            }
-            ParamKind::Value {
-                default: raw.default.map(Spanned::into_inner),
-                required: is_set(&raw.required),
-            }
-        };
-        Some(Param {
-            span: name.span(),
-            name: name.into_inner(),
-            help: raw.help,
-            kind,
-        })
-    }
-
-    fn check_param_name(&mut self, task: &str, name: &Spanned<String>) {
-        let text = name.get_ref();
-        if text == "help" {
-            self.problem(
-                Diagnostic::new(
-                    format!("parameter name `help` in task `{task}` is reserved"),
-                    name.span(),
-                    "reserved",
-                )
-                .with_help("every task already takes `--help`; choose another name"),
-            );
-        } else if !is_identifier(text) {
-            self.problem(
-                Diagnostic::new(
-                    format!("invalid parameter name `{text}` in task `{task}`"),
-                    name.span(),
-                    "not a valid name",
-                )
-                .with_help("use letters, digits, `-` and `_`, not starting with `-`"),
-            );
+            params.push(param);
         }
     }
+    draft.task.params = params;
+}
 
-    /// A flag is `false` unless given, so a default or `required` would contradict it.
-    fn check_flag(
-        &mut self,
-        task: &str,
-        name: &str,
-        default: &Option<Spanned<String>>,
-        required: &Option<Spanned<bool>>,
-    ) {
-        let help = format!("a flag is `false` unless given as `--{name}`");
-        if let Some(default) = default {
-            self.problem(
-                Diagnostic::new(
-                    format!("flag parameter `{name}` in task `{task}` cannot have a `default`"),
+/// A parameter whose only problem is its name is still returned, so that commands using
+/// it are not reported a second time as using an unknown parameter.
+fn read_param(
+    reader: &mut Reader<'_>,
+    task: &str,
+    range: std::ops::Range<usize>,
+    table: DeTable<'_>,
+) -> Option<Param> {
+    let mut raw = ParamDraft {
+        range,
+        ..ParamDraft::default()
+    };
+    let context = |param: &ParamDraft| match &param.name {
+        Some(name) => format!("in parameter `{}` of task `{task}`", name.get_ref()),
+        None => format!("in a parameter of task `{task}`"),
+    };
+    reader.read_table(table, PARAM_KEYS, &mut raw, context);
+    let Some(name) = raw.name else {
+        let problem = reader
+            .error(
+                format!("parameter without a `name` in task `{task}`"),
+                raw.range,
+                "missing `name`",
+            )
+            .with_help("add `name = \"...\"` to the parameter table");
+        reader.problem(problem);
+        return None;
+    };
+    check_param_name(reader, task, &name);
+    let is_set = |key: &Option<Spanned<bool>>| key.as_ref().is_some_and(|key| *key.get_ref());
+    let kind = if is_set(&raw.flag) {
+        check_flag(reader, task, name.get_ref(), &raw.default, &raw.required);
+        ParamKind::Flag
+    } else {
+        if let (true, Some(default)) = (is_set(&raw.required), &raw.default) {
+            let problem = reader
+                .error(
+                    format!(
+                        "required parameter `{}` in task `{task}` has a `default`",
+                        name.get_ref()
+                    ),
                     default.span(),
-                    "not allowed on a flag",
+                    "a default makes it optional",
                 )
-                .with_help(help.clone()),
-            );
+                .with_help("remove `required = true` or the `default`");
+            reader.problem(problem);
         }
-        if let Some(required) = required.as_ref().filter(|required| *required.get_ref()) {
-            self.problem(
-                Diagnostic::new(
-                    format!("flag parameter `{name}` in task `{task}` cannot be `required`"),
-                    required.span(),
-                    "not allowed on a flag",
-                )
-                .with_help(help),
-            );
+        ParamKind::Value {
+            default: raw.default.map(Spanned::into_inner),
+            required: is_set(&raw.required),
         }
-    }
-
-    fn timeout(&mut self, task: &str, timeout: Spanned<String>) -> Option<Duration> {
-        let text = timeout.get_ref().trim();
-        match humantime::parse_duration(text) {
-            Ok(duration) if duration.is_zero() => self.problem(
-                Diagnostic::new(
-                    format!("zero `timeout` in task `{task}`"),
-                    timeout.span(),
-                    "zero duration",
-                )
-                .with_help("leave `timeout` out for no time limit"),
-            ),
-            Ok(duration) => return Some(duration),
-            Err(reason) => self.problem(
-                Diagnostic::new(
-                    format!("invalid `timeout` `{text}` in task `{task}`"),
-                    timeout.span(),
-                    reason.to_string(),
-                )
-                .with_help("write a duration like `30s`, `1m 30s` or `500ms`"),
-            ),
-        }
-        None
-    }
-
-    /// Glob patterns are kept as written; only an empty one, which matches nothing, is refused.
-    fn patterns(&mut self, task: &str, key: &str, patterns: Vec<Spanned<String>>) -> Vec<String> {
-        for pattern in &patterns {
-            if pattern.get_ref().trim().is_empty() {
-                self.problem(Diagnostic::new(
-                    format!("empty pattern in `{key}` of task `{task}`"),
-                    pattern.span(),
-                    "empty pattern",
-                ));
-            }
-        }
-        patterns.into_iter().map(Spanned::into_inner).collect()
-    }
-}
-
-fn name_refs(names: Vec<Spanned<String>>) -> Vec<NameRef> {
-    names.into_iter().map(name_ref).collect()
-}
-
-fn name_ref(name: Spanned<String>) -> NameRef {
-    NameRef {
-        span: name.span(),
+    };
+    Some(Param {
+        span: reader.span(name.span()),
         name: name.into_inner(),
+        help: raw.help,
+        kind,
+    })
+}
+
+fn check_param_name(reader: &mut Reader<'_>, task: &str, name: &Spanned<String>) {
+    let text = name.get_ref();
+    let problem = if text == "help" {
+        reader
+            .error(
+                format!("parameter name `help` in task `{task}` is reserved"),
+                name.span(),
+                "reserved",
+            )
+            .with_help("every task already takes `--help`; choose another name")
+    } else if !is_identifier(text) {
+        reader
+            .error(
+                format!("invalid parameter name `{text}` in task `{task}`"),
+                name.span(),
+                "not a valid name",
+            )
+            .with_help("use letters, digits, `-` and `_`, not starting with `-`")
+    } else {
+        return;
+    };
+    reader.problem(problem);
+}
+
+/// A flag is `false` unless given, so a default or `required` would contradict it.
+fn check_flag(
+    reader: &mut Reader<'_>,
+    task: &str,
+    name: &str,
+    default: &Option<Spanned<String>>,
+    required: &Option<Spanned<bool>>,
+) {
+    let help = format!("a flag is `false` unless given as `--{name}`");
+    if let Some(default) = default {
+        let problem = reader
+            .error(
+                format!("flag parameter `{name}` in task `{task}` cannot have a `default`"),
+                default.span(),
+                "not allowed on a flag",
+            )
+            .with_help(help.clone());
+        reader.problem(problem);
+    }
+    if let Some(required) = required.as_ref().filter(|required| *required.get_ref()) {
+        let problem = reader
+            .error(
+                format!("flag parameter `{name}` in task `{task}` cannot be `required`"),
+                required.span(),
+                "not allowed on a flag",
+            )
+            .with_help(help);
+        reader.problem(problem);
     }
 }
 
@@ -518,45 +357,13 @@ fn name_problem(name: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Letters, digits, `-` and `_`, not starting with `-` (it becomes `--NAME` on the command line).
-fn is_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-}
-
-/// Every `{{ name }}` in `command`: the name and the byte range of the whole placeholder.
-///
-/// Braces around anything that is not an identifier are left alone, so commands can still
-/// contain other brace syntax (`${{ … }}` in CI snippets, Go templates) as long as it is not
-/// a bare name.
-fn placeholders(command: &str) -> Vec<(&str, Span)> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = command.get(from..).and_then(|rest| rest.find("{{")) {
-        let open = from + open;
-        let Some(close) = command[open + 2..].find("}}").map(|close| open + 2 + close) else {
-            break;
-        };
-        let inner = command[open + 2..close].trim();
-        if is_identifier(inner) {
-            found.push((inner, open..close + 2));
-            from = close + 2;
-        } else {
-            from = open + 2;
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    use super::{Command, ConfigError, NameRef, ParamKind, Settings, Source, TaskFile, parse};
+    use super::{ConfigError, NameRef, ParamKind, Source, TaskFile, parse};
+    use crate::config::{Command, Settings};
 
     fn source(text: &str) -> Source {
         Source::in_memory(text)
@@ -565,11 +372,14 @@ mod tests {
     fn parse_ok(text: &str) -> TaskFile {
         match parse(&source(text)) {
             Ok(file) => file,
-            Err(ConfigError::Invalid { file, diagnostics }) => panic!(
+            Err(ConfigError::Invalid {
+                sources,
+                diagnostics,
+            }) => panic!(
                 "unexpected problems:\n{}",
                 diagnostics
                     .iter()
-                    .map(|diagnostic| diagnostic.render(&file, false))
+                    .map(|diagnostic| diagnostic.render(&sources, false))
                     .collect::<String>()
             ),
             Err(error) => panic!("unexpected error: {error}"),
@@ -580,9 +390,12 @@ mod tests {
     fn render_errors(text: &str) -> String {
         match parse(&source(text)) {
             Ok(_) => panic!("expected problems in:\n{text}"),
-            Err(ConfigError::Invalid { file, diagnostics }) => diagnostics
+            Err(ConfigError::Invalid {
+                sources,
+                diagnostics,
+            }) => diagnostics
                 .iter()
-                .map(|diagnostic| diagnostic.render(&file, false))
+                .map(|diagnostic| diagnostic.render(&sources, false))
                 .collect::<Vec<_>>()
                 .join("\n\n"),
             Err(error) => panic!("unexpected error: {error}"),
@@ -662,17 +475,17 @@ params = [
         };
 
         assert_eq!(build.name, "build");
-        assert_eq!(&EVERY_KEY[build.name_span.clone()], "build");
+        assert_eq!(&EVERY_KEY[build.name_span.range()], "build");
         assert_eq!(build.description.as_deref(), Some("Build it"));
         assert_eq!(
             build.run,
             [shell("cargo build"), argv(&["cargo", "test", "--all"])]
         );
         assert_eq!(names(&build.depends), ["lint", "gen"]);
-        assert_eq!(&EVERY_KEY[build.depends[1].span.clone()], "\"gen\"");
+        assert_eq!(&EVERY_KEY[build.depends[1].span.range()], "\"gen\"");
         assert_eq!(names(&build.depends_post), ["cleanup"]);
         assert_eq!(
-            &EVERY_KEY[build.depends_post[0].span.clone()],
+            &EVERY_KEY[build.depends_post[0].span.range()],
             "\"cleanup\""
         );
         assert_eq!(
@@ -681,7 +494,7 @@ params = [
         );
         assert_eq!(build.dir, Some(file.root.join("sub/dir")));
         assert_eq!(names(&build.aliases), ["b", "bld"]);
-        assert_eq!(&EVERY_KEY[build.aliases[0].span.clone()], "\"b\"");
+        assert_eq!(&EVERY_KEY[build.aliases[0].span.range()], "\"b\"");
         assert!(build.hide);
         assert_eq!(build.timeout, Some(Duration::from_secs(90)));
         assert!(build.params.is_empty());
@@ -720,7 +533,7 @@ params = [
                 ),
             ]
         );
-        assert_eq!(&EVERY_KEY[greet.params[2].span.clone()], "\"target\"");
+        assert_eq!(&EVERY_KEY[greet.params[2].span.range()], "\"target\"");
     }
 
     #[test]
@@ -749,7 +562,7 @@ params = [
             panic!("expected three tasks, got {:?}", file.tasks);
         };
         assert_eq!(lint.name, "lint");
-        assert_eq!(&text[lint.name_span.clone()], "lint");
+        assert_eq!(&text[lint.name_span.range()], "lint");
         assert_eq!(lint.run, [shell("cargo clippy")]);
         assert_eq!(
             ci.run,
@@ -803,16 +616,6 @@ params = [
     }
 
     #[test]
-    fn finds_placeholders() {
-        assert_eq!(
-            super::placeholders("a {{x}} {{ y-z }} {{ not ok }} ${{ a.b }} {{_1}}"),
-            [("x", 2..7), ("y-z", 8..17), ("_1", 42..48)]
-        );
-        assert!(super::placeholders("{{ {{x").is_empty());
-        assert_eq!(super::placeholders("{{ {{x}}"), [("x", 3..8)]);
-    }
-
-    #[test]
     fn never_panics_on_odd_input() {
         for text in [
             "[tasks.a]\nrun = \"é {{ü}}\"",
@@ -830,10 +633,14 @@ params = [
             "[tasks.a]\n\trun = [[\"\t\"]]\n",
         ] {
             let result = parse(&source(text));
-            if let Err(ConfigError::Invalid { file, diagnostics }) = result {
+            if let Err(ConfigError::Invalid {
+                sources,
+                diagnostics,
+            }) = result
+            {
                 for diagnostic in diagnostics {
-                    assert!(diagnostic.render(&file, false).starts_with("error: "));
-                    assert!(!diagnostic.render(&file, true).is_empty());
+                    assert!(diagnostic.render(&sources, false).starts_with("error: "));
+                    assert!(!diagnostic.render(&sources, true).is_empty());
                 }
             }
         }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::*;
-use crate::config::{Command, NameRef, Settings, Task, TaskFile};
+use crate::config::{Command, NameRef, Span, Task, TaskFile};
 use crate::events::{EXIT_TIMEOUT, Exit};
 use crate::exec::SignalPipes;
 use crate::graph::{self, Request};
@@ -89,34 +89,24 @@ fn file(tasks: &[(&str, &[&str], &[&str])]) -> TaskFile {
             .iter()
             .map(|name| NameRef {
                 name: (*name).to_owned(),
-                span: 0..0,
+                span: Span::default(),
             })
             .collect()
     };
     TaskFile {
         path: PathBuf::from("/nowhere/tasks.toml"),
         root: PathBuf::from("/nowhere"),
-        settings: Settings::default(),
-        env: Vec::new(),
         tasks: tasks
             .iter()
             .map(|(name, depends, post)| Task {
                 name: (*name).to_owned(),
-                name_span: 0..0,
-                description: None,
                 run: vec![Command::Shell(format!("run {name}"))],
                 depends: refs(depends),
                 depends_post: refs(post),
-                env: Vec::new(),
-                dir: None,
-                aliases: Vec::new(),
-                hide: false,
-                timeout: None,
-                params: Vec::new(),
-                sources: Vec::new(),
-                outputs: Vec::new(),
+                ..Task::default()
             })
             .collect(),
+        ..TaskFile::default()
     }
 }
 

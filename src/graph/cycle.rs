@@ -55,7 +55,7 @@ pub(super) fn order(
                     stack.push((*prerequisite, 0));
                 }
                 Mark::OnStack => {
-                    return Err(cycle_through(&stack, *prerequisite, span.clone()));
+                    return Err(cycle_through(&stack, *prerequisite, *span));
                 }
             }
         }
@@ -80,10 +80,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn at(range: std::ops::Range<usize>) -> Span {
+        Span::new(crate::config::FileId::default(), range)
+    }
+
     fn graph(edges: &[(usize, usize)], nodes: usize) -> Vec<Vec<Prerequisite>> {
         let mut prerequisites = vec![Vec::new(); nodes];
         for (index, (from, to)) in edges.iter().enumerate() {
-            prerequisites[*from].push((*to, index..index + 1));
+            prerequisites[*from].push((*to, at(index..index + 1)));
         }
         prerequisites
     }
@@ -93,7 +97,7 @@ mod tests {
         let prerequisites = graph(&[(0, 1), (1, 2), (2, 0)], 3);
         let cycle = order(&prerequisites, [0]).unwrap_err();
         assert_eq!(cycle.path, vec![0, 1, 2, 0]);
-        assert_eq!(cycle.span, 2..3);
+        assert_eq!(cycle.span, at(2..3));
     }
 
     #[test]

@@ -69,8 +69,8 @@ impl GraphError {
     /// The error as a diagnostic pointing into `tasks.toml`, where it has a location there.
     pub(crate) fn to_diagnostic(&self) -> Diagnostic {
         let (span, label) = match self {
-            GraphError::UnknownDependency { span, .. } => (Some(span.clone()), "unknown task"),
-            GraphError::Cycle { span, .. } => (Some(span.clone()), "closes the cycle"),
+            GraphError::UnknownDependency { span, .. } => (Some(*span), "unknown task"),
+            GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
             GraphError::UnknownTask { .. }
             | GraphError::MissingParam { .. }
             | GraphError::Dotenv { .. } => (None, ""),

@@ -135,12 +135,12 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
             let post = task.depends_post.iter().map(|name| (name, Edge::Post));
             hard.chain(post)
                 .filter_map(|(reference, edge)| match names.get(&reference.name) {
-                    Some(target) => Some((target, edge, reference.span.clone())),
+                    Some(target) => Some((target, edge, reference.span)),
                     None => {
                         errors.push(GraphError::UnknownDependency {
                             task: task.name.clone(),
                             name: reference.name.clone(),
-                            span: reference.span.clone(),
+                            span: reference.span,
                             suggestion: names.suggest(&reference.name),
                         });
                         None
@@ -184,8 +184,8 @@ fn order(
     {
         for (target, edge, span) in task_edges {
             match edge {
-                Edge::Hard => prerequisites[index].push((*target, span.clone())),
-                Edge::Post => prerequisites[*target].push((index, span.clone())),
+                Edge::Hard => prerequisites[index].push((*target, *span)),
+                Edge::Post => prerequisites[*target].push((index, *span)),
             }
         }
     }

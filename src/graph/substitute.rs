@@ -1,9 +1,11 @@
-//! `{{ name }}` parameter substitution into commands.
+//! `{{ name }}` parameter substitution into commands, through config's one placeholder scanner.
 //!
 //! Shell commands get each value shell-quoted, so a value like `"; rm -rf ~` stays one literal
 //! word; argv commands get the value verbatim, as it is one argument already.
 
 use std::borrow::Cow;
+
+use crate::config::placeholder;
 
 /// How a substituted value is written into the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,33 +16,15 @@ pub(super) enum Quoting {
 
 /// `template` with every `{{ name }}` whose name `lookup` knows replaced by its value.
 /// Anything else between braces is left as written (the parser already rejected unknown names).
+/// The scanning is config's, the same that validated the file.
 pub(super) fn substitute<'a>(
     template: &str,
     quoting: Quoting,
     lookup: impl Fn(&str) -> Option<&'a str>,
 ) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after_open = &rest[open + 2..];
-        let replaced = after_open.find("}}").and_then(|close| {
-            let value = lookup(after_open[..close].trim())?;
-            Some((value, close))
-        });
-        match replaced {
-            Some((value, close)) => {
-                out.push_str(&quote(value, quoting));
-                rest = &after_open[close + 2..];
-            }
-            None => {
-                out.push_str("{{");
-                rest = after_open;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    placeholder::replace(template, lookup, |out, value| {
+        out.push_str(&quote(value, quoting));
+    })
 }
 
 /// One word for the command line, quoted for the shell when it goes through one.

@@ -1,0 +1,70 @@
+//! What a table has become while its keys are being read: the model value, filled in key by
+//! key, plus what the checks spanning several keys need afterwards. The main type here is
+//! [`TaskDraft`].
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::{Settings, Task};
+
+/// The top level of one file.
+#[derive(Debug, Default)]
+pub(crate) struct FileDraft {
+    pub(crate) settings: Settings,
+    pub(crate) env: Vec<(String, String)>,
+    /// In file order.
+    pub(crate) tasks: Vec<TaskDraft>,
+}
+
+/// One task being read: the model task, and the strings whose placeholders must be checked
+/// once every key (`params` in particular) has been read.
+#[derive(Debug, Default)]
+pub(crate) struct TaskDraft {
+    pub(crate) task: Task,
+    /// Strings that may hold `{{ name }}`, with the span of the string as written.
+    pub(crate) templates: Vec<Template>,
+    /// `false` when `params` could not be read at all, so that checks depending on the full
+    /// list of parameters (placeholders) do not pile up follow-on errors.
+    pub(crate) params_unreadable: bool,
+}
+
+/// A string that may hold placeholders, and where it is written.
+#[derive(Debug)]
+pub(crate) struct Template {
+    pub(crate) text: String,
+    pub(crate) range: Range<usize>,
+}
+
+impl TaskDraft {
+    pub(crate) fn new(name: Spanned<String>, span: super::Span) -> Self {
+        TaskDraft {
+            task: Task {
+                name: name.into_inner(),
+                name_span: span,
+                ..Task::default()
+            },
+            templates: Vec::new(),
+            params_unreadable: false,
+        }
+    }
+
+    pub(crate) fn template(&mut self, text: &str, range: Range<usize>) {
+        self.templates.push(Template {
+            text: text.to_owned(),
+            range,
+        });
+    }
+}
+
+/// One parameter table as written; validated into a `Param` once all its keys are read.
+#[derive(Debug, Default)]
+pub(crate) struct ParamDraft {
+    /// The whole parameter table, for problems that have no better place to point at.
+    pub(crate) range: Range<usize>,
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) default: Option<Spanned<String>>,
+    pub(crate) help: Option<String>,
+    pub(crate) required: Option<Spanned<bool>>,
+    pub(crate) flag: Option<Spanned<bool>>,
+}

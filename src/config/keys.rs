@@ -1,0 +1,462 @@
+//! Every key `tasks.toml` knows, described once: its name, where it is allowed (the table it is
+//! in), its doc line, its JSON-schema shape and its reader. The main type here is [`Key`].
+//!
+//! These tables drive reading (`Reader::read_table`), the did-you-mean for unknown keys and
+//! the JSON schema (`schema.rs`), so adding a key means adding its model field and one entry
+//! here. A reader turns the value into model values, reporting every problem it finds; checks
+//! that span several keys (placeholders against `params`) run once the table is read
+//! (`parse.rs`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::draft::{FileDraft, ParamDraft, TaskDraft};
+use super::reader::{Reader, entries};
+use super::schema;
+use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
+use super::{Command, MAX_JOBS, NameRef, Settings};
+
+/// One key of one kind of table, and how to read it into a `T`.
+pub(crate) struct Key<T> {
+    pub(crate) name: &'static str,
+    /// One line for the schema's `description` (and editors' hover text).
+    pub(crate) doc: &'static str,
+    pub(crate) schema: fn() -> Json,
+    pub(crate) read: fn(&mut T, Spanned<DeValue<'_>>, &mut Reader<'_>),
+}
+
+/// The top level of a task file.
+pub(crate) const TOP_KEYS: &[Key<FileDraft>] = &[
+    Key {
+        name: "settings",
+        doc: "Settings for the whole file",
+        schema: || schema::reference("settings"),
+        read: |file, value, reader| {
+            if let Some(table) = reader.table(value) {
+                let context = |_: &Settings| "in `[settings]`".to_owned();
+                reader.read_table(table, SETTINGS_KEYS, &mut file.settings, context);
+            }
+        },
+    },
+    Key {
+        name: "env",
+        doc: "Environment variables for every task",
+        schema: schema::env,
+        read: |file, value, reader| file.env = read_env(value, reader),
+    },
+    Key {
+        name: "tasks",
+        doc: "The tasks, by name",
+        schema: schema::tasks,
+        read: |file, value, reader| {
+            let Some(table) = reader.table(value) else {
+                return;
+            };
+            for (name, value) in entries(table) {
+                let name = Spanned::new(name.span(), name.into_inner().into_owned());
+                if let Some(task) = read_task(name, value, reader) {
+                    file.tasks.push(task);
+                }
+            }
+        },
+    },
+];
+
+/// `[settings]`.
+pub(crate) const SETTINGS_KEYS: &[Key<Settings>] = &[
+    Key {
+        name: "shell",
+        doc: "Program and leading arguments a shell command is appended to",
+        schema: schema::string_array,
+        read: |settings, value, reader| {
+            if let Some(shell) = reader.value::<StringArray>(value) {
+                let span = shell.span();
+                if let Some(shell) = read_shell(span, shell.into_inner().0, reader) {
+                    settings.shell = shell;
+                }
+            }
+        },
+    },
+    Key {
+        name: "jobs",
+        doc: "Default for -j: how many commands run at once",
+        schema: schema::positive_integer,
+        read: |settings, value, reader| {
+            settings.jobs = reader
+                .value::<Integer>(value)
+                .and_then(|jobs| read_jobs(jobs, reader));
+        },
+    },
+    Key {
+        name: "dotenv",
+        doc: "Dotenv files to load, in order; later files override earlier ones",
+        schema: schema::string_or_list,
+        read: |settings, value, reader| {
+            settings.dotenv = reader
+                .list(value)
+                .into_iter()
+                .map(|path| PathBuf::from(path.into_inner()))
+                .collect();
+        },
+    },
+];
+
+/// `[tasks.NAME]`.
+pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
+    Key {
+        name: "description",
+        doc: "One line for --list",
+        schema: schema::string,
+        read: |draft, value, reader| draft.task.description = reader.string(value),
+    },
+    Key {
+        name: "run",
+        doc: "Commands, run in order: a shell line, or an argv array",
+        schema: schema::run,
+        read: read_run,
+    },
+    Key {
+        name: "depends",
+        doc: "Tasks that must succeed before this one starts",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| draft.task.depends = name_refs(reader, value),
+    },
+    Key {
+        name: "depends_post",
+        doc: "Tasks that run after this one, whether it succeeded or not",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| draft.task.depends_post = name_refs(reader, value),
+    },
+    Key {
+        name: "env",
+        doc: "Environment variables for this task; override the top-level [env]",
+        schema: schema::env,
+        read: |draft, value, reader| draft.task.env = read_env(value, reader),
+    },
+    Key {
+        name: "dir",
+        doc: "Working directory, relative to the task file",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            draft.task.dir = reader.string(value).map(|dir| reader.root.join(dir));
+        },
+    },
+    Key {
+        name: "alias",
+        doc: "Other names the task can be run by",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| {
+            let aliases = name_refs(reader, value);
+            for alias in &aliases {
+                super::parse::check_alias_name(reader, &draft.task.name, alias);
+            }
+            draft.task.aliases = aliases;
+        },
+    },
+    Key {
+        name: "hide",
+        doc: "Leave the task out of --list",
+        schema: schema::boolean,
+        read: |draft, value, reader| {
+            draft.task.hide = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
+        },
+    },
+    Key {
+        name: "timeout",
+        doc: "Kill the task after this long, e.g. \"30s\" or \"1m 30s\"",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            draft.task.timeout = reader
+                .value::<String>(value)
+                .and_then(|timeout| read_timeout(&draft.task.name, timeout, reader));
+        },
+    },
+    Key {
+        name: "params",
+        doc: "Parameters, bound from the command line in declaration order",
+        schema: schema::params,
+        read: super::parse::read_params,
+    },
+    Key {
+        name: "sources",
+        doc: "Glob patterns of inputs, for the up-to-date check",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| {
+            draft.task.sources = patterns(reader, &draft.task.name, "sources", value);
+        },
+    },
+    Key {
+        name: "outputs",
+        doc: "Glob patterns of outputs, for the up-to-date check",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| {
+            draft.task.outputs = patterns(reader, &draft.task.name, "outputs", value);
+        },
+    },
+];
+
+/// One table of a task's `params`.
+pub(crate) const PARAM_KEYS: &[Key<ParamDraft>] = &[
+    Key {
+        name: "name",
+        doc: "The parameter's name: `--NAME` on the command line, `{{NAME}}` in commands",
+        schema: schema::string,
+        read: |param, value, reader| param.name = reader.value(value),
+    },
+    Key {
+        name: "default",
+        doc: "The value when none is given",
+        schema: schema::string,
+        read: |param, value, reader| param.default = reader.value(value),
+    },
+    Key {
+        name: "help",
+        doc: "One line for `rask TASK --help`",
+        schema: schema::string,
+        read: |param, value, reader| param.help = reader.string(value),
+    },
+    Key {
+        name: "required",
+        doc: "The parameter must be given",
+        schema: schema::boolean,
+        read: |param, value, reader| param.required = reader.value(value),
+    },
+    Key {
+        name: "flag",
+        doc: "A switch: `--NAME` sets it; substitutes `true` or `false`",
+        schema: schema::boolean,
+        read: |param, value, reader| param.flag = reader.value(value),
+    },
+];
+
+/// A `[tasks.NAME]` table, or the short form `NAME = "command"` (a task that only has `run`).
+fn read_task(
+    name: Spanned<String>,
+    value: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+) -> Option<TaskDraft> {
+    let span = reader.span(name.span());
+    let mut draft = TaskDraft::new(name, span);
+    super::parse::check_task_name(reader, &draft.task.name, span);
+    let range = value.span();
+    match value.into_inner() {
+        DeValue::Table(table) => {
+            let context = |draft: &TaskDraft| format!("in task `{}`", draft.task.name);
+            reader.read_table(table, TASK_KEYS, &mut draft, context);
+        }
+        short @ (DeValue::String(_) | DeValue::Array(_)) => {
+            read_run(&mut draft, Spanned::new(range, short), reader);
+        }
+        other => {
+            let expected = "a task table, a command string or an array of commands";
+            reader.wrong_type(&other, range, expected);
+            return None;
+        }
+    }
+    Some(draft)
+}
+
+fn read_run(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) {
+    let Some(run) = reader.value::<RunSpec>(value) else {
+        return;
+    };
+    let span = run.span();
+    let commands = match run.into_inner() {
+        RunSpec::One(command) => vec![Spanned::new(span, RawCommand::Shell(command))],
+        RunSpec::Many(commands) => commands,
+    };
+    for command in commands {
+        let range = command.span();
+        match command.get_ref() {
+            RawCommand::Shell(line) => draft.template(line, range),
+            RawCommand::Argv(words) => {
+                for word in words {
+                    draft.template(word.get_ref(), word.span());
+                }
+            }
+        }
+        if let Some(command) = read_command(&draft.task.name, command, reader) {
+            draft.task.run.push(command);
+        }
+    }
+}
+
+fn read_command(
+    task: &str,
+    command: Spanned<RawCommand>,
+    reader: &mut Reader<'_>,
+) -> Option<Command> {
+    let span = command.span();
+    let problem = match command.into_inner() {
+        RawCommand::Shell(line) if line.trim().is_empty() => reader
+            .error(
+                format!("empty command in task `{task}`"),
+                span,
+                "empty command",
+            )
+            .with_help("write a command here, or remove it"),
+        RawCommand::Shell(line) => return Some(Command::Shell(line)),
+        RawCommand::Argv(words) => match words.first() {
+            None => reader
+                .error(
+                    format!("empty command in task `{task}`"),
+                    span,
+                    "no program",
+                )
+                .with_help("an argv command starts with the program, like [\"cargo\", \"build\"]"),
+            Some(program) if program.get_ref().trim().is_empty() => reader.error(
+                format!("empty program name in task `{task}`"),
+                program.span(),
+                "empty program name",
+            ),
+            Some(_) => {
+                return Some(Command::Argv(
+                    words.into_iter().map(Spanned::into_inner).collect(),
+                ));
+            }
+        },
+    };
+    reader.problem(problem);
+    None
+}
+
+fn name_refs(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Vec<NameRef> {
+    reader
+        .list(value)
+        .into_iter()
+        .map(|name| NameRef {
+            span: reader.span(name.span()),
+            name: name.into_inner(),
+        })
+        .collect()
+}
+
+/// An `env` table: every key is a variable name, so there are no unknown keys here.
+fn read_env(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<(String, String)> {
+    let Some(table) = reader.table(value) else {
+        return Vec::new();
+    };
+    entries(table)
+        .filter_map(|(name, value)| {
+            let value = reader.value::<EnvValue>(value)?;
+            let name = Spanned::new(name.span(), name.into_inner().into_owned());
+            check_env_name(reader, &name).then(|| (name.into_inner(), value.into_inner().0))
+        })
+        .collect()
+}
+
+/// Names the OS cannot hold would only fail later, at spawn time, for every task.
+fn check_env_name(reader: &mut Reader<'_>, name: &Spanned<String>) -> bool {
+    let label = if name.get_ref().is_empty() {
+        "empty name"
+    } else if name.get_ref().contains('=') {
+        "contains `=`"
+    } else if name.get_ref().contains('\0') {
+        "contains a NUL character"
+    } else {
+        return true;
+    };
+    let problem = reader.error(
+        format!("invalid environment variable name `{}`", name.get_ref()),
+        name.span(),
+        label,
+    );
+    reader.problem(problem);
+    false
+}
+
+fn read_shell(
+    span: std::ops::Range<usize>,
+    words: Vec<Spanned<String>>,
+    reader: &mut Reader<'_>,
+) -> Option<Vec<String>> {
+    let problem = match words.first() {
+        None => reader
+            .error("`shell` must not be empty", span, "empty array")
+            .with_help("for example `shell = [\"bash\", \"-c\"]`"),
+        Some(program) if program.get_ref().trim().is_empty() => reader.error(
+            "empty program name in `shell`",
+            program.span(),
+            "empty program name",
+        ),
+        Some(_) => return Some(words.into_iter().map(Spanned::into_inner).collect()),
+    };
+    reader.problem(problem);
+    None
+}
+
+fn read_jobs(jobs: Spanned<Integer>, reader: &mut Reader<'_>) -> Option<usize> {
+    match usize::try_from(jobs.get_ref().0) {
+        Ok(count) if count > 0 && count <= MAX_JOBS => Some(count),
+        Ok(count) if count > 0 => {
+            let problem = reader
+                .error(
+                    format!("`jobs` must be at most {MAX_JOBS}"),
+                    jobs.span(),
+                    "too many",
+                )
+                .with_help("rask runs at most 4096 commands at once");
+            reader.problem(problem);
+            None
+        }
+        _ => {
+            let problem = reader
+                .error(
+                    "`jobs` must be a positive integer",
+                    jobs.span(),
+                    "not positive",
+                )
+                .with_help("leave `jobs` out to run one job per CPU");
+            reader.problem(problem);
+            None
+        }
+    }
+}
+
+fn read_timeout(task: &str, timeout: Spanned<String>, reader: &mut Reader<'_>) -> Option<Duration> {
+    let text = timeout.get_ref().trim();
+    let problem = match humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => reader
+            .error(
+                format!("zero `timeout` in task `{task}`"),
+                timeout.span(),
+                "zero duration",
+            )
+            .with_help("leave `timeout` out for no time limit"),
+        Ok(duration) => return Some(duration),
+        Err(reason) => reader
+            .error(
+                format!("invalid `timeout` `{text}` in task `{task}`"),
+                timeout.span(),
+                reason.to_string(),
+            )
+            .with_help("write a duration like `30s`, `1m 30s` or `500ms`"),
+    };
+    reader.problem(problem);
+    None
+}
+
+/// Glob patterns are kept as written; only an empty one, which matches nothing, is refused.
+fn patterns(
+    reader: &mut Reader<'_>,
+    task: &str,
+    key: &str,
+    value: Spanned<DeValue<'_>>,
+) -> Vec<String> {
+    let patterns = reader.list(value);
+    for pattern in &patterns {
+        if pattern.get_ref().trim().is_empty() {
+            let problem = reader.error(
+                format!("empty pattern in `{key}` of task `{task}`"),
+                pattern.span(),
+                "empty pattern",
+            );
+            reader.problem(problem);
+        }
+    }
+    patterns.into_iter().map(Spanned::into_inner).collect()
+}
