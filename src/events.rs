@@ -293,6 +293,22 @@ pub(crate) enum Status {
     SpawnFailed {
         message: String,
     },
+    /// Not run: its `if` condition failed. Counts as done for its dependents.
+    Skipped {
+        /// The condition, as displayed.
+        condition: String,
+    },
+    /// A precondition failed, so none of the task's commands ran.
+    PreconditionFailed {
+        message: String,
+    },
+    /// A command failed, but `ignore_errors` said to carry on: reported, counted as "failed,
+    /// ignored", and neither the run nor the task's dependents fail for it.
+    FailedIgnored {
+        exit: Exit,
+        /// Which of the task's commands failed first (0-based).
+        command: usize,
+    },
 }
 
 /// The broad kind of a [`Status`]: what the run does about it and how views group it.
@@ -310,10 +326,14 @@ impl Status {
     /// The one table of what each status means; see the type's docs.
     pub(crate) fn class(&self) -> StatusClass {
         match self {
-            Status::Succeeded | Status::UpToDate => StatusClass::Success,
-            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => {
-                StatusClass::Failure
-            }
+            Status::Succeeded
+            | Status::UpToDate
+            | Status::Skipped { .. }
+            | Status::FailedIgnored { .. } => StatusClass::Success,
+            Status::Failed { .. }
+            | Status::TimedOut
+            | Status::SpawnFailed { .. }
+            | Status::PreconditionFailed { .. } => StatusClass::Failure,
             Status::Cancelled { .. } => StatusClass::Cancelled,
         }
     }

@@ -6,7 +6,8 @@ use crate::events::{Exit, SpooledOutput, Stream, Usage};
 /// Something a job did, reported from [`RunningJob::advance`](super::RunningJob::advance).
 #[derive(Debug)]
 pub(crate) enum JobEvent {
-    /// The job's command number `index` (never 0: the scheduler announces the first) started.
+    /// The job's command number `index` is about to start. Checks (conditions, status
+    /// commands) are not announced: they decide whether commands run, and are quiet.
     CommandStarted { index: usize },
     /// Bytes the job wrote (only in [`OutputMode::Prefixed`](crate::events::OutputMode)),
     /// owned so they can travel on as an event without a copy.
@@ -36,4 +37,20 @@ pub(crate) enum JobResult {
     },
     /// A stop was requested before the next command could start.
     Stopped,
+    /// The task's `if` condition failed; no command ran.
+    Skipped {
+        condition: String,
+    },
+    /// Every `status` command succeeded; no command ran.
+    UpToDate,
+    /// A precondition failed; no command ran.
+    PreconditionFailed {
+        message: String,
+    },
+    /// Every command ran or was skipped, but one whose errors are ignored failed; or the task
+    /// ignores errors and stopped at this failure.
+    FailedIgnored {
+        exit: Exit,
+        command: usize,
+    },
 }

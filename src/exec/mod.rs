@@ -8,6 +8,8 @@ mod job_tokens;
 mod offload;
 mod process;
 mod scheduler;
+mod script;
+mod sequence;
 mod signals;
 mod spawn;
 mod up_to_date;

@@ -2,12 +2,15 @@
 //! pipes when poll says they are ready, its exit noticed through a pidfd, and whatever it
 //! leaves behind killed. The main type here is [`LocalJob`].
 
+use std::ffi::OsStr;
 use std::io::{self, ErrorKind, PipeReader};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::os::read_chunk;
 use super::os::{kill_adopted_orphans, pidfd_open, signal_group, signal_process};
+use super::script::ScriptFile;
+use super::sequence::{self, Next, Sequence, Step};
 use super::{Job, JobEvent, JobResult, RunningJob, Spool};
 use crate::events::{Exit, OutputMode, Stream};
 
@@ -25,7 +28,9 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) struct LocalJob {
     job: Job,
     spool: Option<Spool>,
-    /// The command running now, if any.
+    /// Which of the job's checks and commands come next.
+    sequence: Sequence,
+    /// The command (or check) running now, if any.
     current: Option<RunningCommand>,
     /// Set when the job is over, until reported.
     result: Option<JobResult>,
@@ -34,7 +39,13 @@ pub(crate) struct LocalJob {
 }
 
 struct RunningCommand {
-    index: usize,
+    step: Step,
+    /// A script command's file, removed when the command is done with.
+    #[expect(
+        dead_code,
+        reason = "held for its drop: the file lives as long as the command"
+    )]
+    script: Option<ScriptFile>,
     handle: duct::Handle,
     /// The leader's pid, which is also its process group's id.
     pid: i32,
@@ -47,10 +58,11 @@ struct RunningCommand {
 }
 
 impl LocalJob {
-    pub(crate) fn start(job: Job) -> LocalJob {
+    pub(crate) fn start(job: Job, report: &mut dyn FnMut(JobEvent)) -> LocalJob {
         let mut local = LocalJob {
             job,
             spool: None,
+            sequence: Sequence::default(),
             current: None,
             result: None,
             stop_signal: None,
@@ -69,20 +81,34 @@ impl LocalJob {
             },
             OutputMode::Prefixed | OutputMode::Inherit => {}
         }
-        local.start_command(0);
+        let first = local.sequence.first(&local.job);
+        local.proceed(first, report);
         local
     }
 
-    /// Starts command `index`, or records why it could not start.
-    fn start_command(&mut self, index: usize) {
-        match spawn(&self.job, index, self.spool.as_ref()) {
+    /// Starts the next step (announcing it if it is a command), or records the job's result.
+    fn proceed(&mut self, next: Next, report: &mut dyn FnMut(JobEvent)) {
+        match next {
+            Next::Finish(result) => self.result = Some(result),
+            Next::Run(_) if self.stop_signal.is_some() => self.result = Some(JobResult::Stopped),
+            Next::Run(step) => {
+                if let Step::Command(index) = step {
+                    report(JobEvent::CommandStarted { index });
+                }
+                self.start_step(step);
+            }
+        }
+    }
+
+    /// Starts `step`, or records why it could not start.
+    fn start_step(&mut self, step: Step) {
+        match spawn(&self.job, step, self.spool.as_ref()) {
             Ok(command) => self.current = Some(command),
             Err(error) => {
-                let program = self.job.commands[index]
-                    .argv
+                let program = sequence::argv(&self.job, step)
                     .first()
                     .cloned()
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| "a script".to_owned());
                 // A missing working directory fails the spawn with the same error as a missing
                 // program; say which it was.
                 let what = match &self.job.dir {
@@ -90,6 +116,10 @@ impl LocalJob {
                         format!("cannot enter working directory `{}`", dir.display())
                     }
                     _ => format!("cannot run `{program}`"),
+                };
+                let index = match step {
+                    Step::Command(index) | Step::CommandCondition(index) => index,
+                    Step::Condition | Step::Precondition(_) | Step::Status(_) => 0,
                 };
                 self.result = Some(spawn_failed(index, what, &error));
             }
@@ -170,21 +200,10 @@ impl LocalJob {
         if !command.pipes.is_empty() && exited_at.elapsed() < LINGER {
             return;
         }
-        let index = command.index;
+        let step = command.step;
         self.current = None;
-        if !exit.succeeded() {
-            self.result = Some(JobResult::Failed {
-                exit,
-                command: index,
-            });
-        } else if index + 1 == self.job.commands.len() {
-            self.result = Some(JobResult::Succeeded);
-        } else if self.stop_signal.is_some() {
-            self.result = Some(JobResult::Stopped);
-        } else {
-            report(JobEvent::CommandStarted { index: index + 1 });
-            self.start_command(index + 1);
-        }
+        let next = self.sequence.after(&self.job, step, exit);
+        self.proceed(next, report);
     }
 }
 
@@ -239,13 +258,23 @@ fn spawn_failed(command: usize, what: String, error: &io::Error) -> JobResult {
     }
 }
 
-/// Spawns command `index` of the job in its own process group, wired for the output mode.
-fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCommand> {
-    let (program, args) = job.commands[index]
-        .argv
+/// Spawns `step` of the job in its own process group, wired for the output mode; a check's
+/// output is discarded.
+fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningCommand> {
+    let script = match step {
+        Step::Command(index) => job.commands[index]
+            .script
+            .as_deref()
+            .map(ScriptFile::write)
+            .transpose()?,
+        _ => None,
+    };
+    let mut argv: Vec<&OsStr> = sequence::argv(job, step).iter().map(OsStr::new).collect();
+    argv.extend(script.as_ref().map(|script| script.path().as_os_str()));
+    let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
-    let mut expression = duct::cmd(program, args).unchecked();
+    let mut expression = duct::cmd(*program, args).unchecked();
     if let Some(dir) = &job.dir {
         expression = expression.dir(dir);
     }
@@ -260,6 +289,14 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
         });
     }
     let (handle, pipes) = match (job.output, spool) {
+        _ if step.is_check() => {
+            let handle = expression
+                .stdin_null()
+                .stdout_null()
+                .stderr_null()
+                .start()?;
+            (handle, Vec::new())
+        }
         (OutputMode::Inherit, _) => (expression.start()?, Vec::new()),
         (OutputMode::Grouped, Some(spool)) => {
             let handle = expression
@@ -289,7 +326,8 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
     };
     let pid = handle.pids().first().copied().unwrap_or(0) as i32;
     Ok(RunningCommand {
-        index,
+        step,
+        script,
         pidfd: pidfd_open(pid),
         next_exit_check: Instant::now() + EXIT_CHECK,
         handle,
@@ -302,20 +340,23 @@ fn spawn(job: &Job, index: usize, spool: Option<&Spool>) -> io::Result<RunningCo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::PlannedCommand;
+    use crate::graph::{PlannedChecks, PlannedCommand};
 
     fn job(argv: &[&str], output: OutputMode) -> Job {
         let argv: Vec<String> = argv.iter().map(|word| (*word).to_owned()).collect();
         Job {
-            commands: vec![PlannedCommand {
-                display: argv.join(" "),
-                argv,
-            }],
+            commands: vec![PlannedCommand::new(argv.join(" "), argv)],
+            checks: PlannedChecks::default(),
+            ignore_errors: false,
             dir: None,
             env: Vec::new(),
             output,
             own_group: true,
         }
+    }
+
+    fn start(job: Job) -> LocalJob {
+        LocalJob::start(job, &mut |_| {})
     }
 
     /// Drives a job as the scheduler does (poll its descriptors until its wake-up time, advance
@@ -359,10 +400,7 @@ mod tests {
 
     #[test]
     fn a_job_finishes_with_its_exit_code() {
-        let result = drive(LocalJob::start(job(
-            &["sh", "-c", "exit 3"],
-            OutputMode::Inherit,
-        )));
+        let result = drive(start(job(&["sh", "-c", "exit 3"], OutputMode::Inherit)));
         assert_eq!(
             result,
             JobResult::Failed {
@@ -375,17 +413,14 @@ mod tests {
     #[test]
     fn without_a_pidfd_the_exit_is_found_by_checking() {
         // Kernels before 5.3 (or a seccomp filter) have no pidfd_open.
-        let mut local = LocalJob::start(job(&["sleep", "0.05"], OutputMode::Inherit));
+        let mut local = start(job(&["sleep", "0.05"], OutputMode::Inherit));
         local.current.as_mut().expect("started").pidfd = None;
         assert_eq!(drive(local), JobResult::Succeeded);
     }
 
     #[test]
     fn a_missing_program_is_a_spawn_failure() {
-        let result = drive(LocalJob::start(job(
-            &["/nonexistent/program"],
-            OutputMode::Prefixed,
-        )));
+        let result = drive(start(job(&["/nonexistent/program"], OutputMode::Prefixed)));
         assert!(
             matches!(result, JobResult::SpawnFailed { command: 0, .. }),
             "{result:?}"

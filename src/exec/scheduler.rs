@@ -340,7 +340,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 continue;
             }
             let planned = &self.plan.tasks[task.index()];
-            if planned.commands.is_empty() {
+            if planned.commands.is_empty() && planned.checks.is_empty() {
                 // An aggregate: nothing to run, it succeeds as soon as its prerequisites have.
                 self.finish(task, Status::Succeeded, events);
                 continue;
@@ -369,12 +369,16 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 slot,
                 attempt: 1,
             });
-            events.emit(EventKind::CommandStarted {
-                task,
-                index: 0,
-                command: planned.commands[0].display.clone(),
+            let commands = &planned.commands;
+            let job = self.spawner.start(self.job_for(task), &mut |event| {
+                if let JobEvent::CommandStarted { index } = event {
+                    events.emit(EventKind::CommandStarted {
+                        task,
+                        index,
+                        command: commands[index].display.clone(),
+                    });
+                }
             });
-            let job = self.spawner.start(self.job_for(task));
             let now = Instant::now();
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
@@ -491,8 +495,15 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 None => env.push((name.clone(), value.clone())),
             }
         }
+        let mut checks = planned.checks.clone();
+        if self.options.force {
+            // `--force` runs tasks whatever says they are up to date, `status` included.
+            checks.status.clear();
+        }
         Job {
             commands: planned.commands.clone(),
+            checks,
+            ignore_errors: planned.ignore_errors,
             dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,
             output: self.options.output,
@@ -533,6 +544,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             (None, JobResult::Succeeded) => Status::Succeeded,
             (None, JobResult::Failed { exit, command }) => Status::Failed { exit, command },
             (None, JobResult::SpawnFailed { message, .. }) => Status::SpawnFailed { message },
+            (None, JobResult::Skipped { condition }) => Status::Skipped { condition },
+            (None, JobResult::UpToDate) => Status::UpToDate,
+            (None, JobResult::PreconditionFailed { message }) => {
+                Status::PreconditionFailed { message }
+            }
+            (None, JobResult::FailedIgnored { exit, command }) => {
+                Status::FailedIgnored { exit, command }
+            }
             // Stopped without rask asking cannot happen; count it as cancelled, not success.
             (None, JobResult::Stopped) => Status::Cancelled {
                 reason: CancelReason::Failure,
@@ -624,6 +643,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // The user insists: kill everything now and leave without waiting for anything.
             for task in self.running.clone() {
                 self.running_mut(task).job.signal(libc::SIGKILL);
+                // Dropping the job removes what it keeps on disk, such as a script's file.
+                self.states[task.index()] = TaskState::Done;
             }
             std::process::exit(128 + signal);
         }

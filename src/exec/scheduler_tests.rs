@@ -59,7 +59,7 @@ impl RunningJob for FakeJob {
 }
 
 impl Spawn for &FakeSpawner {
-    fn start(&self, job: Job) -> Box<dyn RunningJob> {
+    fn start(&self, job: Job, _report: &mut dyn FnMut(JobEvent)) -> Box<dyn RunningJob> {
         let name = job.commands[0]
             .display
             .trim_start_matches("run ")

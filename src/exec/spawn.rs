@@ -14,13 +14,17 @@ use std::time::Instant;
 use super::JobEvent;
 use super::process::LocalJob;
 use crate::events::OutputMode;
-use crate::graph::PlannedCommand;
+use crate::graph::{PlannedChecks, PlannedCommand};
 
 /// Everything needed to run one task, owned so it can outlive the plan's borrow (and, later,
 /// cross to another machine).
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub(crate) commands: Vec<PlannedCommand>,
+    /// Run before the commands, in the order [`Sequence`](super::sequence::Sequence) gives.
+    pub(crate) checks: PlannedChecks,
+    /// The task's `ignore_errors`: its first failure ends it, but as "failed, ignored".
+    pub(crate) ignore_errors: bool,
     /// Where to run, if not in rask's own working directory (saving a `chdir` per command).
     pub(crate) dir: Option<PathBuf>,
     /// Variables set on top of rask's own environment, one per name.
@@ -31,10 +35,11 @@ pub(crate) struct Job {
     pub(crate) own_group: bool,
 }
 
-/// Starts jobs. When `start` returns, the job's first command has been started (or has failed
-/// to start, which the job reports as its result).
+/// Starts jobs. When `start` returns, the job's first process has been started (or has failed
+/// to start, which the job reports as its result); a command it starts is announced through
+/// `report` first, as [`RunningJob::advance`] announces later ones.
 pub(crate) trait Spawn {
-    fn start(&self, job: Job) -> Box<dyn RunningJob>;
+    fn start(&self, job: Job, report: &mut dyn FnMut(JobEvent)) -> Box<dyn RunningJob>;
 }
 
 /// A started job, driven by the scheduler's poll loop.
@@ -56,7 +61,7 @@ pub(crate) trait RunningJob {
 pub(crate) struct LocalSpawner;
 
 impl Spawn for LocalSpawner {
-    fn start(&self, job: Job) -> Box<dyn RunningJob> {
-        Box::new(LocalJob::start(job))
+    fn start(&self, job: Job, report: &mut dyn FnMut(JobEvent)) -> Box<dyn RunningJob> {
+        Box::new(LocalJob::start(job, report))
     }
 }

@@ -1,11 +1,21 @@
 //! From a validated [`TaskFile`](crate::config::TaskFile) and the tasks asked for, to a
 //! [`Plan`]: names resolved, the dependency closure ordered, commands substituted.
 
+mod checks;
 mod cycle;
 mod plan;
 mod resolve;
 mod substitute;
 
+#[cfg_attr(
+    not(test),
+    expect(
+        unused_imports,
+        reason = "planned from `preconditions` once the key is read"
+    )
+)]
+pub(crate) use checks::PlannedPrecondition;
+pub(crate) use checks::{PlannedCheck, PlannedChecks};
 pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, plan};
 pub(crate) use resolve::Names;
 

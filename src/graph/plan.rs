@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::PlannedChecks;
 use super::cycle::{self, Prerequisite};
 use super::substitute::{Quoting, quote, substitute};
 use super::{GraphError, Names};
@@ -41,14 +42,38 @@ pub(crate) struct Request {
 pub(crate) struct PlannedCommand {
     /// What the user sees: the command line as written, after substitution.
     pub(crate) display: String,
-    /// What is executed: program first.
+    /// What is executed: program first. For a script, the interpreter and its arguments
+    /// (empty for a shebang script), to which the script file's path is appended.
     pub(crate) argv: Vec<String>,
+    /// The command runs only when this check succeeds (a command table's `if`).
+    pub(crate) condition: Option<super::PlannedCheck>,
+    /// A failure is reported but the task goes on (a command table's `ignore_errors`).
+    pub(crate) ignore_errors: bool,
+    /// A script's text, written to a private temp file when the command starts.
+    pub(crate) script: Option<String>,
+}
+
+impl PlannedCommand {
+    /// A plain command: no condition, no script, failures not ignored.
+    pub(crate) fn new(display: String, argv: Vec<String>) -> Self {
+        PlannedCommand {
+            display,
+            argv,
+            condition: None,
+            ignore_errors: false,
+            script: None,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub(crate) struct PlannedTask<'f> {
     pub(crate) task: &'f Task,
     pub(crate) commands: Vec<PlannedCommand>,
+    /// What decides, before the commands, whether the task runs at all.
+    pub(crate) checks: PlannedChecks,
+    /// The task's `ignore_errors`: a failure ends it as "failed, ignored".
+    pub(crate) ignore_errors: bool,
     pub(crate) dir: PathBuf,
 }
 
@@ -250,6 +275,8 @@ fn planned_task<'f>(
     Ok(PlannedTask {
         task,
         commands,
+        checks: PlannedChecks::default(),
+        ignore_errors: false,
         dir: task.dir.clone().unwrap_or_else(|| file.root.clone()),
     })
 }
@@ -280,10 +307,7 @@ fn planned_command<'a>(
                 line.push(' ');
                 line.push_str(&quote(word, Quoting::Shell));
             }
-            PlannedCommand {
-                argv: shell_argv(shell, &line),
-                display: line,
-            }
+            PlannedCommand::new(line.clone(), shell_argv(shell, &line))
         }
         Command::Argv(words) => {
             let argv: Vec<String> = words
@@ -291,10 +315,7 @@ fn planned_command<'a>(
                 .map(|word| substitute(word, Quoting::Verbatim, lookup))
                 .chain(extra.iter().cloned())
                 .collect();
-            PlannedCommand {
-                display: shell_words::join(&argv),
-                argv,
-            }
+            PlannedCommand::new(shell_words::join(&argv), argv)
         }
     }
 }
@@ -302,7 +323,7 @@ fn planned_command<'a>(
 /// The argv for a shell command line. Like make, a line with no shell syntax whose first word
 /// is no shell builtin is exec'd directly: the same result, without a shell's start-up
 /// (about 0.7 ms a command, which is most of a task runner's overhead on small tasks).
-fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
+pub(super) fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
     if is_posix_shell(shell) {
         if let Some(words) = simple_command(line) {
             return words;

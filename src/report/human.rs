@@ -151,7 +151,14 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             Status::Succeeded | Status::Cancelled { started: false, .. } => None,
             Status::UpToDate if self.options.quiet => None,
             Status::UpToDate => Some(format!("rask: task `{name}` is up to date")),
-            Status::Failed { .. } | Status::TimedOut | Status::SpawnFailed { .. } => Some(format!(
+            Status::Skipped { .. } | Status::FailedIgnored { .. } if self.options.quiet => None,
+            Status::Skipped { .. } | Status::FailedIgnored { .. } => {
+                Some(format!("rask: task `{name}` {}", describe(&outcome.status)))
+            }
+            Status::Failed { .. }
+            | Status::TimedOut
+            | Status::SpawnFailed { .. }
+            | Status::PreconditionFailed { .. } => Some(format!(
                 "{error}: task `{name}` {} ({took})",
                 describe(&outcome.status)
             )),
@@ -194,10 +201,25 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             .filter(|outcome| !self.plan.tasks[outcome.task.index()].commands.is_empty())
             .count();
         let took = format_duration(summary.duration);
+        let skipped = names(&|status| matches!(status, Status::Skipped { .. }));
+        let ignored = names(&|status| matches!(status, Status::FailedIgnored { .. }));
         if failures.is_empty() && summary.signal.is_none() {
             if !self.options.quiet && ran > 1 {
                 let done = Style::SUCCESS.paint("done", color);
-                self.say(&format!("rask: {done}: {ran} tasks succeeded in {took}"));
+                let line = if skipped.is_empty() && ignored.is_empty() {
+                    format!("rask: {done}: {ran} tasks succeeded in {took}")
+                } else {
+                    let succeeded = ran - skipped.len() - ignored.len();
+                    let mut counts = vec![format!("{succeeded} succeeded")];
+                    if !skipped.is_empty() {
+                        counts.push(format!("{} skipped", skipped.len()));
+                    }
+                    if !ignored.is_empty() {
+                        counts.push(format!("{} failed, ignored", ignored.len()));
+                    }
+                    format!("rask: {done}: {ran} tasks in {took}: {}", counts.join("; "))
+                };
+                self.say(&line);
             }
             return;
         }
@@ -223,6 +245,12 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
                 "  {name:<width$}  {}  {took}",
                 describe(&outcome.status)
             ));
+        }
+        if !ignored.is_empty() {
+            lines.push(format!("  failed, ignored: {}", ignored.join(", ")));
+        }
+        if !skipped.is_empty() {
+            lines.push(format!("  skipped: {}", skipped.join(", ")));
         }
         let cancelled = names(&|status| matches!(status, Status::Cancelled { started: true, .. }));
         if !cancelled.is_empty() {
@@ -293,6 +321,15 @@ fn describe(status: &Status) -> String {
         Status::TimedOut => "timed out".to_owned(),
         Status::SpawnFailed { message } => format!("could not start: {message}"),
         Status::Cancelled { .. } => "cancelled".to_owned(),
+        Status::Skipped { condition } => format!("skipped: `{condition}` is false"),
+        Status::PreconditionFailed { message } => format!("failed a precondition: {message}"),
+        Status::FailedIgnored { exit, .. } => {
+            let failed = describe(&Status::Failed {
+                exit: *exit,
+                command: 0,
+            });
+            format!("{failed} (ignored)")
+        }
     }
 }
 
