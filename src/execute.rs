@@ -80,7 +80,7 @@ fn scheduler_options(
     };
     // Tools stop colouring when their output is a pipe; when rask shows it on a colour
     // terminal anyway, tell them to keep colouring.
-    let env = if output != OutputMode::Inherit && terminal.color_stdout {
+    let mut env = if output != OutputMode::Inherit && terminal.color_stdout {
         vec![
             ("CLICOLOR_FORCE".to_owned(), "1".to_owned()),
             ("FORCE_COLOR".to_owned(), "1".to_owned()),
@@ -88,6 +88,7 @@ fn scheduler_options(
     } else {
         Vec::new()
     };
+    let tokens = shared_job_limit(jobs, &mut env);
     // A task that owns the terminal stays in rask's process group, so that the terminal's
     // Ctrl-C and job control reach it directly; its leftovers cannot be killed as a group
     // then, so rask adopts them instead (docs/cli.md, "Processes and signals").
@@ -97,11 +98,10 @@ fn scheduler_options(
         warnings
             .push("cannot adopt orphans; a task's background processes may outlive it".to_owned());
     }
-    // Most tasks run in the root: move there once, instead of a chdir for every command.
-    let working_dir = match std::env::set_current_dir(&plan.file.root) {
-        Ok(()) => plan.file.root.clone(),
-        Err(_) => std::env::current_dir().unwrap_or_default(),
-    };
+    // rask never changes its own working directory (a watcher's thread, or a second run in
+    // this process, would see it move): each job is given its directory, and only a job
+    // whose directory is rask's own is spared the `chdir`.
+    let working_dir = std::env::current_dir().unwrap_or_default();
     SchedulerOptions {
         jobs,
         keep_going: invocation.keep_going,
@@ -112,23 +112,21 @@ fn scheduler_options(
         own_group: !foreground,
         force: invocation.force,
         working_dir,
-        tokens: shared_job_limit(jobs),
+        tokens,
         warnings,
     }
 }
 
-/// The job limit to share with nested rasks: the parent rask's, or a new one of `jobs` slots
-/// that this rask's tasks inherit through the environment. `None` if no pipe can be had; the
-/// local `-j` still applies then.
-fn shared_job_limit(jobs: usize) -> Option<JobTokens> {
+/// The job limit to share with nested rasks: the parent rask's (already in every task's
+/// inherited environment), or a new one of `jobs` slots, named to the tasks by a variable
+/// added to `env`. `None` if no pipe can be had; the local `-j` still applies then.
+fn shared_job_limit(jobs: usize, env: &mut Vec<(String, String)>) -> Option<JobTokens> {
     if let Some(inherited) = JobTokens::inherited() {
         return Some(inherited);
     }
     let created = JobTokens::create(jobs).ok()?;
-    let (name, value) = created.env();
-    // SAFETY: rask runs on one thread (the scheduler polls; no thread has been started), so
-    // nothing reads the environment concurrently. Setting it once here, rather than per task,
-    // keeps every spawn on the fast path of inheriting rask's environment unchanged.
-    unsafe { std::env::set_var(name, value) };
+    // Passed with each job rather than set on rask's own environment, which another thread
+    // may be reading; std builds each child's environment block from it.
+    env.push(created.env());
     Some(created)
 }
