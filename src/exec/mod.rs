@@ -3,6 +3,14 @@
 
 mod capture;
 mod check;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "watch mode (issue #10) is the first to drive a run"
+    )
+)]
+mod control;
 mod event;
 mod job_tokens;
 mod offload;
@@ -19,6 +27,14 @@ mod up_to_date;
 mod os;
 
 pub(crate) use capture::Spool;
+#[cfg_attr(
+    not(test),
+    expect(
+        unused_imports,
+        reason = "watch mode (issue #10) is the first to drive a run"
+    )
+)]
+pub(crate) use control::{Control, ControlSender, channel as control_channel};
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;
 pub(crate) use os::become_subreaper;

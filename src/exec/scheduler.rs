@@ -6,6 +6,10 @@
 //! refilled without any hand-off between threads. Output is read only as fast as it is
 //! written out, so a task printing faster than the terminal reads is slowed down rather than
 //! buffered in memory.
+//!
+//! A run may also have a control input ([`Scheduler::with_control`]): messages that stop or
+//! restart tasks, or end the run, polled like everything else. A controlled run does not end
+//! when it falls idle; it reports each round's summary and waits for the next message.
 
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
@@ -13,6 +17,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::check::{Verdict, check_work};
+use super::control::ControlReceiver;
 use super::job_tokens::JobTokens;
 use super::offload::Offload;
 use super::os::{poll, readable};
@@ -55,6 +60,7 @@ pub(crate) struct Scheduler<'p, 'f, S> {
     plan: &'p Plan<'f>,
     spawner: S,
     options: SchedulerOptions,
+    control: Option<ControlReceiver>,
 }
 
 impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
@@ -63,7 +69,23 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
             plan,
             spawner,
             options,
+            control: None,
         }
+    }
+
+    /// Lets `control` drive the run: the run then ends on [`super::Control::End`] or a
+    /// signal, not when nothing is left to do, and reports [`EventKind::RunFinished`] each
+    /// time it falls idle.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "watch mode (issue #10) is the first to drive a run"
+        )
+    )]
+    pub(crate) fn with_control(mut self, control: ControlReceiver) -> Self {
+        self.control = Some(control);
+        self
     }
 
     /// Runs every task of the plan, handing each event to `report`, and returns the summary.
@@ -85,6 +107,7 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
             output: self.options.output,
         });
         let mut run = Run::new(self.plan, &self.spawner, self.options);
+        run.control = self.control.map(Steering::new);
         for message in std::mem::take(&mut run.options.warnings) {
             emitter.emit(EventKind::Warning { message });
         }
@@ -94,10 +117,14 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
             });
             run.cancel_all(CancelReason::SecondSignal, &mut emitter);
         }
+        // A controlled run has reported every round that came to an end already.
+        let unreported = run.round_open;
         let summary = run.into_summary(&mut emitter);
-        emitter.emit(EventKind::RunFinished {
-            summary: summary.clone(),
-        });
+        if unreported {
+            emitter.emit(EventKind::RunFinished {
+                summary: summary.clone(),
+            });
+        }
         summary
     }
 }
@@ -164,6 +191,8 @@ struct Running {
 enum StopCause {
     Timeout,
     Cancel(CancelReason),
+    /// Stopped to be run again ([`super::Control::Restart`]): its end is not an outcome.
+    Restart,
 }
 
 /// The state of one run, owned by the scheduler's thread alone.
@@ -186,6 +215,13 @@ struct Run<'r, 'f, S> {
     checks: Offload<Verdict>,
     /// Which worker slots are taken, indexed by slot.
     slots: Vec<bool>,
+    /// How each finished task ended, as far as the tasks waiting for it care.
+    settled: Vec<Settled>,
+    /// Where this round's outcomes begin in `outcomes` (a controlled run has several).
+    round_from: usize,
+    /// Tasks have run since the last summary was reported.
+    round_open: bool,
+    control: Option<Steering>,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -220,6 +256,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             waiting_for_token: false,
             checks: Offload::new(),
             slots,
+            settled: vec![Settled::default(); plan.tasks.len()],
+            round_from: 0,
+            round_open: true,
+            control: None,
         }
     }
 
@@ -232,11 +272,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         loop {
             self.start_ready(events);
             if self.running.is_empty() && !self.awaiting_checks() {
-                return Ok(());
+                if !self.stays_open() {
+                    return Ok(());
+                }
+                self.round_finished(events);
             }
             pollfds.clear();
             owners.clear();
-            for fd in signals.fds() {
+            for fd in signals.fds().chain(self.control_fd()) {
                 pollfds.push(readable(fd));
                 owners.push(None);
             }
@@ -266,6 +309,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 if pollfd.revents != 0 && owner.is_none() {
                     if let Some(signal) = signals.take(pollfd.fd) {
                         self.signalled(signal, events);
+                    } else if self.control_fd() == Some(pollfd.fd) {
+                        self.take_control(events);
                     }
                 }
             }
@@ -421,6 +466,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         verdict: Verdict,
         events: &mut Emitter<'_>,
     ) -> Option<TaskId> {
+        // A control message may have stopped or re-armed the task while it was checked.
+        if !matches!(self.states[task.index()], TaskState::Checking) {
+            return None;
+        }
         match verdict {
             Verdict::UpToDate => {
                 self.finish(task, Status::UpToDate, events);
@@ -536,6 +585,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         self.slots[running.slot] = false;
         self.return_tokens();
         let status = match (running.stopping, result) {
+            (Some((StopCause::Restart, _)), _) => return self.rearm(task, events),
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,
             (Some((StopCause::Cancel(reason), _)), _) => Status::Cancelled {
                 reason,
@@ -589,8 +639,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         events: &mut Emitter<'_>,
     ) {
         let task = outcome.task;
-        let succeeded = outcome.status.is_success();
-        let ran = !matches!(outcome.status, Status::Cancelled { started: false, .. });
+        let settled = Settled::from(&outcome.status);
+        self.settled[task.index()] = settled;
         let root_failure = outcome.status.is_root_failure();
         self.outcomes.push(outcome.clone());
         events.emit(EventKind::TaskFinished { outcome, spooled });
@@ -598,11 +648,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             self.cancel_all(CancelReason::Failure, events);
         }
         for &(dependent, edge) in &self.plan.dependents[task.index()] {
-            let released = match edge {
-                Edge::Hard => succeeded,
-                Edge::Post => ran,
-            };
-            if released {
+            if settled.releases(edge) {
                 self.release(dependent);
             } else {
                 self.block(dependent, events);
@@ -742,14 +788,19 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.finish(TaskId(index as u32), status, events);
             }
         }
+        let outcomes = self.outcomes.split_off(self.round_from);
         RunSummary {
-            exit_code: RunSummary::compute_exit_code(&self.outcomes, self.signal),
-            outcomes: self.outcomes,
+            exit_code: RunSummary::compute_exit_code(&outcomes, self.signal),
+            outcomes,
             duration: self.started.elapsed(),
             signal: self.signal,
         }
     }
 }
+
+#[path = "scheduler_control.rs"]
+mod control;
+use control::{Settled, Steering};
 
 #[cfg(test)]
 #[path = "scheduler_tests.rs"]

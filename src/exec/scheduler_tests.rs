@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::*;
 use crate::config::{Command, NameRef, Span, Task, TaskFile};
 use crate::events::{EXIT_TIMEOUT, Exit};
-use crate::exec::SignalPipes;
+use crate::exec::{Control, ControlSender, SignalPipes};
 use crate::graph::{self, Request};
 
 /// What a scripted job does.
@@ -27,6 +27,9 @@ struct FakeSpawner {
     /// Task names by the first word of their command (`run NAME`).
     started: RefCell<Vec<String>>,
     signals: Rc<SignalPipes>,
+    /// Messages to send to the run's control input when task NAME starts for the Nth time.
+    on_start: Vec<(&'static str, usize, Control)>,
+    control: Option<ControlSender>,
 }
 
 struct FakeJob {
@@ -65,6 +68,15 @@ impl Spawn for &FakeSpawner {
             .trim_start_matches("run ")
             .to_owned();
         self.started.borrow_mut().push(name.clone());
+        let nth = self.started.borrow().iter().filter(|n| **n == name).count();
+        for (_, _, message) in self
+            .on_start
+            .iter()
+            .filter(|(task, at, _)| *task == name && *at == nth)
+        {
+            let control = self.control.as_ref().expect("a controlled run");
+            control.send(message.clone()).expect("the run is on");
+        }
         let script = self
             .script
             .get(&name)
@@ -138,6 +150,36 @@ fn run(
     script: &[(&str, Script)],
     options: SchedulerOptions,
 ) -> Ran {
+    drive(file, requested, script, options, None).0
+}
+
+/// Messages for a controlled run: sent when task NAME starts for the Nth time, and by
+/// `on_round(n)` when round `n` (from 1) reports its summary.
+struct Controls<'c> {
+    on_start: Vec<(&'static str, usize, Control)>,
+    on_round: &'c dyn Fn(usize) -> Option<Control>,
+}
+
+/// Like [`run`], with a control input driven by `controls`. Also returns how many rounds
+/// were reported.
+fn run_controlled(
+    file: &TaskFile,
+    requested: &[&str],
+    script: &[(&str, Script)],
+    on_start: Vec<(&'static str, usize, Control)>,
+    on_round: &dyn Fn(usize) -> Option<Control>,
+) -> (Ran, usize) {
+    let controls = Controls { on_start, on_round };
+    drive(file, requested, script, options(true), Some(controls))
+}
+
+fn drive(
+    file: &TaskFile,
+    requested: &[&str],
+    script: &[(&str, Script)],
+    options: SchedulerOptions,
+    controls: Option<Controls<'_>>,
+) -> (Ran, usize) {
     let requests: Vec<Request> = requested
         .iter()
         .map(|name| Request {
@@ -151,6 +193,11 @@ fn run(
         .collect();
     let plan = graph::plan(file, &requests, &[]).expect("test plans are valid");
     let signals = Rc::new(SignalPipes::install().expect("signal pipes install"));
+    let (sender, receiver) = crate::exec::control_channel().expect("socket pair");
+    let (on_start, on_round) = match controls {
+        Some(Controls { on_start, on_round }) => (on_start, Some(on_round)),
+        None => (Vec::new(), None),
+    };
     let spawner = FakeSpawner {
         script: script
             .iter()
@@ -158,8 +205,23 @@ fn run(
             .collect(),
         started: RefCell::default(),
         signals: Rc::clone(&signals),
+        on_start,
+        control: Some(sender.clone()),
     };
-    let summary = Scheduler::new(&plan, &spawner, options).run(&signals, &mut |_| Flow::Continue);
+    let mut scheduler = Scheduler::new(&plan, &spawner, options);
+    if on_round.is_some() {
+        scheduler = scheduler.with_control(receiver);
+    }
+    let mut rounds = 0;
+    let summary = scheduler.run(&signals, &mut |event| {
+        if let (EventKind::RunFinished { .. }, Some(on_round)) = (event.kind, on_round) {
+            rounds += 1;
+            if let Some(message) = on_round(rounds) {
+                sender.send(message).expect("the run is on");
+            }
+        }
+        Flow::Continue
+    });
     let statuses = summary
         .outcomes
         .iter()
@@ -170,11 +232,12 @@ fn run(
             )
         })
         .collect();
-    Ran {
+    let ran = Ran {
         started: spawner.started.into_inner(),
         statuses,
         exit_code: summary.exit_code,
-    }
+    };
+    (ran, rounds)
 }
 
 fn failed(code: i32) -> Script {
@@ -328,4 +391,89 @@ fn a_task_with_sources_is_checked_on_a_worker_then_runs_in_order() {
     assert_eq!(ran.started.len(), 3);
     assert_eq!(ran.statuses["build"], Status::Succeeded);
     assert_eq!(ran.exit_code, 0);
+}
+
+fn id(file: &TaskFile, name: &str) -> TaskId {
+    // Plans in these tests cover the whole file in file order.
+    TaskId(
+        file.tasks
+            .iter()
+            .position(|task| task.name == name)
+            .expect("task exists") as u32,
+    )
+}
+
+#[test]
+fn a_controlled_run_waits_when_idle_and_ends_on_end() {
+    let file = file(&[("a", &[], &[]), ("b", &["a"], &[])]);
+    let a = id(&file, "a");
+    let (ran, rounds) = run_controlled(&file, &["b"], &[], Vec::new(), &|round| match round {
+        1 => Some(Control::Restart(vec![a])),
+        _ => Some(Control::End),
+    });
+    assert_eq!(ran.started, ["a", "b", "a", "b"]);
+    assert_eq!(rounds, 2, "one summary per round, none at the end");
+    assert_eq!(ran.statuses.len(), 2, "the last round's outcomes");
+    assert_eq!(ran.exit_code, 0);
+}
+
+#[test]
+fn a_restart_runs_only_the_task_and_its_dependents() {
+    let file = file(&[("a", &[], &[]), ("b", &["a"], &[]), ("c", &["b"], &[])]);
+    let b = id(&file, "b");
+    let (ran, rounds) = run_controlled(&file, &["c"], &[], Vec::new(), &|round| match round {
+        1 => Some(Control::Restart(vec![b])),
+        _ => Some(Control::End),
+    });
+    assert_eq!(ran.started, ["a", "b", "c", "b", "c"]);
+    assert_eq!(rounds, 2);
+    assert_eq!(ran.statuses.len(), 2, "`a` did not run again");
+}
+
+#[test]
+fn a_restart_stops_a_running_task_before_starting_it_again() {
+    // `server` runs until stopped; a change to `build` restarts both, one instance at a time.
+    let file = file(&[("build", &[], &[]), ("server", &["build"], &[])]);
+    let build = id(&file, "build");
+    let (ran, rounds) = run_controlled(
+        &file,
+        &["server"],
+        &[("server", Script::Hang)],
+        vec![
+            ("server", 1, Control::Restart(vec![build])),
+            ("server", 2, Control::End),
+        ],
+        &|_| None,
+    );
+    assert_eq!(ran.started, ["build", "server", "build", "server"]);
+    assert_eq!(rounds, 1, "the round ended by `End` is reported once");
+    assert!(matches!(
+        ran.statuses["server"],
+        Status::Cancelled { started: true, .. }
+    ));
+}
+
+#[test]
+fn a_stopped_task_blocks_its_dependents() {
+    let file = file(&[
+        ("slow", &[], &[]),
+        ("after", &["slow"], &[]),
+        ("other", &[], &[]),
+    ]);
+    let slow = id(&file, "slow");
+    let (ran, _) = run_controlled(
+        &file,
+        &["after", "other"],
+        &[("slow", Script::Hang)],
+        vec![("slow", 1, Control::Stop(vec![slow]))],
+        &|_| Some(Control::End),
+    );
+    assert_eq!(ran.started, ["slow", "other"]);
+    assert!(matches!(
+        ran.statuses["after"],
+        Status::Cancelled {
+            reason: CancelReason::DependencyFailed,
+            ..
+        }
+    ));
 }
