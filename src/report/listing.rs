@@ -1,26 +1,47 @@
 //! What rask prints instead of running: `--list`, `--list --json`, `TASK --help` and
 //! `--dry-run`. Everything here is written to stdout, for people and for pipes.
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::config::{Command, ParamKind, Task, TaskFile};
 use crate::graph::Plan;
+
+/// The widest the name column of `--list` grows; a longer label pushes its own description
+/// along instead of every description (a 5,000-character name padded all of them to column
+/// 5,000, issue #8).
+const MAX_LABEL_COLUMNS: usize = 32;
 
 /// `--list`: one line per visible task, `name (aliases)` padded, then the description.
 pub(crate) fn list(file: &TaskFile) -> String {
     let visible: Vec<&Task> = file.tasks.iter().filter(|task| !task.hide).collect();
     let labels: Vec<String> = visible.iter().map(|task| label(task)).collect();
-    let width = labels
-        .iter()
-        .map(|label| label.chars().count())
-        .max()
-        .unwrap_or(0);
+    let column = label_column(labels.iter().map(String::as_str));
     let mut out = String::new();
     for (task, label) in visible.iter().zip(&labels) {
-        match &task.description {
-            Some(description) => out.push_str(&format!("{label:<width$}  {description}\n")),
-            None => out.push_str(&format!("{label}\n")),
+        out.push_str(label);
+        if let Some(description) = &task.description {
+            out.push_str(&padding(column, label));
+            out.push_str(description);
         }
+        out.push('\n');
     }
     out
+}
+
+/// The column descriptions start at: the widest label that fits under the cap.
+fn label_column<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
+    labels
+        .map(UnicodeWidthStr::width)
+        .filter(|width| *width <= MAX_LABEL_COLUMNS)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The spaces after `label` that reach `column`, and two more. Display width, not characters:
+/// CJK and emoji take two columns each. Padding by hand also avoids `format!`'s width
+/// argument, which overflowed on huge names ("Formatting argument out of range").
+fn padding(column: usize, label: &str) -> String {
+    " ".repeat(column.saturating_sub(label.width()) + 2)
 }
 
 fn label(task: &Task) -> String {
@@ -110,14 +131,11 @@ pub(crate) fn task_help(task: &Task) -> String {
         out.push_str(&format!("\n{description}\n"));
     }
     if !rows.is_empty() {
-        let width = rows
-            .iter()
-            .map(|(synopsis, _)| synopsis.len())
-            .max()
-            .unwrap_or(0);
+        let column = label_column(rows.iter().map(|(synopsis, _)| synopsis.as_str()));
         out.push_str("\nParameters (also accepted positionally, in this order):\n");
         for (synopsis, help) in rows {
-            out.push_str(format!("  {synopsis:<width$}  {help}").trim_end());
+            let padding = padding(column, &synopsis);
+            out.push_str(format!("  {synopsis}{padding}{help}").trim_end());
             out.push('\n');
         }
     }

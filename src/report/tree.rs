@@ -5,32 +5,74 @@ use std::collections::HashSet;
 use crate::config::TaskFile;
 use crate::graph::Names;
 
+/// How deep `--graph` indents. A 50,000-task chain drawn in full printed quadratically much
+/// text (issue #8); past this depth a task is shown with a hint to graph it on its own.
+const MAX_DEPTH: usize = 48;
+
+/// One line of the tree still to print.
+struct Row {
+    task: usize,
+    depth: usize,
+    /// The indentation for this task's children.
+    indent: String,
+    /// This task's own line prefix (indentation and branch).
+    prefix: String,
+    /// Reached through `depends_post`: runs after its parent rather than before.
+    post: bool,
+}
+
 /// The dependency trees of `roots` (file indices). A task shown before is marked `(*)` and not
-/// expanded again, which keeps shared subtrees (and cycles) from repeating.
+/// expanded again, which keeps shared subtrees (and cycles) from repeating. `depends_post`
+/// tasks are marked `(post)`, as `--dot` dashes their edges.
 pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
     let names = Names::new(file);
     let mut shown = HashSet::new();
     let mut out = String::new();
     for &root in roots {
-        // Each entry: task index, the indentation for its children, and its own line prefix.
-        let mut stack = vec![(root, String::new(), String::new())];
-        while let Some((index, indent, prefix)) = stack.pop() {
-            let task = &file.tasks[index];
-            if !shown.insert(index) {
-                out.push_str(&format!("{prefix}{} (*)\n", task.name));
+        let mut stack = vec![Row {
+            task: root,
+            depth: 0,
+            indent: String::new(),
+            prefix: String::new(),
+            post: false,
+        }];
+        while let Some(row) = stack.pop() {
+            let task = &file.tasks[row.task];
+            let post = if row.post { " (post)" } else { "" };
+            let hard = task.depends.iter().map(|dep| (dep, false));
+            let after = task.depends_post.iter().map(|dep| (dep, true));
+            let children: Vec<(usize, bool)> = hard
+                .chain(after)
+                .filter_map(|(dep, post)| Some((names.get(&dep.name)?, post)))
+                .collect();
+            if shown.contains(&row.task) {
+                out.push_str(&format!("{}{}{post} (*)\n", row.prefix, task.name));
                 continue;
             }
-            out.push_str(&format!("{prefix}{}\n", task.name));
-            let children: Vec<usize> = task
-                .depends
-                .iter()
-                .filter_map(|dep| names.get(&dep.name))
-                .collect();
-            for (position, &child) in children.iter().enumerate().rev() {
+            // Not marked shown: reached again higher up, it is drawn in full there.
+            if row.depth == MAX_DEPTH && !children.is_empty() {
+                out.push_str(&format!(
+                    "{}{}{post} (deeper: `rask --graph {}`)\n",
+                    row.prefix, task.name, task.name
+                ));
+                continue;
+            }
+            shown.insert(row.task);
+            out.push_str(&format!("{}{}{post}\n", row.prefix, task.name));
+            for (position, &(child, post)) in children.iter().enumerate().rev() {
                 let last = position + 1 == children.len();
-                let branch = if last { "└── " } else { "├── " };
-                let next_indent = format!("{indent}{}", if last { "    " } else { "│   " });
-                stack.push((child, next_indent, format!("{indent}{branch}")));
+                let (branch, below) = if last {
+                    ("└── ", "    ")
+                } else {
+                    ("├── ", "│   ")
+                };
+                stack.push(Row {
+                    task: child,
+                    depth: row.depth + 1,
+                    indent: format!("{}{below}", row.indent),
+                    prefix: format!("{}{branch}", row.indent),
+                    post,
+                });
             }
         }
     }

@@ -216,3 +216,88 @@ fn hidden_tasks_still_run_when_named() {
         .expect_stdout("secret ran\n")
         .success();
 }
+
+/// A huge name aborted `--list` ("Formatting argument out of range") and padded every other
+/// description to its width; the column is capped and counted in display width (issue #8).
+#[test]
+fn issue_8_list_caps_the_name_column_and_counts_display_width() {
+    let huge = "x".repeat(70_000);
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.build]
+            description = "Build it"
+            run = "true"
+            [tasks."構築"]
+            description = "Build it, in Japanese"
+            run = "true"
+            [tasks.{huge}]
+            description = "Huge"
+            run = "true"
+            "#
+        ))
+        .args(["--list"])
+        .success();
+    let text = output.stdout_text();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("build  Build it"));
+    assert_eq!(lines.next(), Some("構築   Build it, in Japanese"));
+    assert_eq!(lines.next(), Some(format!("{huge}  Huge").as_str()));
+    assert_eq!(lines.next(), None);
+}
+
+/// A 50,000-deep chain drew every level indented further: quadratic output. Past a depth the
+/// tree hands over to `--graph` of that task.
+#[test]
+fn issue_8_graph_of_a_deep_chain_stays_linear() {
+    let mut toml = String::new();
+    for index in 0..50_000 {
+        toml.push_str(&format!(
+            "[tasks.t{index}]\ndepends = [\"t{}\"]\n",
+            index + 1
+        ));
+    }
+    toml.push_str("[tasks.t50000]\nrun = \"true\"\n");
+    let output = Test::new()
+        .tasks_toml(&toml)
+        .args(["--graph", "t0"])
+        .success();
+    let text = output.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 49);
+    assert!(
+        lines[48].ends_with("└── t48 (deeper: `rask --graph t48`)"),
+        "{}",
+        lines[48]
+    );
+    assert!(text.len() < 20_000, "{} bytes", text.len());
+}
+
+/// `--graph` showed only `depends`; `--dot` also showed `depends_post` (dashed).
+#[test]
+fn issue_8_graph_shows_depends_post_like_dot() {
+    let toml = r#"
+        [tasks.test]
+        depends = ["build"]
+        depends_post = ["cleanup"]
+        run = "true"
+        [tasks.build]
+        run = "true"
+        [tasks.cleanup]
+        run = "true"
+        "#;
+    let output = Test::new()
+        .tasks_toml(toml)
+        .args(["--graph", "test"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    test
+    ├── build
+    └── cleanup (post)
+    ");
+    Test::new()
+        .tasks_toml(toml)
+        .args(["--dot", "test"])
+        .expect_stdout_contains(r#""test" -> "cleanup" [style=dashed];"#)
+        .success();
+}
