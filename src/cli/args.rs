@@ -108,7 +108,7 @@ impl ColorArg {
         match self {
             ColorArg::Always => true,
             ColorArg::Never => false,
-            ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+            ColorArg::Auto => super::color::auto_color(terminal, |name| std::env::var_os(name)),
         }
     }
 }

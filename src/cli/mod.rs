@@ -3,6 +3,7 @@
 
 mod args;
 mod bind;
+mod color;
 mod completion;
 
 pub(crate) use args::{Args, ColorArg, OutputArg};

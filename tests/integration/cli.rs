@@ -519,3 +519,25 @@ fn issue_8_mistyped_options_get_a_did_you_mean() {
             .status(2);
     }
 }
+
+/// `CLICOLOR_FORCE` colours even into a pipe, unless a non-empty `NO_COLOR` says otherwise.
+#[test]
+fn issue_8_clicolor_force_colours_errors_into_a_pipe() {
+    for (vars, coloured) in [
+        (&[("CLICOLOR_FORCE", "1")][..], true),
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")], true),
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false),
+        (&[("CLICOLOR_FORCE", "0")], false),
+    ] {
+        let mut test = Test::new().tasks_toml(BUILD_TOML).args(["biuld"]);
+        for (name, value) in vars {
+            test = test.env(name, value);
+        }
+        let test = if coloured {
+            test.expect_stderr_contains("\x1b[")
+        } else {
+            test.expect_stderr_not_contains("\x1b[")
+        };
+        test.expect_stderr_contains("biuld").status(2);
+    }
+}

@@ -263,6 +263,8 @@ impl Test {
         }
         command
             .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR")
+            .env_remove("NO_COLOR")
             .env_remove("FORCE_COLOR");
         for (key, value) in &self.env {
             command.env(key, value);
