@@ -61,6 +61,36 @@ impl Error {
     }
 }
 
+/// Replaces Rust's panic message and backtrace with one line saying rask itself is at fault,
+/// with the version and the place, so a report carries what is needed to find it. A backtrace
+/// still follows when `RUST_BACKTRACE` asks for one.
+pub(crate) fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let location = info
+            .location()
+            .map(|location| format!("{}:{}", location.file(), location.line()));
+        eprintln!("{}", internal_error_line(&message, location.as_deref()));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|value| value != "0") {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+}
+
+fn internal_error_line(message: &str, location: Option<&str>) -> String {
+    let at = location.map(|at| format!(" at {at}")).unwrap_or_default();
+    let message = message.replace('\n', " ");
+    format!(
+        "error: internal error in rask {}{at}: {message} (this is a bug in rask, please report it)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 fn render_all(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let rendered: Vec<String> = diagnostics
         .iter()
@@ -81,4 +111,20 @@ fn render_chain(error: &dyn std::error::Error, color: bool) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn issue_8_a_panic_is_one_line_naming_the_version() {
+        let line = super::internal_error_line("index out of\nbounds", Some("src/x.rs:3"));
+        assert_eq!(
+            line,
+            format!(
+                "error: internal error in rask {} at src/x.rs:3: index out of bounds \
+                 (this is a bug in rask, please report it)",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+    }
 }

@@ -25,6 +25,7 @@ use error::Error;
 
 /// Runs rask with the given command line (program name first) and returns its exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    error::install_panic_hook();
     cli::answer_if_requested();
     let argv: Vec<OsString> = args.into_iter().collect();
     let code = match dispatch::run_argv(&argv) {
