@@ -56,8 +56,9 @@ fn load(
     current_dir: &std::path::Path,
 ) -> Result<(TaskFile, Invocation), Error> {
     let source = config::discover(file, current_dir)?;
-    let file = config::parse(&source)?;
+    let mut file = config::parse(&source)?;
     let invocation = cli::resolve(argv, args.clone(), &file)?;
+    cli::override_vars(&mut file, &invocation)?;
     Ok((file, invocation))
 }
 
@@ -67,9 +68,10 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
         Action::List { json: true } => print(&report::list_json(file)),
         Action::TaskHelp(task) => print(&report::task_help(&file.tasks[*task])),
         Action::Graph { dot } => {
-            // Check names and cycles first, so the graph shown is one that could run.
+            // Check names and cycles first, so the graph shown is one that could run; no
+            // commands are planned, so no computed var runs.
             let roots = roots(file, invocation);
-            plan(file, invocation)?;
+            check(file, invocation)?;
             let text = if *dot {
                 report::dot(file, &roots)
             } else {
@@ -114,16 +116,25 @@ fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
 }
 
 fn plan<'f>(file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
+    graph::plan(file, &invocation.requests, &invocation.extra)
+        .map_err(|errors| graph_error(file, errors))
+}
+
+/// Validates the requested tasks (or, with none, every task: every edge) for `--graph`.
+fn check(file: &TaskFile, invocation: &Invocation) -> Result<(), Error> {
     let requests = if invocation.requests.is_empty() {
-        // `--graph` with no task: plan everything, to validate every edge.
         all_requests(file)
     } else {
         invocation.requests.clone()
     };
-    graph::plan(file, &requests, &invocation.extra).map_err(|errors| Error::Graph {
+    graph::check(file, &requests).map_err(|errors| graph_error(file, errors))
+}
+
+fn graph_error(file: &TaskFile, errors: Vec<graph::GraphError>) -> Error {
+    Error::Graph {
         sources: Box::new(file.sources.clone()),
         errors,
-    })
+    }
 }
 
 /// Every task, with placeholder values for parameters (used to validate, never to run).

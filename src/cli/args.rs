@@ -71,6 +71,10 @@ pub(crate) struct Args {
     #[arg(short, long)]
     pub(crate) quiet: bool,
 
+    /// Override a top-level var, like `NAME=VALUE` before the first task (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment, action = clap::ArgAction::Append)]
+    pub(crate) set: Vec<(String, String)>,
+
     /// Print a shell completion script (it completes task names too)
     #[arg(long, value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "elvish", "powershell"])]
     pub(crate) completions: Option<String>,
@@ -111,6 +115,12 @@ impl ColorArg {
             ColorArg::Auto => super::color::auto_color(terminal, |name| std::env::var_os(name)),
         }
     }
+}
+
+/// `NAME=VALUE`, as `--set` takes it.
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    super::bind::assignment(text)
+        .ok_or_else(|| "expected NAME=VALUE, like `version=2.0`".to_owned())
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -20,6 +20,8 @@ pub(crate) struct BoundWords {
     pub(crate) options: Vec<String>,
     /// `rask TASK --help`: the task (index into `TaskFile::tasks`) whose help to show.
     pub(crate) help: Option<usize>,
+    /// `NAME=VALUE` words before the first task: var overrides, just's way.
+    pub(crate) vars: Vec<(String, String)>,
 }
 
 /// A task named so far, with the values given to its parameters.
@@ -44,6 +46,12 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
         if word == "--" {
             bound.extra = words.by_ref().cloned().collect();
             break;
+        }
+        if pending.is_empty() && names.get(word).is_none() {
+            if let Some(assignment) = assignment(word) {
+                bound.vars.push(assignment);
+                continue;
+            }
         }
         let current = pending.last_mut();
         if let Some(current) = current {
@@ -94,6 +102,12 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
         refuse_repeats(&bound.requests, file)?;
     }
     Ok(bound)
+}
+
+/// `NAME=VALUE` with an identifier for a name: a var override.
+pub(crate) fn assignment(word: &str) -> Option<(String, String)> {
+    let (name, value) = word.split_once('=')?;
+    crate::config::placeholder::is_identifier(name).then(|| (name.to_owned(), value.to_owned()))
 }
 
 /// The parameter an option word (without `--`, maybe with `=value`) names.

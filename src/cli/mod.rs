@@ -50,6 +50,8 @@ pub(crate) struct Invocation {
     pub(crate) grace: Duration,
     pub(crate) color: ColorArg,
     pub(crate) quiet: bool,
+    /// Var overrides: `NAME=VALUE` words before the first task, then `--set`s, in order.
+    pub(crate) vars: Vec<(String, String)>,
 }
 
 /// A command line that makes no sense for this task file.
@@ -76,6 +78,11 @@ pub(crate) enum CliError {
     FlagValue { task: String, param: String },
     #[error("task `{task}` is named twice with different arguments")]
     RepeatedTask { task: String },
+    #[error("no variable `{name}` to set")]
+    UnknownVar {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("{0}")]
     Args(#[from] clap::Error),
 }
@@ -85,6 +92,11 @@ impl CliError {
     pub(crate) fn help(&self) -> Option<String> {
         match self {
             CliError::UnknownTask(error) => error.help(),
+            CliError::UnknownVar {
+                suggestion: Some(name),
+                ..
+            } => Some(format!("did you mean `{name}`?")),
+            CliError::UnknownVar { .. } => Some("only top-level `[vars]` can be set".to_owned()),
             CliError::UnknownParam { suggestion, .. }
             | CliError::UnknownOption { suggestion, .. } => suggestion
                 .as_ref()
@@ -168,6 +180,8 @@ pub(crate) fn resolve(
         parse(&leading.iter().cloned().chain(late).collect::<Vec<_>>())?
     };
     let mut requests = bound.requests;
+    let mut vars = bound.vars;
+    vars.extend(args.set.iter().cloned());
     let action = if let Some(task) = bound.help {
         Action::TaskHelp(task)
     } else if args.list {
@@ -204,7 +218,24 @@ pub(crate) fn resolve(
         grace: args.grace,
         color: args.color,
         quiet: args.quiet,
+        vars,
     })
+}
+
+/// Applies the invocation's var overrides to the file's top-level vars: each becomes the
+/// literal given. A name that is no top-level var is an error with a suggestion.
+pub(crate) fn override_vars(file: &mut TaskFile, invocation: &Invocation) -> Result<(), CliError> {
+    for (name, value) in &invocation.vars {
+        let Some(var) = file.vars.iter_mut().find(|var| &var.name == name) else {
+            let names = file.vars.iter().map(|var| var.name.as_str());
+            return Err(CliError::UnknownVar {
+                name: name.clone(),
+                suggestion: crate::config::suggest(name, names).map(str::to_owned),
+            });
+        };
+        var.value = crate::config::VarValue::Given(value.clone());
+    }
+    Ok(())
 }
 
 /// The `--color` choice, read straight from the command line, for errors that happen before

@@ -6,15 +6,18 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::{Settings, Task};
+use super::{Settings, Task, Var};
 
 /// The top level of one file.
 #[derive(Debug, Default)]
 pub(crate) struct FileDraft {
     pub(crate) settings: Settings,
     pub(crate) env: Vec<(String, String)>,
+    pub(crate) vars: Vec<Var>,
     /// In file order.
     pub(crate) tasks: Vec<TaskDraft>,
+    /// Strings at the top level (`[env]` values) that may hold `{{ name }}` of a var.
+    pub(crate) templates: Vec<Template>,
 }
 
 /// One task being read: the model task, and the strings whose placeholders must be checked
@@ -36,6 +39,15 @@ pub(crate) struct Template {
     pub(crate) range: Range<usize>,
 }
 
+impl Template {
+    pub(crate) fn new(text: &str, range: Range<usize>) -> Self {
+        Template {
+            text: text.to_owned(),
+            range,
+        }
+    }
+}
+
 impl TaskDraft {
     pub(crate) fn new(name: Spanned<String>, span: super::Span) -> Self {
         TaskDraft {
@@ -50,10 +62,7 @@ impl TaskDraft {
     }
 
     pub(crate) fn template(&mut self, text: &str, range: Range<usize>) {
-        self.templates.push(Template {
-            text: text.to_owned(),
-            range,
-        });
+        self.templates.push(Template::new(text, range));
     }
 }
 
@@ -67,4 +76,10 @@ pub(crate) struct ParamDraft {
     pub(crate) help: Option<String>,
     pub(crate) required: Option<Spanned<bool>>,
     pub(crate) flag: Option<Spanned<bool>>,
+}
+
+/// A computed value's table, `{ sh = "…" }`, as written.
+#[derive(Debug, Default)]
+pub(crate) struct ComputedDraft {
+    pub(crate) sh: Option<Spanned<String>>,
 }

@@ -14,11 +14,12 @@ use serde_json::Value as Json;
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::draft::{FileDraft, ParamDraft, TaskDraft};
+use super::draft::{ComputedDraft, FileDraft, ParamDraft, TaskDraft, Template};
+use super::placeholder::is_identifier;
 use super::reader::{Reader, entries};
 use super::schema;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
-use super::{Command, MAX_JOBS, NameRef, Settings};
+use super::{Command, MAX_JOBS, NameRef, Settings, Var, VarValue};
 
 /// One key of one kind of table, and how to read it into a `T`.
 pub(crate) struct Key<T> {
@@ -46,7 +47,13 @@ pub(crate) const TOP_KEYS: &[Key<FileDraft>] = &[
         name: "env",
         doc: "Environment variables for every task",
         schema: schema::env,
-        read: |file, value, reader| file.env = read_env(value, reader),
+        read: |file, value, reader| file.env = read_env(value, reader, &mut file.templates),
+    },
+    Key {
+        name: "vars",
+        doc: "Variables for every task, referenced as {{name}}",
+        schema: schema::vars,
+        read: |file, value, reader| file.vars = read_vars(value, reader),
     },
     Key {
         name: "tasks",
@@ -135,14 +142,25 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         name: "env",
         doc: "Environment variables for this task; override the top-level [env]",
         schema: schema::env,
-        read: |draft, value, reader| draft.task.env = read_env(value, reader),
+        read: |draft, value, reader| {
+            draft.task.env = read_env(value, reader, &mut draft.templates);
+        },
+    },
+    Key {
+        name: "vars",
+        doc: "Variables for this task; shadow the top-level [vars]",
+        schema: schema::vars,
+        read: |draft, value, reader| draft.task.vars = read_vars(value, reader),
     },
     Key {
         name: "dir",
         doc: "Working directory, relative to the task file",
         schema: schema::string,
         read: |draft, value, reader| {
-            draft.task.dir = reader.string(value).map(|dir| reader.root.join(dir));
+            if let Some(dir) = reader.value::<String>(value) {
+                draft.template(dir.get_ref(), dir.span());
+                draft.task.dir = Some(dir.into_inner());
+            }
         },
     },
     Key {
@@ -186,7 +204,7 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         doc: "Glob patterns of inputs, for the up-to-date check",
         schema: schema::string_or_list,
         read: |draft, value, reader| {
-            draft.task.sources = patterns(reader, &draft.task.name, "sources", value);
+            draft.task.sources = patterns(reader, draft, "sources", value);
         },
     },
     Key {
@@ -194,7 +212,7 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         doc: "Glob patterns of outputs, for the up-to-date check",
         schema: schema::string_or_list,
         read: |draft, value, reader| {
-            draft.task.outputs = patterns(reader, &draft.task.name, "outputs", value);
+            draft.task.outputs = patterns(reader, draft, "outputs", value);
         },
     },
 ];
@@ -335,19 +353,91 @@ fn name_refs(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Vec<NameRe
         .collect()
 }
 
-/// An `env` table: every key is a variable name, so there are no unknown keys here.
-fn read_env(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<(String, String)> {
+/// An `env` table: every key is a variable name, so there are no unknown keys here. Values
+/// may reference vars, so each is also a template.
+fn read_env(
+    value: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+    templates: &mut Vec<Template>,
+) -> Vec<(String, String)> {
     let Some(table) = reader.table(value) else {
         return Vec::new();
     };
     entries(table)
         .filter_map(|(name, value)| {
             let value = reader.value::<EnvValue>(value)?;
+            templates.push(Template::new(&value.get_ref().0, value.span()));
             let name = Spanned::new(name.span(), name.into_inner().into_owned());
             check_env_name(reader, &name).then(|| (name.into_inner(), value.into_inner().0))
         })
         .collect()
 }
+
+/// A `vars` table: `name = "literal"` (or a number or boolean) or `name = { sh = "command" }`.
+fn read_vars(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<Var> {
+    let Some(table) = reader.table(value) else {
+        return Vec::new();
+    };
+    let mut vars = Vec::new();
+    for (name, value) in entries(table) {
+        let name = Spanned::new(name.span(), name.into_inner().into_owned());
+        let value_range = value.span();
+        let value = match value.into_inner() {
+            DeValue::Table(table) => {
+                // An unknown key is reported as such; "no value" only for an empty table.
+                let empty = table.is_empty();
+                let mut computed = ComputedDraft::default();
+                let context = |_: &ComputedDraft| format!("in variable `{}`", name.get_ref());
+                reader.read_table(table, COMPUTED_KEYS, &mut computed, context);
+                match computed.sh {
+                    Some(command) => VarValue::Shell(command.into_inner()),
+                    None if !empty => continue,
+                    None => {
+                        let problem = reader
+                            .error(
+                                format!("variable `{}` has no value", name.get_ref()),
+                                value_range.clone(),
+                                "missing `sh`",
+                            )
+                            .with_help("write `{ sh = \"command\" }` or a plain string");
+                        reader.problem(problem);
+                        continue;
+                    }
+                }
+            }
+            other => match reader.value::<EnvValue>(Spanned::new(value_range.clone(), other)) {
+                Some(literal) => VarValue::Literal(literal.into_inner().0),
+                None => continue,
+            },
+        };
+        if !is_identifier(name.get_ref()) {
+            let problem = reader
+                .error(
+                    format!("invalid variable name `{}`", name.get_ref()),
+                    name.span(),
+                    "not a valid name",
+                )
+                .with_help("use letters, digits, `-` and `_`, not starting with `-`");
+            reader.problem(problem);
+            continue;
+        }
+        vars.push(Var {
+            span: reader.span(name.span()),
+            name: name.into_inner(),
+            value,
+            value_span: reader.span(value_range),
+        });
+    }
+    vars
+}
+
+/// The table of a computed value.
+pub(crate) const COMPUTED_KEYS: &[Key<ComputedDraft>] = &[Key {
+    name: "sh",
+    doc: "A command run through settings.shell in the task file's directory; its stdout is the value",
+    schema: schema::string,
+    read: |computed, value, reader| computed.sh = reader.value(value),
+}];
 
 /// Names the OS cannot hold would only fail later, at spawn time, for every task.
 fn check_env_name(reader: &mut Reader<'_>, name: &Spanned<String>) -> bool {
@@ -443,15 +533,16 @@ fn read_timeout(task: &str, timeout: Spanned<String>, reader: &mut Reader<'_>) -
 /// Glob patterns are kept as written; only an empty one, which matches nothing, is refused.
 fn patterns(
     reader: &mut Reader<'_>,
-    task: &str,
+    draft: &mut TaskDraft,
     key: &str,
     value: Spanned<DeValue<'_>>,
 ) -> Vec<String> {
     let patterns = reader.list(value);
     for pattern in &patterns {
+        draft.template(pattern.get_ref(), pattern.span());
         if pattern.get_ref().trim().is_empty() {
             let problem = reader.error(
-                format!("empty pattern in `{key}` of task `{task}`"),
+                format!("empty pattern in `{key}` of task `{}`", draft.task.name),
                 pattern.span(),
                 "empty pattern",
             );

@@ -22,7 +22,7 @@ mod values;
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
-    Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile,
+    Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use sources::{FileId, Sources};

@@ -29,6 +29,8 @@ pub struct TaskFile {
     pub settings: Settings,
     /// Top-level `[env]`, in file order. Task `env` overrides these.
     pub env: Vec<(String, String)>,
+    /// Top-level `[vars]`, in file order; a task's own `vars` shadow these.
+    pub vars: Vec<Var>,
     /// Every task, in the order the file declares them.
     pub tasks: Vec<Task>,
 }
@@ -81,18 +83,54 @@ pub struct Task {
     pub depends_post: Vec<NameRef>,
     /// Per-task environment, in file order; overrides the top-level `[env]`.
     pub env: Vec<(String, String)>,
-    /// Working directory, relative to the task file's root (already joined onto `root`).
-    pub dir: Option<PathBuf>,
+    /// Working directory as written (it may hold placeholders), relative to the task file's
+    /// directory; the plan substitutes and joins it.
+    pub dir: Option<String>,
     pub aliases: Vec<NameRef>,
     /// Kept out of `--list`, still runnable by name.
     pub hide: bool,
     pub timeout: Option<Duration>,
     /// Declared parameters, in declaration order (positional arguments bind in this order).
     pub params: Vec<Param>,
+    /// The task's own `vars`, shadowing the top-level ones of the same name.
+    pub vars: Vec<Var>,
     /// Glob patterns of inputs, relative to the task's working directory.
     pub sources: Vec<String>,
     /// Glob patterns of outputs, relative to the task's working directory.
     pub outputs: Vec<String>,
+}
+
+/// One variable of a `vars` table, referenced as `{{ name }}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    pub value: VarValue,
+    /// Where the value is written, for placeholders inside it and for a failing command.
+    pub value_span: Span,
+}
+
+/// What a variable holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarValue {
+    /// `version = "1.2.3"`; may reference other vars.
+    Literal(String),
+    /// `rev = { sh = "git rev-parse --short HEAD" }`: the command's stdout, trailing newlines
+    /// trimmed, computed once per invocation and only when a task that will run uses it.
+    Shell(String),
+    /// `rask version=2.0 …` or `--set version=2.0`: taken verbatim, placeholders and all.
+    Given(String),
+}
+
+impl VarValue {
+    /// The text placeholders are looked for in.
+    pub fn template(&self) -> &str {
+        match self {
+            VarValue::Literal(text) | VarValue::Shell(text) => text,
+            VarValue::Given(_) => "",
+        }
+    }
 }
 
 /// A task name as the user wrote it somewhere in the file (in `depends`, `alias`, ...).

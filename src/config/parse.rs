@@ -8,12 +8,12 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::draft::{FileDraft, ParamDraft, TaskDraft};
+use super::draft::{FileDraft, ParamDraft, TaskDraft, Template};
 use super::keys::{PARAM_KEYS, TOP_KEYS};
 use super::placeholder::{is_identifier, placeholders};
 use super::reader::Reader;
 use super::{
-    ConfigError, Diagnostic, NameRef, Param, ParamKind, Source, Sources, Span, Task, TaskFile,
+    ConfigError, Diagnostic, NameRef, Param, ParamKind, Source, Sources, Span, Task, TaskFile, Var,
     suggest,
 };
 
@@ -31,26 +31,27 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
     let mut reader = Reader {
         file,
         text: &source.text,
-        root: &root,
         problems: &mut problems,
     };
     let draft = read_file(&mut reader);
-    let tasks = draft.map(|draft| {
+    let file = draft.map(|draft| {
+        check_file_vars(&mut reader, &draft);
         let tasks: Vec<Task> = draft
             .tasks
             .into_iter()
-            .map(|task| finish_task(&mut reader, task))
+            .map(|task| finish_task(&mut reader, task, &draft.vars))
             .collect();
         check_aliases(&tasks, reader.problems);
-        (draft.settings, draft.env, tasks)
+        (draft.settings, draft.env, draft.vars, tasks)
     });
-    match tasks {
-        Some((settings, env, tasks)) if problems.is_empty() => Ok(TaskFile {
+    match file {
+        Some((settings, env, vars, tasks)) if problems.is_empty() => Ok(TaskFile {
             path,
             root,
             sources,
             settings,
             env,
+            vars,
             tasks,
         }),
         _ => Err(invalid(sources, problems)),
@@ -94,35 +95,160 @@ fn invalid(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> ConfigError {
 }
 
 /// The checks that need every key of the task read first.
-fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft) -> Task {
+fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft, globals: &[Var]) -> Task {
+    let task = &draft.task;
+    let scope = Scope {
+        in_task: true,
+        params: &task.params,
+        task_vars: &task.vars,
+        globals,
+    };
+    let context = format!("in task `{}`", task.name);
     if !draft.params_unreadable {
-        check_placeholders(reader, &draft);
+        for template in &draft.templates {
+            check_placeholders(reader, template, &scope, &context);
+        }
+        for var in &task.vars {
+            check_placeholders(reader, &var_template(var), &scope, &context);
+        }
     }
+    check_var_cycles(reader, &task.vars);
     draft.task
 }
 
-/// Every `{{ name }}` in a command must name a declared parameter of its task.
-fn check_placeholders(reader: &mut Reader<'_>, draft: &TaskDraft) {
-    let task = &draft.task;
+/// Top-level vars may use each other; `[env]` values may use them.
+fn check_file_vars(reader: &mut Reader<'_>, draft: &FileDraft) {
+    let scope = Scope {
+        in_task: false,
+        params: &[],
+        task_vars: &[],
+        globals: &draft.vars,
+    };
     for template in &draft.templates {
-        for placeholder in placeholders(&template.text) {
-            let name = placeholder.name;
-            if task.params.iter().any(|param| param.name == name) {
+        check_placeholders(reader, template, &scope, "in `[env]`");
+    }
+    for var in &draft.vars {
+        let context = format!("in variable `{}`", var.name);
+        check_placeholders(reader, &var_template(var), &scope, &context);
+    }
+    check_var_cycles(reader, &draft.vars);
+}
+
+fn var_template(var: &Var) -> Template {
+    Template::new(var.value.template(), var.value_span.range())
+}
+
+/// The names a placeholder may use at one place: a task's parameters shadow its vars, which
+/// shadow the top-level vars.
+struct Scope<'a> {
+    /// A task's scope (it has parameters), rather than the top level's.
+    in_task: bool,
+    params: &'a [Param],
+    task_vars: &'a [Var],
+    globals: &'a [Var],
+}
+
+impl Scope<'_> {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        let params = self.params.iter().map(|param| param.name.as_str());
+        let vars = self.task_vars.iter().chain(self.globals);
+        params.chain(vars.map(|var| var.name.as_str()))
+    }
+
+    fn has_vars(&self) -> bool {
+        !self.task_vars.is_empty() || !self.globals.is_empty()
+    }
+}
+
+/// Every `{{ name }}` in `template` must name something in `scope`.
+fn check_placeholders(
+    reader: &mut Reader<'_>,
+    template: &Template,
+    scope: &Scope<'_>,
+    context: &str,
+) {
+    for placeholder in placeholders(&template.text) {
+        let name = placeholder.name;
+        if scope.names().any(|known| known == name) {
+            continue;
+        }
+        let span = reader.span_within(template.range.clone(), &template.text, placeholder.range);
+        let (what, help) = match (scope.in_task, scope.has_vars()) {
+            (true, false) => (
+                "parameter",
+                format!("declare it in the task: `params = [{{ name = \"{name}\" }}]`"),
+            ),
+            (true, true) => (
+                "parameter or variable",
+                format!("declare it in the task's `params`, or in `[vars]` as `{name} = \"...\"`"),
+            ),
+            (false, _) => (
+                "variable",
+                format!("define it in `[vars]`: `{name} = \"...\"`"),
+            ),
+        };
+        let diagnostic = Diagnostic::new(
+            format!("unknown {what} `{name}` {context}"),
+            span,
+            format!("not a declared {what}"),
+        );
+        let diagnostic = match suggest(name, scope.names()) {
+            Some(similar) => diagnostic.with_suggestion(Some(similar)),
+            None => diagnostic.with_help(help),
+        };
+        reader.problem(diagnostic);
+    }
+}
+
+/// A var whose value refers, through other vars of the same table, back to itself.
+fn check_var_cycles(reader: &mut Reader<'_>, vars: &[Var]) {
+    // Edges: var index → (var index it uses, range of the placeholder in the value).
+    let edges: Vec<Vec<(usize, std::ops::Range<usize>)>> = vars
+        .iter()
+        .map(|var| {
+            placeholders(var.value.template())
+                .filter_map(|placeholder| {
+                    let target = vars
+                        .iter()
+                        .position(|other| other.name == placeholder.name)?;
+                    Some((target, placeholder.range))
+                })
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; vars.len()];
+    for start in 0..vars.len() {
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        let mut on_stack = vec![false; vars.len()];
+        on_stack[start] = true;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let Some((target, range)) = edges[node].get(*next).cloned() else {
+                done[node] = true;
+                on_stack[node] = false;
+                stack.pop();
                 continue;
-            }
-            let candidates = task.params.iter().map(|param| param.name.as_str());
-            let diagnostic = Diagnostic::new(
-                format!("unknown parameter `{name}` in task `{}`", task.name),
-                reader.span_within(template.range.clone(), &template.text, placeholder.range),
-                "not a declared parameter",
-            );
-            let diagnostic = match suggest(name, candidates) {
-                Some(similar) => diagnostic.with_suggestion(Some(similar)),
-                None => diagnostic.with_help(format!(
-                    "declare it in the task: `params = [{{ name = \"{name}\" }}]`"
-                )),
             };
-            reader.problem(diagnostic);
+            *next += 1;
+            if on_stack[target] {
+                let first = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
+                let mut path: Vec<&str> = stack[first..]
+                    .iter()
+                    .map(|(n, _)| vars[*n].name.as_str())
+                    .collect();
+                path.push(&vars[target].name);
+                let message = match path.as_slice() {
+                    [single, _] => format!("variable `{single}` refers to itself"),
+                    _ => format!("variable cycle: {}", path.join(" -> ")),
+                };
+                let var = &vars[node];
+                let span = reader.span_within(var.value_span.range(), var.value.template(), range);
+                reader.problem(Diagnostic::new(message, span, "closes the cycle"));
+                return;
+            }
+            if !done[target] {
+                on_stack[target] = true;
+                stack.push((target, 0));
+            }
         }
     }
 }
@@ -492,7 +618,7 @@ params = [
             build.env,
             [("A", "1"), ("B", "2")].map(|(name, value)| (name.to_owned(), value.to_owned()))
         );
-        assert_eq!(build.dir, Some(file.root.join("sub/dir")));
+        assert_eq!(build.dir.as_deref(), Some("sub/dir"));
         assert_eq!(names(&build.aliases), ["b", "bld"]);
         assert_eq!(&EVERY_KEY[build.aliases[0].span.range()], "\"b\"");
         assert!(build.hide);

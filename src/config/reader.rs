@@ -6,7 +6,6 @@
 //! key and a key no table knows is reported as unknown, with a suggestion from the same table.
 
 use std::ops::Range;
-use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -21,8 +20,6 @@ pub(crate) struct Reader<'a> {
     pub(crate) file: FileId,
     /// The file's text, to point inside strings written without escapes.
     pub(crate) text: &'a str,
-    /// The directory relative paths in this file are relative to.
-    pub(crate) root: &'a Path,
     pub(crate) problems: &'a mut Vec<Diagnostic>,
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::keys::{Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS};
+use super::keys::{COMPUTED_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS};
 
 /// The whole schema, as committed in `docs/tasks.schema.json`.
 pub(crate) fn document() -> Json {
@@ -21,6 +21,7 @@ pub(crate) fn document() -> Json {
             "settings": object(SETTINGS_KEYS),
             "task": object(TASK_KEYS),
             "param": object(PARAM_KEYS),
+            "computed": object(COMPUTED_KEYS),
         }),
     );
     root
@@ -79,6 +80,16 @@ pub(crate) fn env() -> Json {
     json!({
         "type": "object",
         "additionalProperties": { "type": ["string", "integer", "boolean"] },
+    })
+}
+
+/// `[vars]`: a literal, or a computed value's table.
+pub(crate) fn vars() -> Json {
+    json!({
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [{ "type": ["string", "integer", "boolean"] }, reference("computed")]
+        },
     })
 }
 

@@ -18,13 +18,12 @@ pub(crate) enum Verdict {
 /// The check to compute for `planned`, over owned copies of what it reads; `None` when the
 /// task has nothing to check (no `sources`) and simply runs.
 pub(crate) fn check_work(planned: &PlannedTask<'_>) -> Option<Work<Verdict>> {
-    let task = planned.task;
-    if task.sources.is_empty() {
+    if planned.sources.is_empty() {
         return None;
     }
     let dir = planned.dir.clone();
-    let sources = task.sources.clone();
-    let outputs = task.outputs.clone();
+    let sources = planned.sources.clone();
+    let outputs = planned.outputs.clone();
     Some(Box::new(move || {
         if is_up_to_date(&dir, &sources, &outputs) {
             Verdict::UpToDate

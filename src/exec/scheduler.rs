@@ -536,7 +536,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             .plan
             .env
             .iter()
-            .chain(&planned.task.env)
+            .chain(&planned.env)
             .chain(&self.options.env);
         for (name, value) in definitions {
             match env.iter_mut().find(|(existing, _)| existing == name) {

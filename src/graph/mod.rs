@@ -6,6 +6,7 @@ mod cycle;
 mod plan;
 mod resolve;
 mod substitute;
+mod vars;
 
 #[cfg_attr(
     not(test),
@@ -16,7 +17,7 @@ mod substitute;
 )]
 pub(crate) use checks::PlannedPrecondition;
 pub(crate) use checks::{PlannedCheck, PlannedChecks};
-pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, plan};
+pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, check, plan};
 pub(crate) use resolve::Names;
 
 use crate::config::{Diagnostic, Span};
@@ -47,6 +48,15 @@ pub(crate) enum GraphError {
         "task `{task}` needs parameter `{param}`, which has no default, but runs as a dependency"
     )]
     MissingParam { task: String, param: String },
+    #[error("computed variable `{name}` failed: {reason}")]
+    VarFailed {
+        name: String,
+        reason: String,
+        /// What the command printed on stderr, trimmed.
+        stderr: String,
+        /// The var's value, `{ sh = "…" }`.
+        span: Span,
+    },
     #[error("cannot read dotenv file `{}`", path.display())]
     Dotenv {
         path: std::path::PathBuf,
@@ -70,7 +80,11 @@ impl GraphError {
             | GraphError::UnknownTask { suggestion, .. } => suggestion
                 .as_ref()
                 .map(|name| format!("did you mean `{name}`?")),
+            GraphError::VarFailed { stderr, .. } if !stderr.is_empty() => {
+                Some(format!("its stderr:\n{stderr}"))
+            }
             GraphError::Cycle { .. }
+            | GraphError::VarFailed { .. }
             | GraphError::MissingParam { .. }
             | GraphError::Dotenv { .. } => None,
         }
@@ -81,6 +95,7 @@ impl GraphError {
         let (span, label) = match self {
             GraphError::UnknownDependency { span, .. } => (Some(*span), "unknown task"),
             GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
+            GraphError::VarFailed { span, .. } => (Some(*span), "computed here"),
             GraphError::UnknownTask { .. }
             | GraphError::MissingParam { .. }
             | GraphError::Dotenv { .. } => (None, ""),

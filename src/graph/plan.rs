@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::PlannedChecks;
 use super::cycle::{self, Prerequisite};
 use super::substitute::{Quoting, quote, substitute};
+use super::vars::{Bindings, Vars};
 use super::{GraphError, Names};
 use crate::config::{Command, Task, TaskFile};
 
@@ -75,6 +76,11 @@ pub(crate) struct PlannedTask<'f> {
     /// The task's `ignore_errors`: a failure ends it as "failed, ignored".
     pub(crate) ignore_errors: bool,
     pub(crate) dir: PathBuf,
+    /// The task's own `env`, values substituted; applied over the plan's `env`.
+    pub(crate) env: Vec<(String, String)>,
+    /// `sources` and `outputs`, substituted, relative to `dir`.
+    pub(crate) sources: Vec<String>,
+    pub(crate) outputs: Vec<String>,
 }
 
 impl PlannedTask<'_> {
@@ -104,10 +110,9 @@ pub(crate) fn plan<'f>(
     requests: &[Request],
     extra: &[String],
 ) -> Result<Plan<'f>, Vec<GraphError>> {
-    let edges = resolve_edges(file)?;
-    let closure = closure(&edges, requests);
-    let order = order(file, &edges, &closure, requests).map_err(|error| vec![error])?;
-    let env = global_env(file).map_err(|error| vec![error])?;
+    let (edges, order) = edges_and_order(file, requests)?;
+    let mut vars = Vars::new(file);
+    let env = global_env(file, &mut vars).map_err(|error| vec![error])?;
 
     let mut id_of = vec![u32::MAX; file.tasks.len()];
     for (position, &index) in order.iter().enumerate() {
@@ -136,10 +141,13 @@ pub(crate) fn plan<'f>(
             } else {
                 &[]
             };
-            planned_task(file, index, request, extra)
+            planned_task(file, index, request, extra, &mut vars)
         })
         .collect::<Result<_, _>>()
         .map_err(|error| vec![error])?;
+    if !vars.errors.is_empty() {
+        return Err(vars.errors);
+    }
     Ok(Plan {
         file,
         env,
@@ -147,6 +155,23 @@ pub(crate) fn plan<'f>(
         prerequisites,
         dependents,
     })
+}
+
+/// Checks that `requests` could be planned (every name known, no cycle) without planning
+/// their commands, so nothing is computed: for `--graph`.
+pub(crate) fn check(file: &TaskFile, requests: &[Request]) -> Result<(), Vec<GraphError>> {
+    edges_and_order(file, requests).map(drop)
+}
+
+/// Every edge of the file, and the closure of `requests` in an order respecting them.
+fn edges_and_order(
+    file: &TaskFile,
+    requests: &[Request],
+) -> Result<(FileEdges, Vec<usize>), Vec<GraphError>> {
+    let edges = resolve_edges(file)?;
+    let closure = closure(&edges, requests);
+    let order = order(file, &edges, &closure, requests).map_err(|error| vec![error])?;
+    Ok((edges, order))
 }
 
 fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
@@ -228,7 +253,7 @@ fn order(
     })
 }
 
-fn global_env(file: &TaskFile) -> Result<Vec<(String, String)>, GraphError> {
+fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<Vec<(String, String)>, GraphError> {
     let mut env = Vec::new();
     for relative in &file.settings.dotenv {
         let path = file.root.join(relative);
@@ -243,7 +268,13 @@ fn global_env(file: &TaskFile) -> Result<Vec<(String, String)>, GraphError> {
             })?);
         }
     }
-    env.extend(file.env.iter().cloned());
+    let bindings = vars.top_bindings(file.env.iter().map(|(_, value)| value.as_str()));
+    let lookup = |name: &str| find(&bindings, name);
+    env.extend(
+        file.env
+            .iter()
+            .map(|(name, value)| (name.clone(), substitute(value, Quoting::Verbatim, lookup))),
+    );
     Ok(env)
 }
 
@@ -252,16 +283,16 @@ fn planned_task<'f>(
     index: usize,
     request: Option<&Request>,
     extra: &[String],
+    vars: &mut Vars<'f>,
 ) -> Result<PlannedTask<'f>, GraphError> {
     let task = &file.tasks[index];
     let values = match request {
         Some(request) => request.values.clone(),
         None => default_values(task)?,
     };
-    let lookup = |name: &str| {
-        let position = task.params.iter().position(|param| param.name == name)?;
-        values.get(position).map(String::as_str)
-    };
+    let bindings = vars.task_bindings(task, &values);
+    let lookup = |name: &str| find(&bindings, name);
+    let verbatim = |text: &String| substitute(text, Quoting::Verbatim, lookup);
     let last = task.run.len().saturating_sub(1);
     let commands = task
         .run
@@ -277,8 +308,25 @@ fn planned_task<'f>(
         commands,
         checks: PlannedChecks::default(),
         ignore_errors: false,
-        dir: task.dir.clone().unwrap_or_else(|| file.root.clone()),
+        dir: match &task.dir {
+            Some(dir) => file.root.join(verbatim(dir)),
+            None => file.root.clone(),
+        },
+        env: task
+            .env
+            .iter()
+            .map(|(name, value)| (name.clone(), verbatim(value)))
+            .collect(),
+        sources: task.sources.iter().map(verbatim).collect(),
+        outputs: task.outputs.iter().map(verbatim).collect(),
     })
+}
+
+fn find<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b str> {
+    bindings
+        .iter()
+        .find(|(known, _)| known == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// Parameter values for a task that runs as a dependency, where nobody passed arguments.

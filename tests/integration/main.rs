@@ -16,3 +16,4 @@ mod parallel;
 mod params;
 mod signals;
 mod up_to_date;
+mod vars;

@@ -1,0 +1,189 @@
+//! The value of every `{{ name }}` a planned task uses: its parameters, then its own vars,
+//! then the top-level vars. The main type here is [`Vars`].
+//!
+//! Computed vars (`{ sh = "…" }`) run here, while planning, before the scheduler starts: at
+//! most once per invocation, and only when a task in the plan uses them, so `--list` and
+//! `--graph` (which never plan commands) run none, and a failing var is an error only when
+//! something uses it.
+
+use std::path::Path;
+
+use super::GraphError;
+use crate::config::{Task, TaskFile, Var, VarValue, placeholder};
+use crate::graph::substitute::{Quoting, substitute};
+
+/// A var's value once looked at: `None` while not needed yet, `Some(None)` if it failed (the
+/// failure is reported once, however many tasks use it).
+type Memo = Option<Option<String>>;
+
+/// Names and their values, for one task's substitution.
+pub(crate) type Bindings = Vec<(String, String)>;
+
+/// The vars of one plan, evaluated on demand.
+pub(crate) struct Vars<'f> {
+    file: &'f TaskFile,
+    globals: Vec<Memo>,
+    /// Every var that failed, in the order it was needed.
+    pub(crate) errors: Vec<GraphError>,
+}
+
+/// Where a name is looked up: a task's scope (its parameter values and vars, then the
+/// top-level vars), or the top level's alone.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Top,
+    Task {
+        task: &'a Task,
+        params: &'a [String],
+    },
+}
+
+impl<'f> Vars<'f> {
+    pub(crate) fn new(file: &'f TaskFile) -> Self {
+        Vars {
+            file,
+            globals: vec![None; file.vars.len()],
+            errors: Vec::new(),
+        }
+    }
+
+    /// The values of every name `templates` use, in the top-level scope (`[env]` values).
+    pub(crate) fn top_bindings<'t>(
+        &mut self,
+        templates: impl Iterator<Item = &'t str>,
+    ) -> Bindings {
+        let mut task_vars = Vec::new();
+        self.bindings(Scope::Top, &mut task_vars, templates)
+    }
+
+    /// The values of every name the task's commands, env, dir, sources and outputs use.
+    pub(crate) fn task_bindings(&mut self, task: &'f Task, params: &[String]) -> Bindings {
+        let mut task_vars = vec![None; task.vars.len()];
+        let scope = Scope::Task { task, params };
+        self.bindings(scope, &mut task_vars, task_templates(task))
+    }
+
+    fn bindings<'t>(
+        &mut self,
+        scope: Scope<'_>,
+        task_vars: &mut [Memo],
+        templates: impl Iterator<Item = &'t str>,
+    ) -> Bindings {
+        let mut bindings: Bindings = Vec::new();
+        for template in templates {
+            for found in placeholder::placeholders(template) {
+                if bindings.iter().any(|(name, _)| name == found.name) {
+                    continue;
+                }
+                if let Some(value) = self.lookup(scope, task_vars, found.name) {
+                    bindings.push((found.name.to_owned(), value));
+                }
+            }
+        }
+        bindings
+    }
+
+    /// The value of `name` in `scope`; `None` if it failed (or, past validation, never).
+    fn lookup(&mut self, scope: Scope<'_>, task_vars: &mut [Memo], name: &str) -> Option<String> {
+        if let Scope::Task { task, params } = scope {
+            if let Some(position) = task.params.iter().position(|param| param.name == name) {
+                return params.get(position).cloned();
+            }
+            if let Some(index) = task.vars.iter().position(|var| var.name == name) {
+                if task_vars[index].is_none() {
+                    let value = self.evaluate(&task.vars[index], scope, task_vars);
+                    task_vars[index] = Some(value);
+                }
+                return task_vars[index].clone().flatten();
+            }
+        }
+        let file = self.file;
+        let index = file.vars.iter().position(|var| var.name == name)?;
+        if self.globals[index].is_none() {
+            let value = self.evaluate(&file.vars[index], Scope::Top, &mut []);
+            self.globals[index] = Some(value);
+        }
+        self.globals[index].clone().flatten()
+    }
+
+    /// A var's value: its text with the names it uses substituted, or its command's output.
+    /// Validation ruled out cycles, so the recursion ends.
+    fn evaluate(&mut self, var: &Var, scope: Scope<'_>, task_vars: &mut [Memo]) -> Option<String> {
+        let text = var.value.template();
+        let mut bindings: Bindings = Vec::new();
+        for found in placeholder::placeholders(text) {
+            let value = self.lookup(scope, task_vars, found.name)?;
+            bindings.push((found.name.to_owned(), value));
+        }
+        let lookup = |name: &str| {
+            bindings
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, value)| value.as_str())
+        };
+        match &var.value {
+            VarValue::Given(value) => Some(value.clone()),
+            VarValue::Literal(_) => Some(substitute(text, Quoting::Verbatim, lookup)),
+            VarValue::Shell(_) => {
+                let command = substitute(text, Quoting::Shell, lookup);
+                match run(&self.file.settings.shell, &self.file.root, &command) {
+                    Ok(value) => Some(value),
+                    Err((reason, stderr)) => {
+                        self.errors.push(GraphError::VarFailed {
+                            name: var.name.clone(),
+                            reason,
+                            stderr,
+                            span: var.value_span,
+                        });
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every string of a task that may hold placeholders.
+fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
+    let commands = task.run.iter().flat_map(|command| match command {
+        crate::config::Command::Shell(line) => std::slice::from_ref(line),
+        crate::config::Command::Argv(words) => words.as_slice(),
+    });
+    commands
+        .map(String::as_str)
+        .chain(task.env.iter().map(|(_, value)| value.as_str()))
+        .chain(task.dir.as_deref())
+        .chain(task.sources.iter().map(String::as_str))
+        .chain(task.outputs.iter().map(String::as_str))
+}
+
+/// Runs a computed var's command through the file's shell in its root, stdin closed; its
+/// stdout without trailing newlines, or why it failed and what it printed on stderr.
+fn run(shell: &[String], root: &Path, command: &str) -> Result<String, (String, String)> {
+    let (program, leading) = shell
+        .split_first()
+        .expect("config rejects an empty `shell`");
+    let output = duct::cmd(
+        program,
+        leading.iter().chain(std::iter::once(&command.to_owned())),
+    )
+    .dir(root)
+    .stdin_null()
+    .stdout_capture()
+    .stderr_capture()
+    .unchecked()
+    .run()
+    .map_err(|error| (format!("cannot run `{program}`: {error}"), String::new()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .trim_end()
+        .to_owned();
+    if !output.status.success() {
+        let reason = match output.status.code() {
+            Some(code) => format!("its command exited with code {code}"),
+            None => "its command was killed by a signal".to_owned(),
+        };
+        return Err((reason, stderr));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Ok(stdout.trim_end_matches(['\n', '\r']).to_owned())
+}
