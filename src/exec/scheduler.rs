@@ -116,6 +116,7 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
                 message: format!("cannot wait for tasks ({error}); stopping them"),
             });
             run.cancel_all(CancelReason::SecondSignal, &mut emitter);
+            run.abandon_running(&mut emitter);
         }
         // A controlled run has reported every round that came to an end already.
         let unreported = run.round_open;
@@ -151,8 +152,8 @@ fn task_infos(plan: &Plan<'_>) -> Vec<TaskInfo> {
 struct Emitter<'e> {
     report: &'e mut dyn FnMut(Event) -> Flow,
     clock: Clock,
-    /// The reporter said rask's stdout or stderr is gone (EPIPE/EIO). Nothing acts on it yet:
-    /// issue #8 stops the run and exits 141 on it.
+    /// The reporter said rask's stdout or stderr is gone (EPIPE/EIO): the run stops as a
+    /// broken pipe stops it in inherit mode (see [`Run::output_closed`]).
     output_closed: bool,
 }
 
@@ -270,6 +271,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let mut job_fds = Vec::new();
         let mut ready_fds = Vec::new();
         loop {
+            if events.output_closed && self.signal.is_none() {
+                self.output_closed(events);
+            }
             self.start_ready(events);
             if self.running.is_empty() && !self.awaiting_checks() {
                 if !self.stays_open() {
@@ -381,7 +385,13 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 break;
             };
             if !self.may_start(task) {
-                deferred.push(task);
+                // It never will in this run: say so now, so that a cleanup task it shares
+                // with a task that did run is released rather than left waiting (issue #8).
+                let status = Status::Cancelled {
+                    reason: self.cancel.unwrap_or(CancelReason::Failure),
+                    started: false,
+                };
+                self.finish(task, status, events);
                 continue;
             }
             let planned = &self.plan.tasks[task.index()];
@@ -435,8 +445,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }));
             self.running.push(task);
         }
-        // Tasks held back stay in the queue, in order: waiting for a token they start later;
-        // held back by a stop they become `Cancelled` at the end.
+        // Tasks waiting for a token stay in the queue, in order, and start later.
         for task in deferred.into_iter().rev() {
             self.ready.push_front(task);
         }
@@ -515,15 +524,16 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 
-    /// Once the run is cancelling, only cleanup (`depends_post`) tasks may still start, and
-    /// only while the cancellation is a failure rather than a signal.
+    /// Once the run is cancelling, only cleanup (`depends_post`) tasks may still start: after
+    /// a failure and after a first Ctrl-C or SIGTERM, like go-task's and mise's `defer`, so
+    /// that what was set up is torn down. A second signal means stop now: nothing starts.
     fn may_start(&self, task: TaskId) -> bool {
         match self.cancel {
             None => true,
-            Some(CancelReason::Failure) => self.plan.prerequisites[task.index()]
+            Some(CancelReason::SecondSignal) => false,
+            Some(_) => self.plan.prerequisites[task.index()]
                 .iter()
                 .any(|(_, edge)| *edge == Edge::Post),
-            Some(_) => false,
         }
     }
 
@@ -648,22 +658,37 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             self.cancel_all(CancelReason::Failure, events);
         }
         for &(dependent, edge) in &self.plan.dependents[task.index()] {
-            if settled.releases(edge) {
-                self.release(dependent);
+            // A cleanup task shared by several owners waits for all of them and runs if any
+            // of them ran (see `release`).
+            if settled.releases(edge) || edge == Edge::Post {
+                self.release(dependent, events);
             } else {
                 self.block(dependent, events);
             }
         }
     }
 
-    fn release(&mut self, task: TaskId) {
+    fn release(&mut self, task: TaskId, events: &mut Emitter<'_>) {
         if let TaskState::Waiting(remaining) = &mut self.states[task.index()] {
             *remaining -= 1;
             if *remaining == 0 {
+                if self.cleans_up_nothing(task) {
+                    return self.block(task, events);
+                }
                 self.states[task.index()] = TaskState::Ready;
                 self.ready.push_back(task);
             }
         }
+    }
+
+    /// A `depends_post` task none of whose owners ran has nothing to clean up.
+    fn cleans_up_nothing(&self, task: TaskId) -> bool {
+        let mut owners = self.plan.prerequisites[task.index()]
+            .iter()
+            .filter(|(_, edge)| *edge == Edge::Post)
+            .peekable();
+        owners.peek().is_some()
+            && owners.all(|(owner, _)| !self.settled[owner.index()].releases(Edge::Post))
     }
 
     /// A prerequisite failed or never ran: this task never will either.
@@ -685,16 +710,47 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             (1, _) => CancelReason::Signal,
             _ => CancelReason::SecondSignal,
         };
-        if self.signal_count >= 3 {
-            // The user insists: kill everything now and leave without waiting for anything.
-            for task in self.running.clone() {
-                self.running_mut(task).job.signal(libc::SIGKILL);
-                // Dropping the job removes what it keeps on disk, such as a script's file.
-                self.states[task.index()] = TaskState::Done;
-            }
-            std::process::exit(128 + signal);
-        }
         self.cancel_all(reason, events);
+        if self.signal_count >= 3 {
+            // The user insists: kill everything and stop waiting for it, but still end with a
+            // summary that accounts for every task and with the job tokens given back.
+            self.abandon_running(events);
+        }
+    }
+
+    /// Kills every running task and records it as cancelled without waiting for it to end.
+    fn abandon_running(&mut self, events: &mut Emitter<'_>) {
+        for task in std::mem::take(&mut self.running) {
+            let TaskState::Running(mut running) =
+                std::mem::replace(&mut self.states[task.index()], TaskState::Done)
+            else {
+                continue;
+            };
+            running.job.signal(libc::SIGKILL);
+            self.slots[running.slot] = false;
+            let outcome = TaskOutcome {
+                task,
+                status: Status::Cancelled {
+                    reason: CancelReason::SecondSignal,
+                    started: true,
+                },
+                duration: running.started.elapsed(),
+                attempt: 1,
+                usage: None,
+            };
+            // Dropping the job removes what it keeps on disk, such as a script's file.
+            drop(running);
+            self.record(outcome, None, events);
+        }
+        self.return_tokens();
+    }
+
+    /// rask's own output is gone (`rask … | head -1`): stop every task, start nothing more,
+    /// and exit 141 as a broken pipe makes rask exit in inherit mode (issue #8). The tasks
+    /// get SIGTERM rather than SIGPIPE, which many programs ignore.
+    fn output_closed(&mut self, events: &mut Emitter<'_>) {
+        self.cancel_all(CancelReason::Signal, events);
+        self.signal = Some(libc::SIGPIPE);
     }
 
     fn running_mut(&mut self, task: TaskId) -> &mut Running {

@@ -20,6 +20,9 @@ enum Script {
     Hang,
     /// Delivers this signal to rask as soon as the job starts, then hangs.
     RaiseSignal(i32),
+    /// Delivers this signal to rask three times as soon as the job starts, then hangs deaf to
+    /// every signal, SIGKILL included (as a process whose pipe a daemon holds open).
+    RaiseThrice(i32),
 }
 
 struct FakeSpawner {
@@ -34,6 +37,7 @@ struct FakeSpawner {
 
 struct FakeJob {
     result: Option<JobResult>,
+    deaf: bool,
 }
 
 impl RunningJob for FakeJob {
@@ -54,6 +58,9 @@ impl RunningJob for FakeJob {
     }
 
     fn signal(&mut self, signal: i32) {
+        if self.deaf {
+            return;
+        }
         self.result.get_or_insert(JobResult::Failed {
             exit: Exit::Signal(signal),
             command: 0,
@@ -82,6 +89,7 @@ impl Spawn for &FakeSpawner {
             .get(&name)
             .cloned()
             .unwrap_or(Script::Finish(JobResult::Succeeded));
+        let deaf = matches!(script, Script::RaiseThrice(_));
         let result = match script {
             Script::Finish(result) => Some(result),
             Script::Hang => None,
@@ -89,8 +97,14 @@ impl Spawn for &FakeSpawner {
                 self.signals.simulate(signal);
                 None
             }
+            Script::RaiseThrice(signal) => {
+                for _ in 0..3 {
+                    self.signals.simulate(signal);
+                }
+                None
+            }
         };
-        Box::new(FakeJob { result })
+        Box::new(FakeJob { result, deaf })
     }
 }
 
@@ -192,7 +206,8 @@ fn drive(
         })
         .collect();
     let plan = graph::plan(file, &requests, &[]).expect("test plans are valid");
-    let signals = Rc::new(SignalPipes::install().expect("signal pipes install"));
+    // Simulated: installing real handlers would change how the whole test process dies.
+    let signals = Rc::new(SignalPipes::simulated().expect("signal pipes"));
     let (sender, receiver) = crate::exec::control_channel().expect("socket pair");
     let (on_start, on_round) = match controls {
         Some(Controls { on_start, on_round }) => (on_start, Some(on_round)),
@@ -476,4 +491,82 @@ fn a_stopped_task_blocks_its_dependents() {
             ..
         }
     ));
+}
+
+#[test]
+fn issue_8_a_shared_cleanup_runs_under_jobs_1_when_one_owner_fails() {
+    let file = file(&[
+        ("it", &[], &["down"]),
+        ("it2", &[], &["down"]),
+        ("both", &["it", "it2"], &[]),
+        ("down", &[], &[]),
+    ]);
+    let mut options = options(false);
+    options.jobs = 1;
+    let ran = run(&file, &["both"], &[("it", failed(1))], options);
+    assert_eq!(ran.started, ["it", "down"]);
+    assert_eq!(ran.statuses["down"], Status::Succeeded);
+    assert!(matches!(
+        ran.statuses["it2"],
+        Status::Cancelled { started: false, .. }
+    ));
+    assert_eq!(ran.exit_code, 1);
+}
+
+#[test]
+fn issue_8_a_cleanup_whose_owners_never_ran_does_not_run() {
+    let file = file(&[
+        ("setup", &[], &[]),
+        ("work", &["setup"], &["down"]),
+        ("down", &[], &[]),
+    ]);
+    let ran = run(&file, &["work"], &[("setup", failed(1))], options(false));
+    assert_eq!(ran.started, ["setup"]);
+    assert!(matches!(
+        ran.statuses["down"],
+        Status::Cancelled { started: false, .. }
+    ));
+}
+
+#[test]
+fn issue_8_cleanup_runs_after_an_interrupt() {
+    let file = file(&[("work", &[], &["cleanup"]), ("cleanup", &[], &[])]);
+    let ran = run(
+        &file,
+        &["work"],
+        &[("work", Script::RaiseSignal(libc::SIGINT))],
+        options(false),
+    );
+    assert_eq!(ran.started, ["work", "cleanup"]);
+    assert_eq!(ran.statuses["cleanup"], Status::Succeeded);
+    assert_eq!(ran.exit_code, 130);
+}
+
+#[test]
+fn issue_8_a_third_signal_ends_the_run_with_every_task_accounted_for() {
+    let file = file(&[
+        ("deaf", &[], &["cleanup"]),
+        ("after", &["deaf"], &[]),
+        ("cleanup", &[], &[]),
+    ]);
+    let ran = run(
+        &file,
+        &["after"],
+        &[("deaf", Script::RaiseThrice(libc::SIGINT))],
+        options(false),
+    );
+    assert_eq!(
+        ran.started,
+        ["deaf"],
+        "nothing starts after a second signal"
+    );
+    assert!(matches!(
+        ran.statuses["deaf"],
+        Status::Cancelled {
+            reason: CancelReason::SecondSignal,
+            started: true
+        }
+    ));
+    assert_eq!(ran.statuses.len(), 3, "{:?}", ran.statuses.keys());
+    assert_eq!(ran.exit_code, 130);
 }

@@ -70,6 +70,21 @@ impl SignalPipes {
         }
     }
 
+    /// Pipes like [`SignalPipes::install`]'s, with no handler registered: unit tests deliver
+    /// signals with [`SignalPipes::simulate`] and leave the test process's own handling alone.
+    #[cfg(test)]
+    pub(crate) fn simulated() -> std::io::Result<SignalPipes> {
+        let mut readers = Vec::new();
+        let mut writers = Vec::new();
+        for signal in HANDLED {
+            let (reader, writer) = UnixStream::pair()?;
+            reader.set_nonblocking(true)?;
+            writers.push((signal, writer));
+            readers.push((signal, reader));
+        }
+        Ok(SignalPipes { readers, writers })
+    }
+
     /// Delivers `signal` as if the OS had, without disturbing the rest of the test process.
     #[cfg(test)]
     pub(crate) fn simulate(&self, signal: i32) {

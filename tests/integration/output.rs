@@ -375,3 +375,56 @@ fn grouped_blocks_are_headed_by_their_commands_in_a_merged_log() {
         "{log}"
     );
 }
+
+/// `rask par | head -1` with two `yes` tasks never ended: write errors on rask's stdout were
+/// ignored in prefixed mode and rask spun (issue #8). Now the tasks are stopped and rask exits
+/// like a broken pipe ends it in inherit mode.
+#[test]
+fn issue_8_a_closed_stdout_stops_prefixed_tasks_and_exits_141() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.one]
+            run = "echo $$ > one.pid; exec yes one"
+            [tasks.two]
+            run = "echo $$ > two.pid; exec yes two"
+            [tasks.after]
+            depends = ["one"]
+            run = "touch after-ran"
+            "#,
+        )
+        .stdout_to_closed_pipe()
+        .args(["--output", "prefixed", "-j", "2", "after", "two"])
+        .expect_stderr_contains("stopped by signal SIGPIPE")
+        .expect_no_file("after-ran")
+        .status(141);
+    for task in ["one", "two"] {
+        if output.path(format!("{task}.pid")).exists() {
+            crate::common::assert_dead(output.read_pid(format!("{task}.pid")), task);
+        }
+    }
+}
+
+/// Grouped mode writes a task's block when the task ends: the first block that cannot be
+/// written stops the others. (A grouped task printing forever is spooled, so it is not used.)
+#[test]
+fn issue_8_a_closed_stdout_stops_grouped_tasks_and_exits_141() {
+    let output = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.quick]
+            run = "echo quick; {wait}"
+            [tasks.slow]
+            run = "echo $$ > slow.tmp; mv slow.tmp slow.pid; exec sleep 300"
+            [tasks.after]
+            depends = ["quick"]
+            run = "touch after-ran"
+            "#,
+            wait = sh_wait_for("slow.pid"),
+        ))
+        .stdout_to_closed_pipe()
+        .args(["--output", "grouped", "-j", "2", "after", "slow"])
+        .expect_no_file("after-ran")
+        .status(141);
+    crate::common::assert_dead(output.read_pid("slow.pid"), "the slow task");
+}
