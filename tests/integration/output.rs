@@ -385,9 +385,9 @@ fn issue_8_a_closed_stdout_stops_prefixed_tasks_and_exits_141() {
         .tasks_toml(
             r#"
             [tasks.one]
-            run = "echo $$ > one.pid; exec yes one"
+            run = "echo $$ > one.tmp; mv one.tmp one.pid; exec yes one"
             [tasks.two]
-            run = "echo $$ > two.pid; exec yes two"
+            run = "echo $$ > two.tmp; mv two.tmp two.pid; exec yes two"
             [tasks.after]
             depends = ["one"]
             run = "touch after-ran"
