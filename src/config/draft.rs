@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::{Settings, Task, Var};
+use super::{Command, Settings, Task, Var};
 
 /// The top level of one file.
 #[derive(Debug, Default)]
@@ -30,6 +30,8 @@ pub(crate) struct TaskDraft {
     /// `false` when `params` could not be read at all, so that checks depending on the full
     /// list of parameters (placeholders) do not pile up follow-on errors.
     pub(crate) params_unreadable: bool,
+    /// `run_linux` and the like, for the OS rask runs on: replaces `run`.
+    pub(crate) platform_run: Option<Vec<Command>>,
 }
 
 /// A string that may hold placeholders, and where it is written.
@@ -58,6 +60,7 @@ impl TaskDraft {
             },
             templates: Vec::new(),
             params_unreadable: false,
+            platform_run: None,
         }
     }
 

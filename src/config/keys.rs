@@ -16,6 +16,7 @@ use toml::de::DeValue;
 
 use super::draft::{ComputedDraft, FileDraft, ParamDraft, TaskDraft, Template};
 use super::placeholder::is_identifier;
+use super::platform::{OPERATING_SYSTEMS, Platform};
 use super::reader::{Reader, entries};
 use super::schema;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
@@ -125,6 +126,30 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         doc: "Commands, run in order: a shell line, or an argv array",
         schema: schema::run,
         read: read_run,
+    },
+    Key {
+        name: "run_linux",
+        doc: "Replaces `run` on Linux",
+        schema: schema::run,
+        read: |draft, value, reader| read_platform_run(draft, value, reader, "linux"),
+    },
+    Key {
+        name: "run_macos",
+        doc: "Replaces `run` on macOS",
+        schema: schema::run,
+        read: |draft, value, reader| read_platform_run(draft, value, reader, "macos"),
+    },
+    Key {
+        name: "run_windows",
+        doc: "Replaces `run` on Windows",
+        schema: schema::run,
+        read: |draft, value, reader| read_platform_run(draft, value, reader, "windows"),
+    },
+    Key {
+        name: "platforms",
+        doc: "Where the task runs: OS, arch or OS/arch (linux, macos, windows, x86_64, aarch64...)",
+        schema: schema::string_or_list,
+        read: read_platforms,
     },
     Key {
         name: "depends",
@@ -279,8 +304,59 @@ fn read_task(
 }
 
 fn read_run(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) {
+    let commands = read_commands(draft, value, reader);
+    draft.task.run = commands;
+}
+
+/// `run_linux` and the like: checked everywhere, used only on that OS.
+fn read_platform_run(
+    draft: &mut TaskDraft,
+    value: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+    os: &str,
+) {
+    let commands = read_commands(draft, value, reader);
+    if os == std::env::consts::OS {
+        draft.platform_run = Some(commands);
+    }
+}
+
+fn read_platforms(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) {
+    for entry in reader.list(value) {
+        match Platform::parse(entry.get_ref()) {
+            Ok(platform) => draft.task.platforms.push(platform),
+            Err(unknown) => {
+                let problem = reader
+                    .error(
+                        format!(
+                            "unknown platform `{}` in task `{}`",
+                            unknown.part, draft.task.name
+                        ),
+                        entry.span(),
+                        "not an OS or architecture",
+                    )
+                    .with_help(match unknown.suggestion {
+                        Some(name) => format!("did you mean `{name}`?"),
+                        None => format!(
+                            "write an OS ({}), an arch (x86_64, aarch64, ...) or both as `linux/aarch64`",
+                            OPERATING_SYSTEMS[..4].join(", ")
+                        ),
+                    });
+                reader.problem(problem);
+            }
+        }
+    }
+}
+
+/// A `run` value's commands; each string is also registered as a template.
+fn read_commands(
+    draft: &mut TaskDraft,
+    value: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+) -> Vec<Command> {
+    let mut planned = Vec::new();
     let Some(run) = reader.value::<RunSpec>(value) else {
-        return;
+        return planned;
     };
     let span = run.span();
     let commands = match run.into_inner() {
@@ -298,9 +374,10 @@ fn read_run(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &mut Rea
             }
         }
         if let Some(command) = read_command(&draft.task.name, command, reader) {
-            draft.task.run.push(command);
+            planned.push(command);
         }
     }
+    planned
 }
 
 fn read_command(

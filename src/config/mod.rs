@@ -9,6 +9,7 @@ mod keys;
 mod model;
 mod parse;
 pub(crate) mod placeholder;
+mod platform;
 mod reader;
 #[cfg_attr(
     not(test),
@@ -25,6 +26,7 @@ pub(crate) use model::{
     Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile, Var, VarValue,
 };
 pub(crate) use parse::parse;
+pub(crate) use platform::{Platform, current as current_platform};
 pub(crate) use sources::{FileId, Sources};
 pub(crate) use suggest::suggest;
 

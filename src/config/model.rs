@@ -94,6 +94,8 @@ pub struct Task {
     pub params: Vec<Param>,
     /// The task's own `vars`, shadowing the top-level ones of the same name.
     pub vars: Vec<Var>,
+    /// Where the task runs; empty means everywhere. Elsewhere it is skipped with a note.
+    pub platforms: Vec<super::Platform>,
     /// Glob patterns of inputs, relative to the task's working directory.
     pub sources: Vec<String>,
     /// Glob patterns of outputs, relative to the task's working directory.

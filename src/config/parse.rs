@@ -113,7 +113,11 @@ fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft, globals: &[Var]) -> Ta
         }
     }
     check_var_cycles(reader, &task.vars);
-    draft.task
+    let mut task = draft.task;
+    if let Some(run) = draft.platform_run {
+        task.run = run;
+    }
+    task
 }
 
 /// Top-level vars may use each other; `[env]` values may use them.

@@ -395,6 +395,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 continue;
             }
             let planned = &self.plan.tasks[task.index()];
+            if let Some(note) = &planned.skip {
+                let condition = note.clone();
+                self.finish(task, Status::Skipped { condition }, events);
+                continue;
+            }
             if planned.commands.is_empty() && planned.checks.is_empty() {
                 // An aggregate: nothing to run, it succeeds as soon as its prerequisites have.
                 self.finish(task, Status::Succeeded, events);

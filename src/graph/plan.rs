@@ -7,7 +7,7 @@ use super::cycle::{self, Prerequisite};
 use super::substitute::{Quoting, quote, substitute};
 use super::vars::{Bindings, Vars};
 use super::{GraphError, Names};
-use crate::config::{Command, Task, TaskFile};
+use crate::config::{Command, Platform, Task, TaskFile, current_platform};
 
 /// A task's index into the vectors of a [`Plan`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -76,6 +76,9 @@ pub(crate) struct PlannedTask<'f> {
     /// The task's `ignore_errors`: a failure ends it as "failed, ignored".
     pub(crate) ignore_errors: bool,
     pub(crate) dir: PathBuf,
+    /// Why the task does not run at all here, e.g. `platforms` leaves this system out: it is
+    /// reported as skipped with this note and counts as done for its dependents.
+    pub(crate) skip: Option<String>,
     /// The task's own `env`, values substituted; applied over the plan's `env`.
     pub(crate) env: Vec<(String, String)>,
     /// `sources` and `outputs`, substituted, relative to `dir`.
@@ -312,6 +315,7 @@ fn planned_task<'f>(
             Some(dir) => file.root.join(verbatim(dir)),
             None => file.root.clone(),
         },
+        skip: platform_skip(task),
         env: task
             .env
             .iter()
@@ -320,6 +324,19 @@ fn planned_task<'f>(
         sources: task.sources.iter().map(verbatim).collect(),
         outputs: task.outputs.iter().map(verbatim).collect(),
     })
+}
+
+/// The note for a task whose `platforms` leave out the system rask runs on.
+fn platform_skip(task: &Task) -> Option<String> {
+    if task.platforms.is_empty() || task.platforms.iter().any(Platform::is_current) {
+        return None;
+    }
+    let listed: Vec<String> = task.platforms.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "{} in platforms [{}]",
+        current_platform(),
+        listed.join(", ")
+    ))
 }
 
 fn find<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b str> {

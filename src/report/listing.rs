@@ -159,7 +159,8 @@ pub(crate) fn task_help(task: &Task) -> String {
 /// `--dry-run`: every command that would run, in order, after substitution, one per line.
 pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
     let mut out = String::new();
-    for task in &plan.tasks {
+    // A task skipped here (its `platforms` leave this system out) would run nothing.
+    for task in plan.tasks.iter().filter(|task| task.skip.is_none()) {
         for command in &task.commands {
             out.push_str(&command.display);
             out.push('\n');

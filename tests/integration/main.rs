@@ -14,6 +14,7 @@ mod orphans;
 mod output;
 mod parallel;
 mod params;
+mod platforms;
 mod signals;
 mod up_to_date;
 mod vars;
