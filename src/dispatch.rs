@@ -80,7 +80,11 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
             print(&text)
         }
         Action::DryRun => print(&report::dry_run(&plan(file, invocation)?)),
-        Action::Run => Ok(execute::execute(&plan(file, invocation)?, invocation)),
+        Action::Run => {
+            let plan = plan(file, invocation)?;
+            crate::confirm::confirm(&plan, invocation.yes)?;
+            Ok(execute::execute(&plan, invocation))
+        }
     }
 }
 

@@ -3,12 +3,15 @@
 
 use crate::cli::CliError;
 use crate::config::{ConfigError, Diagnostic, Sources};
+use crate::confirm::ConfirmError;
 use crate::graph::GraphError;
 
 /// Every task succeeded.
 pub(crate) const EXIT_SUCCESS: i32 = 0;
 /// rask could not do its job: bad command line, invalid tasks.toml, unknown task, cycle.
 pub(crate) const EXIT_ERROR: i32 = 2;
+/// A task's `confirm` question was answered no, so nothing ran.
+pub(crate) const EXIT_DECLINED: i32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -23,12 +26,16 @@ pub(crate) enum Error {
     Cli(#[from] CliError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Confirm(#[from] ConfirmError),
 }
 
 impl Error {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Error::Cli(CliError::Args(error)) => error.exit_code(),
+            // The user said no: like a task that failed, not like rask failing.
+            Error::Confirm(ConfirmError::Declined { .. }) => EXIT_DECLINED,
             _ => EXIT_ERROR,
         }
     }
@@ -46,15 +53,8 @@ impl Error {
                 render_all(&diagnostics, sources, color)
             }
             Error::Cli(CliError::Args(error)) => error.render().to_string(),
-            Error::Cli(error) => {
-                let diagnostic = Diagnostic {
-                    message: error.to_string(),
-                    span: None,
-                    label: String::new(),
-                    help: error.help(),
-                };
-                diagnostic.render(&Sources::default(), color)
-            }
+            Error::Cli(error) => render_plain(error.to_string(), error.help(), color),
+            Error::Confirm(error) => render_plain(error.to_string(), error.help(), color),
             Error::Config(error) => render_chain(error, color),
             Error::Output(error) => render_chain(error, color),
         }
@@ -89,6 +89,17 @@ fn internal_error_line(message: &str, location: Option<&str>) -> String {
         "error: internal error in rask {}{at}: {message} (this is a bug in rask, please report it)",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// A message (and help line) that points at nothing in tasks.toml.
+fn render_plain(message: String, help: Option<String>, color: bool) -> String {
+    let diagnostic = Diagnostic {
+        message,
+        span: None,
+        label: String::new(),
+        help,
+    };
+    diagnostic.render(&Sources::default(), color)
 }
 
 fn render_all(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {

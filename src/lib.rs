@@ -9,6 +9,7 @@
 pub mod bench_support;
 mod cli;
 mod config;
+mod confirm;
 mod dispatch;
 mod error;
 mod events;

@@ -47,6 +47,10 @@ pub(crate) struct Args {
     #[arg(short = 'k', long)]
     pub(crate) keep_going: bool,
 
+    /// Answer yes to every task's `confirm` question (needed when stdin is not a terminal)
+    #[arg(short = 'y', long)]
+    pub(crate) yes: bool,
+
     /// How task output is shown [default: inherit for one task or -j 1, else prefixed]
     #[arg(long, value_enum, value_name = "MODE")]
     pub(crate) output: Option<OutputArg>,

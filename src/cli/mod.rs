@@ -44,6 +44,8 @@ pub(crate) struct Invocation {
     pub(crate) jobs: Option<usize>,
     pub(crate) keep_going: bool,
     pub(crate) force: bool,
+    /// `--yes`: every `confirm` question is answered yes.
+    pub(crate) yes: bool,
     /// `None`: chosen by how many tasks run (see `docs/cli.md`).
     pub(crate) output: Option<OutputArg>,
     pub(crate) timeout: Option<Duration>,
@@ -213,6 +215,7 @@ pub(crate) fn resolve(
         jobs: args.jobs.map(|jobs| jobs as usize),
         keep_going: args.keep_going,
         force: args.force,
+        yes: args.yes,
         output: args.output,
         timeout: args.timeout,
         grace: args.grace,

@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::{Command, Settings, Task, Var};
+use super::values::RawCommand;
+use super::{RunStep, Settings, Task, Var};
 
 /// The top level of one file.
 #[derive(Debug, Default)]
@@ -31,7 +32,7 @@ pub(crate) struct TaskDraft {
     /// list of parameters (placeholders) do not pile up follow-on errors.
     pub(crate) params_unreadable: bool,
     /// `run_linux` and the like, for the OS rask runs on: replaces `run`.
-    pub(crate) platform_run: Option<Vec<Command>>,
+    pub(crate) platform_run: Option<Vec<RunStep>>,
 }
 
 /// A string that may hold placeholders, and where it is written.
@@ -66,6 +67,18 @@ impl TaskDraft {
 
     pub(crate) fn template(&mut self, text: &str, range: Range<usize>) {
         self.templates.push(Template::new(text, range));
+    }
+
+    /// Registers every string of a command of `run`.
+    pub(crate) fn template_command(&mut self, command: &Spanned<RawCommand>) {
+        match command.get_ref() {
+            RawCommand::Shell(line) => self.template(line, command.span()),
+            RawCommand::Argv(words) => {
+                for word in words {
+                    self.template(word.get_ref(), word.span());
+                }
+            }
+        }
     }
 }
 

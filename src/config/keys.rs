@@ -19,8 +19,9 @@ use super::placeholder::is_identifier;
 use super::platform::{OPERATING_SYSTEMS, Platform};
 use super::reader::{Reader, entries};
 use super::schema;
+use super::steps;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
-use super::{Command, MAX_JOBS, NameRef, Settings, Var, VarValue};
+use super::{Command, MAX_JOBS, NameRef, RunStep, Settings, Var, VarValue};
 
 /// One key of one kind of table, and how to read it into a `T`.
 pub(crate) struct Key<T> {
@@ -240,6 +241,44 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
             draft.task.outputs = patterns(reader, draft, "outputs", value);
         },
     },
+    Key {
+        name: "if",
+        doc: "A shell condition; when it fails, the task is skipped (its dependents still run)",
+        schema: schema::string,
+        read: steps::read_condition,
+    },
+    Key {
+        name: "status",
+        doc: "Shell commands; when every one succeeds, the task is up to date",
+        schema: schema::string_or_list,
+        read: steps::read_status,
+    },
+    Key {
+        name: "preconditions",
+        doc: "Shell conditions that must succeed, or the task fails before its commands run",
+        schema: schema::preconditions,
+        read: steps::read_preconditions,
+    },
+    Key {
+        name: "ignore_errors",
+        doc: "A failure is reported as \"failed, ignored\"; the run and dependents go on",
+        schema: schema::boolean,
+        read: |draft, value, reader| {
+            draft.task.ignore_errors = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
+        },
+    },
+    Key {
+        name: "confirm",
+        doc: "A question asked on the terminal before anything runs; --yes answers it",
+        schema: schema::string,
+        read: |draft, value, reader| draft.task.confirm = reader.string(value),
+    },
+    Key {
+        name: "interpreter",
+        doc: "Program and arguments each shell string of `run` is a script for",
+        schema: schema::string_array,
+        read: steps::read_interpreter,
+    },
 ];
 
 /// One table of a task's `params`.
@@ -303,6 +342,7 @@ fn read_task(
     Some(draft)
 }
 
+/// `run`: one command, or an array of commands and command tables.
 fn read_run(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) {
     let commands = read_commands(draft, value, reader);
     draft.task.run = commands;
@@ -348,39 +388,51 @@ fn read_platforms(draft: &mut TaskDraft, value: Spanned<DeValue<'_>>, reader: &m
     }
 }
 
-/// A `run` value's commands; each string is also registered as a template.
+/// A `run` value's steps: one command string, or an array of commands and command tables;
+/// each string is also registered as a template.
 fn read_commands(
     draft: &mut TaskDraft,
     value: Spanned<DeValue<'_>>,
     reader: &mut Reader<'_>,
-) -> Vec<Command> {
-    let mut planned = Vec::new();
-    let Some(run) = reader.value::<RunSpec>(value) else {
-        return planned;
+) -> Vec<RunStep> {
+    let range = value.span();
+    let items = match value.into_inner() {
+        DeValue::Array(items) => items,
+        // One command string; anything else gets `RunSpec`'s precise message.
+        other => {
+            let line = reader
+                .value::<RunSpec>(Spanned::new(range.clone(), other))
+                .map(|line| Spanned::new(range, RawCommand::Shell(line.into_inner().0)));
+            return line
+                .and_then(|line| read_step(draft, line, reader))
+                .into_iter()
+                .collect();
+        }
     };
-    let span = run.span();
-    let commands = match run.into_inner() {
-        RunSpec::One(command) => vec![Spanned::new(span, RawCommand::Shell(command))],
-        RunSpec::Many(commands) => commands,
-    };
-    for command in commands {
-        let range = command.span();
-        match command.get_ref() {
-            RawCommand::Shell(line) => draft.template(line, range),
-            RawCommand::Argv(words) => {
-                for word in words {
-                    draft.template(word.get_ref(), word.span());
-                }
+    items
+        .into_iter()
+        .filter_map(|item| {
+            if matches!(item.get_ref(), DeValue::Table(_)) {
+                steps::read_command_table(draft, item, reader)
+            } else {
+                let command = reader.value::<RawCommand>(item)?;
+                read_step(draft, command, reader)
             }
-        }
-        if let Some(command) = read_command(&draft.task.name, command, reader) {
-            planned.push(command);
-        }
-    }
-    planned
+        })
+        .collect()
 }
 
-fn read_command(
+/// A plain command of `run`, as a step.
+fn read_step(
+    draft: &mut TaskDraft,
+    command: Spanned<RawCommand>,
+    reader: &mut Reader<'_>,
+) -> Option<RunStep> {
+    draft.template_command(&command);
+    read_command(&draft.task.name, command, reader).map(RunStep::from)
+}
+
+pub(crate) fn read_command(
     task: &str,
     command: Spanned<RawCommand>,
     reader: &mut Reader<'_>,

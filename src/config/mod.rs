@@ -17,13 +17,15 @@ mod reader;
 )]
 mod schema;
 mod sources;
+mod steps;
 mod suggest;
 mod values;
 
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
-    Command, MAX_JOBS, NameRef, Param, ParamKind, Settings, Span, Task, TaskFile, Var, VarValue,
+    Command, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep, Settings, Span, Task,
+    TaskFile, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use platform::{Platform, current as current_platform};

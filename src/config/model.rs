@@ -76,7 +76,7 @@ pub struct Task {
     pub name_span: Span,
     pub description: Option<String>,
     /// Commands, run in order; the first failure stops the task. Empty for a pure aggregate.
-    pub run: Vec<Command>,
+    pub run: Vec<RunStep>,
     /// Tasks that must succeed before this one starts.
     pub depends: Vec<NameRef>,
     /// Tasks that run after this one finishes (success or failure), like a `finally`.
@@ -100,6 +100,48 @@ pub struct Task {
     pub sources: Vec<String>,
     /// Glob patterns of outputs, relative to the task's working directory.
     pub outputs: Vec<String>,
+    /// `if`: a shell condition; when it exits non-zero the task is skipped, not failed.
+    pub condition: Option<String>,
+    /// Shell commands; when every one succeeds the task is up to date (go-task's `status`).
+    pub status: Vec<String>,
+    /// Shell conditions that must all succeed before any command runs.
+    pub preconditions: Vec<Precondition>,
+    /// A failure ends the task as "failed, ignored": its dependents and the run go on.
+    pub ignore_errors: bool,
+    /// A question asked on the terminal before anything runs; without one, `--yes` answers.
+    pub confirm: Option<String>,
+    /// The program (and arguments) each shell string of `run` is a script for, e.g.
+    /// `["python3"]`; empty when `run` holds shell command lines.
+    pub interpreter: Vec<String>,
+}
+
+/// One entry of a task's `run`: a command and what governs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStep {
+    pub command: Command,
+    /// The command's own `if`: when this shell condition fails, the command is skipped.
+    pub condition: Option<String>,
+    /// A failure of this command is reported, and the task goes on with the next.
+    pub ignore_errors: bool,
+}
+
+impl From<Command> for RunStep {
+    fn from(command: Command) -> Self {
+        RunStep {
+            command,
+            condition: None,
+            ignore_errors: false,
+        }
+    }
+}
+
+/// One of a task's `preconditions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precondition {
+    /// A shell condition.
+    pub sh: String,
+    /// What to tell the user when it fails (`msg`).
+    pub message: Option<String>,
 }
 
 /// One variable of a `vars` table, referenced as `{{ name }}`.

@@ -493,7 +493,7 @@ mod tests {
     use std::time::Duration;
 
     use super::{ConfigError, NameRef, ParamKind, Source, TaskFile, parse};
-    use crate::config::{Command, Settings};
+    use crate::config::{Command, RunStep, Settings};
 
     fn source(text: &str) -> Source {
         Source::in_memory(text)
@@ -532,12 +532,12 @@ mod tests {
         }
     }
 
-    fn shell(line: &str) -> Command {
-        Command::Shell(line.to_owned())
+    fn shell(line: &str) -> RunStep {
+        Command::Shell(line.to_owned()).into()
     }
 
-    fn argv(words: &[&str]) -> Command {
-        Command::Argv(words.iter().map(|word| (*word).to_owned()).collect())
+    fn argv(words: &[&str]) -> RunStep {
+        Command::Argv(words.iter().map(|word| (*word).to_owned()).collect()).into()
     }
 
     fn names(refs: &[NameRef]) -> Vec<&str> {

@@ -5,6 +5,7 @@
 use serde_json::{Value as Json, json};
 
 use super::keys::{COMPUTED_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS};
+use super::steps::{COMMAND_KEYS, PRECONDITION_KEYS};
 
 /// The whole schema, as committed in `docs/tasks.schema.json`.
 pub(crate) fn document() -> Json {
@@ -22,6 +23,8 @@ pub(crate) fn document() -> Json {
             "task": object(TASK_KEYS),
             "param": object(PARAM_KEYS),
             "computed": object(COMPUTED_KEYS),
+            "command": object(COMMAND_KEYS),
+            "precondition": object(PRECONDITION_KEYS),
         }),
     );
     root
@@ -71,7 +74,10 @@ pub(crate) fn run() -> Json {
     json!({
         "anyOf": [
             string(),
-            { "type": "array", "items": { "anyOf": [string(), string_array()] } },
+            {
+                "type": "array",
+                "items": { "anyOf": [string(), string_array(), reference("command")] },
+            },
         ]
     })
 }
@@ -98,6 +104,10 @@ pub(crate) fn tasks() -> Json {
         "type": "object",
         "additionalProperties": { "anyOf": [reference("task"), run()] },
     })
+}
+
+pub(crate) fn preconditions() -> Json {
+    json!({ "type": "array", "items": { "anyOf": [string(), reference("precondition")] } })
 }
 
 pub(crate) fn params() -> Json {

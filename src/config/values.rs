@@ -70,11 +70,9 @@ pub(crate) fn wrong_type(found: &DeValue<'_>, range: Range<usize>, expected: &st
     }
 }
 
-/// `run`: `"cmd"`, `["cmd", …]`, `[["prog", "arg"]]`, or a mix of the last two.
-pub(crate) enum RunSpec {
-    One(String),
-    Many(Vec<Spanned<RawCommand>>),
-}
+/// `run` when it is not an array: one command string. (An array is read item by item, as its
+/// items may be command tables; see `keys.rs`.) The point is the message for anything else.
+pub(crate) struct RunSpec(pub(crate) String);
 
 impl<'de> Deserialize<'de> for RunSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -94,15 +92,7 @@ impl<'de> Visitor<'de> for RunVisitor {
     }
 
     fn visit_str<E: de::Error>(self, command: &str) -> Result<RunSpec, E> {
-        Ok(RunSpec::One(command.to_owned()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RunSpec, A::Error> {
-        let mut commands = Vec::new();
-        while let Some(command) = seq.next_element::<Spanned<RawCommand>>()? {
-            commands.push(command);
-        }
-        Ok(RunSpec::Many(commands))
+        Ok(RunSpec(command.to_owned()))
     }
 }
 
@@ -118,7 +108,9 @@ impl<'de> Visitor<'de> for CommandVisitor {
     type Value = RawCommand;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a command string or an argv array like [\"cargo\", \"build\"]")
+        formatter.write_str(
+            "a command string, an argv array like [\"cargo\", \"build\"], or a table like { cmd = \"…\", if = \"…\" }",
+        )
     }
 
     fn visit_str<E: de::Error>(self, command: &str) -> Result<RawCommand, E> {

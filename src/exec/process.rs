@@ -264,13 +264,20 @@ fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningComm
     let script = match step {
         Step::Command(index) => job.commands[index]
             .script
-            .as_deref()
-            .map(ScriptFile::write)
+            .as_ref()
+            .map(|script| ScriptFile::write(&script.text))
             .transpose()?,
         _ => None,
     };
     let mut argv: Vec<&OsStr> = sequence::argv(job, step).iter().map(OsStr::new).collect();
-    argv.extend(script.as_ref().map(|script| script.path().as_os_str()));
+    if let (Some(file), Step::Command(index)) = (&script, step) {
+        argv.push(file.path().as_os_str());
+        let args = job.commands[index]
+            .script
+            .iter()
+            .flat_map(|script| &script.args);
+        argv.extend(args.map(OsStr::new));
+    }
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;

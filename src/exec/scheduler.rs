@@ -545,13 +545,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn job_for(&self, task: TaskId) -> Job {
         let planned = &self.plan.tasks[task.index()];
         // One entry per name, the last definition winning: dotenv, then [env], then the
-        // task's env, then rask's own additions.
+        // task's env, then its parameters for its scripts, then rask's own additions.
         let mut env: Vec<(String, String)> = Vec::new();
         let definitions = self
             .plan
             .env
             .iter()
             .chain(&planned.env)
+            .chain(&planned.param_env)
             .chain(&self.options.env);
         for (name, value) in definitions {
             match env.iter_mut().find(|(existing, _)| existing == name) {

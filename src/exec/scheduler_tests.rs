@@ -126,7 +126,7 @@ fn file(tasks: &[(&str, &[&str], &[&str])]) -> TaskFile {
             .iter()
             .map(|(name, depends, post)| Task {
                 name: (*name).to_owned(),
-                run: vec![Command::Shell(format!("run {name}"))],
+                run: vec![Command::Shell(format!("run {name}")).into()],
                 depends: refs(depends),
                 depends_post: refs(post),
                 ..Task::default()

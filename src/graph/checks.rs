@@ -6,6 +6,10 @@
 //! job runs them as processes of the task (never on the scheduler's thread), and their exit
 //! statuses decide between skipped, failed before starting, up to date, or run.
 
+use super::plan::shell_argv;
+use super::substitute::{Quoting, substitute};
+use crate::config::Task;
+
 /// One check, substituted and quoted, as it will be spawned. Its output is discarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlannedCheck {
@@ -37,5 +41,59 @@ pub(crate) struct PlannedChecks {
 impl PlannedChecks {
     pub(crate) fn is_empty(&self) -> bool {
         self.condition.is_none() && self.preconditions.is_empty() && self.status.is_empty()
+    }
+}
+
+/// Every condition of `task` that may hold placeholders: its `if`, `preconditions`, `status`
+/// and its commands' own `if`s.
+pub(super) fn templates(task: &Task) -> impl Iterator<Item = &str> {
+    let command_conditions = task.run.iter().filter_map(|step| step.condition.as_deref());
+    task.condition
+        .as_deref()
+        .into_iter()
+        .chain(
+            task.preconditions
+                .iter()
+                .map(|precondition| precondition.sh.as_str()),
+        )
+        .chain(task.status.iter().map(String::as_str))
+        .chain(command_conditions)
+}
+
+/// The checks of `task`, substituted like its shell commands (values shell-quoted).
+pub(super) fn planned_checks<'a>(
+    task: &Task,
+    shell: &[String],
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+) -> PlannedChecks {
+    let check = |condition: &str| planned_check(shell, condition, lookup);
+    PlannedChecks {
+        condition: task.condition.as_deref().map(check),
+        preconditions: task
+            .preconditions
+            .iter()
+            .map(|precondition| {
+                let check = check(&precondition.sh);
+                let message = match &precondition.message {
+                    Some(message) => message.clone(),
+                    None => format!("`{}` failed", check.display),
+                };
+                PlannedPrecondition { check, message }
+            })
+            .collect(),
+        status: task.status.iter().map(|status| check(status)).collect(),
+    }
+}
+
+/// One shell condition, ready to spawn.
+pub(super) fn planned_check<'a>(
+    shell: &[String],
+    condition: &str,
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+) -> PlannedCheck {
+    let display = substitute(condition, Quoting::Shell, lookup);
+    PlannedCheck {
+        argv: shell_argv(shell, &display),
+        display,
     }
 }

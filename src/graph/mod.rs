@@ -5,16 +5,12 @@ mod checks;
 mod cycle;
 mod plan;
 mod resolve;
+mod script;
 mod substitute;
 mod vars;
 
-#[cfg_attr(
-    not(test),
-    expect(
-        unused_imports,
-        reason = "planned from `preconditions` once the key is read"
-    )
-)]
+/// Exec's tests build jobs with preconditions by hand.
+#[cfg(test)]
 pub(crate) use checks::PlannedPrecondition;
 pub(crate) use checks::{PlannedCheck, PlannedChecks};
 pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, check, plan};

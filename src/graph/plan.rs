@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use super::PlannedChecks;
+use super::checks::{planned_check, planned_checks};
 use super::cycle::{self, Prerequisite};
+use super::script::{has_scripts, planned_script, script_env};
 use super::substitute::{Quoting, quote, substitute};
 use super::vars::{Bindings, Vars};
 use super::{GraphError, Names};
@@ -50,8 +52,17 @@ pub(crate) struct PlannedCommand {
     pub(crate) condition: Option<super::PlannedCheck>,
     /// A failure is reported but the task goes on (a command table's `ignore_errors`).
     pub(crate) ignore_errors: bool,
-    /// A script's text, written to a private temp file when the command starts.
-    pub(crate) script: Option<String>,
+    /// A script, written to a private temp file when the command starts.
+    pub(crate) script: Option<Script>,
+}
+
+/// A script command's text and arguments: the file's path follows `argv`, then `args`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Script {
+    /// The script, values substituted verbatim.
+    pub(crate) text: String,
+    /// The words given after the task on the command line.
+    pub(crate) args: Vec<String>,
 }
 
 impl PlannedCommand {
@@ -75,6 +86,8 @@ pub(crate) struct PlannedTask<'f> {
     pub(crate) checks: PlannedChecks,
     /// The task's `ignore_errors`: a failure ends it as "failed, ignored".
     pub(crate) ignore_errors: bool,
+    /// Parameters as environment variables, for a task with scripts (see `script.rs`).
+    pub(crate) param_env: Vec<(String, String)>,
     pub(crate) dir: PathBuf,
     /// Why the task does not run at all here, e.g. `platforms` leaves this system out: it is
     /// reported as skipped with this note and counts as done for its dependents.
@@ -296,21 +309,35 @@ fn planned_task<'f>(
     let bindings = vars.task_bindings(task, &values);
     let lookup = |name: &str| find(&bindings, name);
     let verbatim = |text: &String| substitute(text, Quoting::Verbatim, lookup);
+    let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);
     let commands = task
         .run
         .iter()
         .enumerate()
-        .map(|(position, command)| {
+        .map(|(position, step)| {
             let extra = if position == last { extra } else { &[] };
-            planned_command(&file.settings.shell, command, &lookup, extra)
+            let mut planned = match &step.command {
+                Command::Shell(text) => planned_script(&task.interpreter, text, &lookup, extra),
+                Command::Argv(_) => None,
+            }
+            .unwrap_or_else(|| planned_command(shell, &step.command, &lookup, extra));
+            planned.condition = (step.condition.as_deref())
+                .map(|condition| planned_check(shell, condition, &lookup));
+            planned.ignore_errors = step.ignore_errors;
+            planned
         })
         .collect();
     Ok(PlannedTask {
         task,
         commands,
-        checks: PlannedChecks::default(),
-        ignore_errors: false,
+        checks: planned_checks(task, shell, &lookup),
+        ignore_errors: task.ignore_errors,
+        param_env: if has_scripts(task) {
+            script_env(&task.params, &values, &bindings)
+        } else {
+            Vec::new()
+        },
         dir: match &task.dir {
             Some(dir) => file.root.join(verbatim(dir)),
             None => file.root.clone(),

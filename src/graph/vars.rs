@@ -145,12 +145,13 @@ impl<'f> Vars<'f> {
 
 /// Every string of a task that may hold placeholders.
 fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
-    let commands = task.run.iter().flat_map(|command| match command {
+    let commands = task.run.iter().flat_map(|step| match &step.command {
         crate::config::Command::Shell(line) => std::slice::from_ref(line),
         crate::config::Command::Argv(words) => words.as_slice(),
     });
     commands
         .map(String::as_str)
+        .chain(super::checks::templates(task))
         .chain(task.env.iter().map(|(_, value)| value.as_str()))
         .chain(task.dir.as_deref())
         .chain(task.sources.iter().map(String::as_str))

@@ -146,7 +146,7 @@ pub(crate) fn task_help(task: &Task) -> String {
     if !task.run.is_empty() {
         out.push_str("\nRuns:\n");
         for command in &task.run {
-            let line = match command {
+            let line = match &command.command {
                 Command::Shell(line) => line.clone(),
                 Command::Argv(argv) => shell_words::join(argv),
             };
@@ -157,11 +157,32 @@ pub(crate) fn task_help(task: &Task) -> String {
 }
 
 /// `--dry-run`: every command that would run, in order, after substitution, one per line.
+/// The checks that decide whether it runs are shown as `#` comments (a dry run evaluates
+/// none of them), so the output still reads as a shell script.
 pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
     let mut out = String::new();
     // A task skipped here (its `platforms` leave this system out) would run nothing.
     for task in plan.tasks.iter().filter(|task| task.skip.is_none()) {
+        let checks = &task.checks;
+        let name = task.name();
+        let mut comment =
+            |what: &str, check: &str| out.push_str(&format!("# {name}: {what} {check}\n"));
+        if let Some(condition) = &checks.condition {
+            comment("if", &condition.display);
+        }
+        for precondition in &checks.preconditions {
+            comment("precondition", &precondition.check.display);
+        }
+        for status in &checks.status {
+            comment("up to date if", &status.display);
+        }
         for command in &task.commands {
+            if let Some(condition) = &command.condition {
+                out.push_str(&format!(
+                    "# {name}: next command if {}\n",
+                    condition.display
+                ));
+            }
             out.push_str(&command.display);
             out.push('\n');
         }

@@ -5,6 +5,8 @@
 mod common;
 
 mod cli;
+mod conditions;
+mod confirm;
 mod env;
 mod errors;
 mod exit_codes;
@@ -15,6 +17,7 @@ mod output;
 mod parallel;
 mod params;
 mod platforms;
+mod scripts;
 mod signals;
 mod up_to_date;
 mod vars;

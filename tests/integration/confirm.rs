@@ -1,0 +1,85 @@
+//! `confirm`: rask asks before anything runs; without a terminal it refuses unless `--yes`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::common::Test;
+
+const DEPLOY: &str = r#"
+    [tasks.build]
+    run = "touch build-ran"
+    [tasks.deploy]
+    depends = ["build"]
+    confirm = "Deploy to production?"
+    run = "touch deploy-ran"
+    "#;
+
+#[test]
+fn without_a_terminal_rask_refuses_and_nothing_runs() {
+    let output = Test::new()
+        .tasks_toml(DEPLOY)
+        .args(["deploy"])
+        .expect_no_file("build-ran")
+        .expect_no_file("deploy-ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: task `deploy` asks "Deploy to production?", but stdin is not a terminal
+      |
+      = help: pass --yes to confirm
+    "#);
+}
+
+#[test]
+fn yes_answers_in_advance() {
+    Test::new()
+        .tasks_toml(DEPLOY)
+        .args(["--yes", "deploy"])
+        .expect_file("build-ran", "")
+        .expect_file("deploy-ran", "")
+        .success();
+}
+
+#[test]
+fn a_dry_run_asks_nothing() {
+    Test::new()
+        .tasks_toml(DEPLOY)
+        .args(["--dry-run", "deploy"])
+        .expect_stdout("touch build-ran\ntouch deploy-ran\n")
+        .success();
+}
+
+/// Runs rask on a pseudo-terminal (through `script`), typing `answer` into it.
+fn answer_on_a_terminal(test: &Test, answer: &str) -> std::process::Output {
+    let command = format!("'{}' deploy", env!("CARGO_BIN_EXE_rask"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(test.path("."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin was piped")
+        .write_all(answer.as_bytes())
+        .expect("script reads its stdin");
+    child.wait_with_output().expect("script(1) exits")
+}
+
+#[test]
+fn on_a_terminal_yes_runs_and_no_runs_nothing() {
+    let test = Test::new().tasks_toml(DEPLOY);
+    let output = answer_on_a_terminal(&test, "n\n");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Deploy to production? [y/N]"), "{text}");
+    assert!(text.contains("task `deploy` was not confirmed"), "{text}");
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(!test.path("build-ran").exists() && !test.path("deploy-ran").exists());
+
+    let output = answer_on_a_terminal(&test, "y\n");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(test.path("build-ran").exists() && test.path("deploy-ran").exists());
+}
