@@ -373,6 +373,15 @@ pub(crate) struct Usage {
     pub(crate) max_rss: u64,
 }
 
+impl Usage {
+    /// Folds in the usage of the task's next command: CPU adds up, the peak is the larger.
+    pub(crate) fn add(&mut self, other: Usage) {
+        self.user += other.user;
+        self.system += other.system;
+        self.max_rss = self.max_rss.max(other.max_rss);
+    }
+}
+
 /// The end of one task's run (or of one attempt at it).
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct TaskOutcome {

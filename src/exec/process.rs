@@ -5,14 +5,15 @@
 use std::ffi::OsStr;
 use std::io::{self, ErrorKind, PipeReader};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::os::read_chunk;
-use super::os::{kill_adopted_orphans, pidfd_open, signal_group, signal_process};
+use super::os::{kill_adopted_orphans, pidfd_open, read_chunk, reap, signal_group, signal_process};
 use super::script::ScriptFile;
 use super::sequence::{self, Next, Sequence, Step};
 use super::{Job, JobEvent, JobResult, RunningJob, Spool};
-use crate::events::{Exit, OutputMode, Stream};
+use crate::events::{Exit, OutputMode, Stream, Usage};
 
 /// How long output is still read after a command's group was killed, before giving up on a
 /// process that escaped the group (e.g. with `setsid`) but kept the pipes open.
@@ -36,6 +37,8 @@ pub(crate) struct LocalJob {
     result: Option<JobResult>,
     /// The last signal asked for; once set, no further command starts.
     stop_signal: Option<i32>,
+    /// What the commands that have ended cost, added up (checks are not counted).
+    usage: Option<Usage>,
 }
 
 struct RunningCommand {
@@ -46,7 +49,6 @@ struct RunningCommand {
         reason = "held for its drop: the file lives as long as the command"
     )]
     script: Option<ScriptFile>,
-    handle: duct::Handle,
     /// The leader's pid, which is also its process group's id.
     pid: i32,
     pidfd: Option<OwnedFd>,
@@ -66,6 +68,7 @@ impl LocalJob {
             current: None,
             result: None,
             stop_signal: None,
+            usage: None,
         };
         match local.job.output {
             OutputMode::Grouped => match Spool::new() {
@@ -175,8 +178,17 @@ impl LocalJob {
         if command.exit.is_some() {
             return;
         }
-        if let Ok(Some(output)) = command.handle.try_wait() {
-            command.exit = Some((Exit::from_status(output.status), Instant::now()));
+        let reaped = match reap(command.pid) {
+            Ok(reaped) => reaped,
+            // Not our child any more (cannot happen: only this job waits for it); treat it as
+            // gone rather than wait forever.
+            Err(_) => Some((ExitStatus::from_raw(1 << 8), Usage::default())),
+        };
+        if let Some((status, usage)) = reaped {
+            command.exit = Some((Exit::from_status(status), Instant::now()));
+            if !command.step.is_check() {
+                self.usage.get_or_insert_default().add(usage);
+            }
             command.pidfd = None;
             if own_group {
                 signal_group(command.pid, libc::SIGKILL);
@@ -236,7 +248,7 @@ impl RunningJob for LocalJob {
             report(JobEvent::Finished {
                 result,
                 spooled: self.spool.take().map(Spool::into_shared),
-                usage: None,
+                usage: self.usage,
             });
         }
     }
@@ -260,6 +272,10 @@ fn spawn_failed(command: usize, what: String, error: &io::Error) -> JobResult {
 
 /// Spawns `step` of the job in its own process group, wired for the output mode; a check's
 /// output is discarded.
+///
+/// std's `Command` rather than duct: duct reaps its children itself, and the rusage that
+/// `wait4` returns on reaping is the only per-task CPU and memory figure there is (see
+/// [`reap`]). With `process_group` and no `pre_exec`, std keeps posix_spawn's fast path.
 fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningCommand> {
     let script = match step {
         Step::Command(index) => job.commands[index]
@@ -281,63 +297,53 @@ fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningComm
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
-    let mut expression = duct::cmd(*program, args).unchecked();
+    let mut command = std::process::Command::new(program);
+    command.args(args);
     if let Some(dir) = &job.dir {
-        expression = expression.dir(dir);
+        command.current_dir(dir);
     }
-    for (name, value) in &job.env {
-        expression = expression.env(name, value);
-    }
+    command.envs(job.env.iter().map(|(name, value)| (name, value)));
     if job.own_group {
-        expression = expression.before_spawn(|command| {
-            use std::os::unix::process::CommandExt;
-            command.process_group(0);
-            Ok(())
-        });
+        command.process_group(0);
     }
-    let (handle, pipes) = match (job.output, spool) {
+    let pipes = match (job.output, spool) {
         _ if step.is_check() => {
-            let handle = expression
-                .stdin_null()
-                .stdout_null()
-                .stderr_null()
-                .start()?;
-            (handle, Vec::new())
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            Vec::new()
         }
-        (OutputMode::Inherit, _) => (expression.start()?, Vec::new()),
+        (OutputMode::Inherit, _) => Vec::new(),
         (OutputMode::Grouped, Some(spool)) => {
-            let handle = expression
-                .stdin_null()
-                .stdout_file(spool.stdout.try_clone()?)
-                .stderr_file(spool.stderr.try_clone()?)
-                .start()?;
-            (handle, Vec::new())
+            command
+                .stdin(Stdio::null())
+                .stdout(spool.stdout.try_clone()?)
+                .stderr(spool.stderr.try_clone()?);
+            Vec::new()
         }
         (OutputMode::Prefixed | OutputMode::Grouped, _) => {
             // Blocking read ends are fine: they are read only after poll reported them ready,
             // and one read of a ready pipe returns at once.
             let (stdout, stdout_writer) = io::pipe()?;
             let (stderr, stderr_writer) = io::pipe()?;
-            // The expression (and with it rask's copy of each write end) is dropped at the end
-            // of this statement, so the pipes reach end-of-file when the child's group is gone.
-            let handle = expression
-                .stdin_null()
-                .stdout_file(stdout_writer)
-                .stderr_file(stderr_writer)
-                .start()?;
-            (
-                handle,
-                vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)],
-            )
+            command
+                .stdin(Stdio::null())
+                .stdout(stdout_writer)
+                .stderr(stderr_writer);
+            vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)]
         }
     };
-    let pid = handle.pids().first().copied().unwrap_or(0) as i32;
+    let child = command.spawn()?;
+    // Dropping `command` closes rask's copy of each write end, so the pipes reach end-of-file
+    // when the child's group is gone. The `Child` is dropped too: `reap` waits for the pid.
+    drop(command);
+    let pid = i32::try_from(child.id()).expect("pids fit in i32");
     Ok(RunningCommand {
         step,
         script,
         pidfd: pidfd_open(pid),
         next_exit_check: Instant::now() + EXIT_CHECK,
-        handle,
         pid,
         pipes,
         exit: None,

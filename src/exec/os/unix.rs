@@ -3,7 +3,11 @@
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::time::Duration;
+
+use crate::events::Usage;
 
 /// Sends `signal` to every process in the group `pgid`.
 pub(crate) fn signal_group(pgid: i32, signal: i32) {
@@ -32,6 +36,37 @@ pub(crate) fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     }
     // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
     Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Reaps `pid` if it has exited, with what it cost: `wait4(2)` returns the rusage of that one
+/// child, including the descendants it waited for itself (a shell's commands), and not that of
+/// any other task, as `RUSAGE_CHILDREN` would. `None` while it is still running.
+pub(crate) fn reap(pid: i32) -> io::Result<Option<(ExitStatus, Usage)>> {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes only through the two valid pointers it is given.
+    let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+    match reaped {
+        0 => Ok(None),
+        reaped if reaped < 0 => Err(io::Error::last_os_error()),
+        _ => Ok(Some((
+            ExitStatus::from_raw(status),
+            Usage {
+                user: duration_of(usage.ru_utime),
+                system: duration_of(usage.ru_stime),
+                // Linux reports kibibytes.
+                max_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+            },
+        ))),
+    }
+}
+
+fn duration_of(time: libc::timeval) -> Duration {
+    Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_usec).unwrap_or(0) * 1000,
+    )
 }
 
 /// Makes rask the reaper of its orphaned descendants: a process whose parent exits is
