@@ -83,7 +83,7 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
         Action::Run => {
             let plan = plan(file, invocation)?;
             crate::confirm::confirm(&plan, invocation.yes)?;
-            Ok(execute::execute(&plan, invocation))
+            execute::execute(&plan, invocation)
         }
     }
 }

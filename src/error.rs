@@ -5,6 +5,7 @@ use crate::cli::CliError;
 use crate::config::{ConfigError, Diagnostic, Sources};
 use crate::confirm::ConfirmError;
 use crate::graph::GraphError;
+use crate::report::ReportError;
 
 /// Every task succeeded.
 pub(crate) const EXIT_SUCCESS: i32 = 0;
@@ -28,6 +29,8 @@ pub(crate) enum Error {
     Output(#[from] std::io::Error),
     #[error(transparent)]
     Confirm(#[from] ConfirmError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
 }
 
 impl Error {
@@ -57,6 +60,7 @@ impl Error {
             Error::Confirm(error) => render_plain(error.to_string(), error.help(), color),
             Error::Config(error) => render_chain(error, color),
             Error::Output(error) => render_chain(error, color),
+            Error::Report(error) => render_chain(error, color),
         }
     }
 }

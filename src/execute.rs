@@ -3,11 +3,12 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Invocation, OutputArg};
+use crate::cli::{Invocation, OutputArg, ReportFormat};
+use crate::error::Error;
 use crate::events::OutputMode;
 use crate::exec::{self, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes};
 use crate::graph::Plan;
-use crate::report::{HumanReporter, ReportOptions, Reporter};
+use crate::report::{HumanReporter, JsonSink, ReportError, ReportOptions, Reporter};
 
 /// How the terminal and the environment shape a run.
 struct Terminal {
@@ -31,8 +32,8 @@ impl Terminal {
     }
 }
 
-/// Runs the plan and returns rask's exit code.
-pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
+/// Runs the plan and returns rask's exit code; `Err` if a report cannot even be created.
+pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Error> {
     let terminal = Terminal::detect(invocation);
     let mut options = scheduler_options(plan, invocation, &terminal);
     let signals = SignalPipes::install().unwrap_or_else(|error| {
@@ -41,19 +42,49 @@ pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> i32 {
         ));
         SignalPipes::none()
     });
+    let mut reporter = reporter(plan, invocation, &terminal, options.output)?;
+    let summary = Scheduler::new(plan, LocalSpawner, options)
+        .run(&signals, &mut |event| reporter.report(event));
+    Ok(summary.exit_code)
+}
+
+/// The human sink, and every other one asked for; files are created before anything runs, so
+/// a bad path stops rask at once.
+fn reporter<'p>(
+    plan: &'p Plan<'_>,
+    invocation: &Invocation,
+    terminal: &Terminal,
+    output: OutputMode,
+) -> Result<Reporter<'p>, ReportError> {
     let mut reporter = Reporter::default();
     reporter.add(HumanReporter::new(
         plan,
         ReportOptions {
-            output: options.output,
+            output,
             color_stdout: terminal.color_stdout,
             color_stderr: terminal.color_stderr,
             quiet: invocation.quiet,
         },
     ));
-    let summary = Scheduler::new(plan, LocalSpawner, options)
-        .run(&signals, &mut |event| reporter.report(event));
-    summary.exit_code
+    for target in &invocation.ci.report {
+        match (target.format, &target.path) {
+            (ReportFormat::Json, None) => {
+                reporter.add(JsonSink::new(Box::new(std::io::stdout()), true));
+            }
+            (ReportFormat::Json, Some(path)) => {
+                let file = create_report(path)?;
+                reporter.add(JsonSink::new(Box::new(file), false));
+            }
+        }
+    }
+    Ok(reporter)
+}
+
+fn create_report(path: &std::path::Path) -> Result<std::fs::File, ReportError> {
+    std::fs::File::create(path).map_err(|source| ReportError::Create {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn scheduler_options(

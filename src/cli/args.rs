@@ -78,6 +78,8 @@ pub(crate) struct Args {
     /// Override a top-level var, like `NAME=VALUE` before the first task (repeatable)
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment, action = clap::ArgAction::Append)]
     pub(crate) set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) ci: super::ci::CiArgs,
 
     /// Print a shell completion script (it completes task names too)
     #[arg(long, value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "elvish", "powershell"])]

@@ -3,10 +3,12 @@
 
 mod args;
 mod bind;
+mod ci;
 mod color;
 mod completion;
 
 pub(crate) use args::{Args, ColorArg, OutputArg};
+pub(crate) use ci::{CiArgs, ReportFormat};
 pub(crate) use completion::{answer_if_requested, write_registration};
 
 use std::ffi::OsString;
@@ -54,6 +56,7 @@ pub(crate) struct Invocation {
     pub(crate) quiet: bool,
     /// Var overrides: `NAME=VALUE` words before the first task, then `--set`s, in order.
     pub(crate) vars: Vec<(String, String)>,
+    pub(crate) ci: CiArgs,
 }
 
 /// A command line that makes no sense for this task file.
@@ -222,6 +225,7 @@ pub(crate) fn resolve(
         color: args.color,
         quiet: args.quiet,
         vars,
+        ci: args.ci,
     })
 }
 

@@ -5,17 +5,32 @@
 //! Colour and terminal choices arrive resolved; nothing here reads the command line.
 
 mod human;
+mod json;
 mod listing;
 mod prefix;
 mod style;
 mod tree;
 
 pub(crate) use human::{HumanReporter, ReportOptions};
+pub(crate) use json::JsonSink;
 pub(crate) use listing::{dry_run, list, list_json, task_help};
 pub(crate) use style::Style;
 pub(crate) use tree::{dot, tree};
 
+use std::path::PathBuf;
+
 use crate::events::{Event, Flow};
+
+/// A report rask was asked to write but cannot.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReportError {
+    #[error("cannot create report `{}`", path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// One view of a run, drawn from its events alone.
 pub(crate) trait Sink {

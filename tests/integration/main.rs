@@ -17,6 +17,7 @@ mod output;
 mod parallel;
 mod params;
 mod platforms;
+mod reports;
 mod scripts;
 mod signals;
 mod up_to_date;

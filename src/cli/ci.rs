@@ -1,0 +1,66 @@
+//! The options that matter most in CI: machine-readable reports, the run summary, live
+//! progress, retries, sharding and load. The main type here is [`CiArgs`], flattened into
+//! [`Args`](super::Args); every value is checked while parsing, so it arrives typed.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct CiArgs {
+    /// Also write the run as FORMAT to PATH: `json=PATH` (JSON lines, `-` for stdout); may be
+    /// repeated
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub(crate) report: Vec<ReportTarget>,
+}
+
+/// A `--report` destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReportTarget {
+    pub(crate) format: ReportFormat,
+    /// `None` for `-`: stdout.
+    pub(crate) path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReportFormat {
+    Json,
+}
+
+fn parse_report(text: &str) -> Result<ReportTarget, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| "expected FORMAT=PATH, e.g. `json=events.jsonl`".to_owned())?;
+    let format = match format {
+        "json" => ReportFormat::Json,
+        other => return Err(format!("unknown report format `{other}` (expected json)")),
+    };
+    let path = match path {
+        "" => return Err("the report needs a path (or `-` for stdout)".to_owned()),
+        "-" => None,
+        path => Some(PathBuf::from(path)),
+    };
+    Ok(ReportTarget { format, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_report_targets() {
+        assert_eq!(
+            parse_report("json=-"),
+            Ok(ReportTarget {
+                format: ReportFormat::Json,
+                path: None
+            })
+        );
+        assert_eq!(
+            parse_report("json=out/events.jsonl").map(|target| target.path),
+            Ok(Some(PathBuf::from("out/events.jsonl")))
+        );
+        assert!(parse_report("xml=a").is_err());
+        assert!(parse_report("json").is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! Machine-readable views of a run: `--report json=…` (validated against the documented schema)
+//! and the per-task resource figures carried in it.
+
+use serde_json::Value;
+
+use crate::common::{Output, Test};
+
+/// The event stream rask wrote to `events.jsonl`, one value per line.
+#[track_caller]
+fn events(output: &Output) -> Vec<Value> {
+    output
+        .read("events.jsonl")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is one JSON value"))
+        .collect()
+}
+
+/// Each `task_finished` outcome, keyed by task name.
+fn outcomes(events: &[Value]) -> Vec<(String, Value)> {
+    let tasks = &events[0]["tasks"];
+    events
+        .iter()
+        .filter(|event| event["event"] == "task_finished")
+        .map(|event| {
+            let outcome = event["outcome"].clone();
+            let id = outcome["task"].as_u64().expect("task ids are numbers") as usize;
+            let name = tasks[id]["name"]
+                .as_str()
+                .expect("names are text")
+                .to_owned();
+            (name, outcome)
+        })
+        .collect()
+}
+
+fn outcome<'a>(outcomes: &'a [(String, Value)], name: &str) -> &'a Value {
+    let found: Vec<&Value> = outcomes
+        .iter()
+        .filter(|(task, _)| task == name)
+        .map(|(_, outcome)| outcome)
+        .collect();
+    assert_eq!(found.len(), 1, "task `{name}` finished once: {outcomes:?}");
+    found[0]
+}
+
+#[track_caller]
+fn assert_valid(events: &[Value]) {
+    let schema: Value = serde_json::from_str(include_str!("../../docs/events.schema.json"))
+        .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid schema");
+    for event in events {
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|error| format!("{error} at {}", error.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{event}\ndoes not validate: {errors:?}");
+    }
+}
+
+#[test]
+fn json_report_follows_the_schema_and_holds_every_task_once() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.slow]
+            run = ["sleep 0.2", "echo slow done"]
+            [tasks.fails]
+            run = "echo oops >&2; exit 3"
+            [tasks.after]
+            depends = ["fails"]
+            run = "echo never"
+            [tasks.all]
+            depends = ["slow", "after"]
+            "#,
+        )
+        .args(["-k", "--report", "json=events.jsonl", "all"])
+        .status(3);
+    let events = events(&output);
+    assert_valid(&events);
+    assert_eq!(events[0]["event"], "run_started");
+    assert_eq!(events[0]["schema_version"], 1);
+    let last = events.last().expect("some events");
+    assert_eq!(last["event"], "run_finished");
+    assert_eq!(last["summary"]["exit_code"], 3);
+
+    let outcomes = outcomes(&events);
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    let slow = outcome(&outcomes, "slow");
+    assert_eq!(slow["status"]["kind"], "succeeded");
+    assert!(slow["wall"].as_f64().expect("wall is a number") >= 0.2);
+    let fails = outcome(&outcomes, "fails");
+    assert_eq!(fails["status"]["kind"], "failed");
+    assert_eq!(fails["status"]["exit"]["code"], 3);
+    let after = outcome(&outcomes, "after");
+    assert_eq!(after["status"]["kind"], "cancelled");
+    assert_eq!(after["status"]["reason"], "dependency_failed");
+    assert_eq!(after["status"]["started"], false);
+    assert_eq!(outcome(&outcomes, "all")["status"]["kind"], "cancelled");
+
+    // What the tasks printed is in the stream, as text, with its stream.
+    assert!(events.iter().any(|event| event["event"] == "output"
+        && event["stream"] == "stderr"
+        && event["text"] == "oops\n"));
+    // Times never go backwards.
+    let elapsed: Vec<f64> = events
+        .iter()
+        .map(|event| event["elapsed"].as_f64().expect("elapsed is a number"))
+        .collect();
+    assert!(
+        elapsed.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn json_report_to_stdout_keeps_task_output_out_of_the_way_in_grouped_mode() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo from-a"
+            "#,
+        )
+        .args(["--output", "grouped", "--report", "json=-", "a"])
+        .success();
+    let lines = output.stdout_lines();
+    let json: Vec<Value> = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    assert_valid(&json);
+    let finished = json
+        .iter()
+        .find(|event| event["event"] == "task_finished")
+        .expect("a task_finished event");
+    // Grouped output is spooled; the stream says how much there was, not what.
+    assert_eq!(finished["spooled"]["stdout_bytes"], "from-a\n".len());
+    assert!(lines.contains(&"from-a".to_owned()), "{lines:?}");
+}
+
+/// The `usage` rask reports for one task running `command`.
+#[track_caller]
+fn usage_of(command: &str) -> Value {
+    let output = Test::new()
+        .tasks_toml(&format!("[tasks.t]\nrun = {}\n", Value::from(command)))
+        .args(["--report", "json=events.jsonl", "t"])
+        .success();
+    let events = events(&output);
+    outcome(&outcomes(&events), "t")["usage"].clone()
+}
+
+#[test]
+fn a_task_that_spins_reports_its_cpu_time() {
+    // Spins until the process itself has used 0.5 s of CPU, however busy the machine is.
+    let usage = usage_of("perl -e 'while ((times)[0] + (times)[1] < 0.5) {}'");
+    let cpu = usage["user"].as_f64().expect("user CPU") + usage["system"].as_f64().expect("sys");
+    assert!(cpu >= 0.3, "CPU time {cpu}s for a 0.5 s spin: {usage}");
+}
+
+#[test]
+fn a_task_that_touches_200_mb_reports_its_peak_memory() {
+    // `vec` grows the string to 200 MiB and zero-fills it, touching every page.
+    let usage = usage_of("perl -e 'my $s = q(); vec($s, 200 * 1024 * 1024 - 1, 8) = 1'");
+    let megabytes = usage["max_rss"].as_u64().expect("max_rss in bytes") / 1_000_000;
+    assert!(
+        (150..=400).contains(&megabytes),
+        "peak memory {megabytes} MB for 200 MiB touched"
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_created_stops_rask_before_anything_runs() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch ran"
+            "#,
+        )
+        .args(["--report", "json=missing-dir/events.jsonl", "a"])
+        .expect_no_file("ran")
+        .status(2);
+    assert!(
+        output
+            .stderr
+            .contains("error: cannot create report `missing-dir/events.jsonl`"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn an_unknown_report_format_is_a_usage_error() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "true"
+            "#,
+        )
+        .args(["--report", "xml=out.xml", "a"])
+        .expect_stderr_contains("unknown report format `xml` (expected json)")
+        .status(2);
+}
