@@ -430,6 +430,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 attempt: 1,
             });
             let commands = &planned.commands;
+            // Read before spawning: the first command is already running when `start` returns,
+            // and its time counts.
+            let now = Instant::now();
             let job = self.spawner.start(self.job_for(task), &mut |event| {
                 if let JobEvent::CommandStarted { index } = event {
                     events.emit(EventKind::CommandStarted {
@@ -439,7 +442,6 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     });
                 }
             });
-            let now = Instant::now();
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
                 job,
