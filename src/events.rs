@@ -347,6 +347,14 @@ impl Status {
         self.class() == StatusClass::Failure
     }
 
+    /// Whether any of the task's commands was started, so it has a wall time and figures.
+    pub(crate) fn started(&self) -> bool {
+        !matches!(
+            self,
+            Status::Cancelled { started: false, .. } | Status::UpToDate | Status::Skipped { .. }
+        )
+    }
+
     /// The exit code this status gives rask when it is the run's first failure.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {

@@ -3,12 +3,14 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Invocation, OutputArg, ReportFormat};
+use crate::cli::{Invocation, OutputArg, ReportFormat, SummaryArg};
 use crate::error::Error;
 use crate::events::OutputMode;
 use crate::exec::{self, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes};
 use crate::graph::Plan;
-use crate::report::{HumanReporter, JsonSink, ReportError, ReportOptions, Reporter};
+use crate::report::{
+    HumanReporter, JsonSink, ReportError, ReportOptions, Reporter, SummarySink, SummaryWhen,
+};
 
 /// How the terminal and the environment shape a run.
 struct Terminal {
@@ -16,6 +18,10 @@ struct Terminal {
     color_stderr: bool,
     /// rask's stdin is a terminal that a lone task may own.
     interactive: bool,
+    /// rask's stderr (where it speaks) is a terminal.
+    stderr_terminal: bool,
+    /// Running under CI (`CI` set to anything but empty, `0` or `false`).
+    ci: bool,
 }
 
 impl Terminal {
@@ -28,6 +34,8 @@ impl Terminal {
                 .color
                 .wants_color(std::io::stderr().is_terminal()),
             interactive: std::io::stdin().is_terminal(),
+            stderr_terminal: std::io::stderr().is_terminal(),
+            ci: std::env::var("CI").is_ok_and(|ci| !matches!(ci.as_str(), "" | "0" | "false")),
         }
     }
 }
@@ -57,6 +65,16 @@ fn reporter<'p>(
     output: OutputMode,
 ) -> Result<Reporter<'p>, ReportError> {
     let mut reporter = Reporter::default();
+    let summary = match invocation.ci.summary {
+        Some(SummaryArg::Never) => SummaryWhen::Never,
+        Some(SummaryArg::Failures) => SummaryWhen::Failures,
+        Some(SummaryArg::Always) => SummaryWhen::Always,
+        None if terminal.ci => SummaryWhen::Always,
+        None if terminal.stderr_terminal && !invocation.quiet => SummaryWhen::Failures,
+        None => SummaryWhen::Never,
+    };
+    // Before the human sink: its closing lines (the failures) stay the last thing said.
+    reporter.add(SummarySink::new(summary, terminal.color_stderr));
     reporter.add(HumanReporter::new(
         plan,
         ReportOptions {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct CiArgs {
@@ -12,6 +12,18 @@ pub(crate) struct CiArgs {
     /// repeated
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub(crate) report: Vec<ReportTarget>,
+
+    /// When to print the closing table of tasks with their wall, CPU and memory [default:
+    /// always under CI=true, failures on a terminal, else never]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub(crate) summary: Option<SummaryArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryArg {
+    Never,
+    Failures,
+    Always,
 }
 
 /// A `--report` destination.

@@ -8,7 +8,7 @@ mod color;
 mod completion;
 
 pub(crate) use args::{Args, ColorArg, OutputArg};
-pub(crate) use ci::{CiArgs, ReportFormat};
+pub(crate) use ci::{CiArgs, ReportFormat, SummaryArg};
 pub(crate) use completion::{answer_if_requested, write_registration};
 
 use std::ffi::OsString;

@@ -4,17 +4,20 @@
 //!
 //! Colour and terminal choices arrive resolved; nothing here reads the command line.
 
+mod critical_path;
 mod human;
 mod json;
 mod listing;
 mod prefix;
 mod style;
+mod summary;
 mod tree;
 
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use json::JsonSink;
 pub(crate) use listing::{dry_run, list, list_json, task_help};
 pub(crate) use style::Style;
+pub(crate) use summary::{SummarySink, SummaryWhen};
 pub(crate) use tree::{dot, tree};
 
 use std::path::PathBuf;

@@ -202,3 +202,77 @@ fn an_unknown_report_format_is_a_usage_error() {
         .expect_stderr_contains("unknown report format `xml` (expected json)")
         .status(2);
 }
+
+/// Two tasks, one failing with exit 3, for the summary tests.
+const ONE_FAILS: &str = r#"
+    [tasks.ok]
+    run = "true"
+    [tasks.bad]
+    run = "exit 3"
+    "#;
+
+#[test]
+fn the_summary_table_is_printed_under_ci_with_every_task() {
+    let output = Test::new()
+        .tasks_toml(ONE_FAILS)
+        .env("CI", "true")
+        .args(["-k", "ok", "bad"])
+        .status(3);
+    let table: Vec<&str> = output
+        .stderr
+        .lines()
+        .skip_while(|line| *line != "rask: summary")
+        .collect();
+    assert!(
+        table.iter().any(|line| line.starts_with("  task ")),
+        "{table:?}"
+    );
+    assert!(
+        table
+            .iter()
+            .any(|line| line.starts_with("  ok ") && line.contains(" ok "))
+    );
+    assert!(
+        table
+            .iter()
+            .any(|line| line.starts_with("  bad ") && line.contains("failed (exit 3)"))
+    );
+    assert!(
+        table
+            .iter()
+            .any(|line| line.starts_with("  critical path: "))
+    );
+}
+
+#[test]
+fn the_summary_table_is_off_by_default_outside_ci_and_terminals() {
+    Test::new()
+        .tasks_toml(ONE_FAILS)
+        .args(["-k", "ok", "bad"])
+        .expect_stderr_not_contains("rask: summary")
+        .status(3);
+}
+
+#[test]
+fn summary_failures_prints_the_table_only_when_the_run_fails() {
+    Test::new()
+        .tasks_toml(ONE_FAILS)
+        .args(["--summary", "failures", "ok"])
+        .expect_stderr_not_contains("rask: summary")
+        .success();
+    Test::new()
+        .tasks_toml(ONE_FAILS)
+        .args(["--summary", "failures", "bad"])
+        .expect_stderr_contains("rask: summary")
+        .status(3);
+}
+
+#[test]
+fn summary_never_wins_over_ci() {
+    Test::new()
+        .tasks_toml(ONE_FAILS)
+        .env("CI", "true")
+        .args(["--summary", "never", "bad"])
+        .expect_stderr_not_contains("rask: summary")
+        .status(3);
+}

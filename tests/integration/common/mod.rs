@@ -265,7 +265,11 @@ impl Test {
             .env_remove("CLICOLOR_FORCE")
             .env_remove("CLICOLOR")
             .env_remove("NO_COLOR")
-            .env_remove("FORCE_COLOR");
+            .env_remove("FORCE_COLOR")
+            // CI changes defaults (the summary table, GitHub Actions markers); tests opt in.
+            .env_remove("CI")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
         for (key, value) in &self.env {
             command.env(key, value);
         }
