@@ -204,6 +204,18 @@ impl SpooledOutput {
         file.rewind()?;
         io::copy(&mut file, out)
     }
+
+    /// The last `max` bytes of `stream`, e.g. for a failure's excerpt.
+    pub(crate) fn tail(&self, stream: Stream, max: usize) -> Vec<u8> {
+        use std::os::unix::fs::FileExt;
+        let len = self.len(stream);
+        let start = len.saturating_sub(max as u64);
+        let mut tail = vec![0; usize::try_from(len - start).unwrap_or(0)];
+        match self.file(stream).read_exact_at(&mut tail, start) {
+            Ok(()) => tail,
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 impl Serialize for SpooledOutput {

@@ -9,7 +9,8 @@ use crate::events::OutputMode;
 use crate::exec::{self, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes};
 use crate::graph::Plan;
 use crate::report::{
-    HumanReporter, JsonSink, ReportError, ReportOptions, Reporter, SummarySink, SummaryWhen,
+    HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter, SummarySink,
+    SummaryWhen,
 };
 
 /// How the terminal and the environment shape a run.
@@ -92,6 +93,13 @@ fn reporter<'p>(
             (ReportFormat::Json, Some(path)) => {
                 let file = create_report(path)?;
                 reporter.add(JsonSink::new(Box::new(file), false));
+            }
+            (ReportFormat::Junit, None) => unreachable!("`junit=-` is refused when parsing"),
+            (ReportFormat::Junit, Some(path)) => {
+                // Created now so that a bad path stops rask before anything runs; the report
+                // replaces it when the run ends.
+                create_report(path)?;
+                reporter.add(JunitSink::new(path.clone()));
             }
         }
     }

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct CiArgs {
-    /// Also write the run as FORMAT to PATH: `json=PATH` (JSON lines, `-` for stdout); may be
-    /// repeated
+    /// Also write the run as FORMAT to PATH: `json=PATH` (JSON lines, `-` for stdout) or
+    /// `junit=PATH` (JUnit XML); may be repeated
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub(crate) report: Vec<ReportTarget>,
 
@@ -37,6 +37,7 @@ pub(crate) struct ReportTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReportFormat {
     Json,
+    Junit,
 }
 
 fn parse_report(text: &str) -> Result<ReportTarget, String> {
@@ -45,11 +46,17 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
         .ok_or_else(|| "expected FORMAT=PATH, e.g. `json=events.jsonl`".to_owned())?;
     let format = match format {
         "json" => ReportFormat::Json,
-        other => return Err(format!("unknown report format `{other}` (expected json)")),
+        "junit" => ReportFormat::Junit,
+        other => {
+            return Err(format!(
+                "unknown report format `{other}` (expected json or junit)"
+            ));
+        }
     };
     let path = match path {
         "" => return Err("the report needs a path (or `-` for stdout)".to_owned()),
-        "-" => None,
+        "-" if format == ReportFormat::Json => None,
+        "-" => return Err("only the json report can go to stdout".to_owned()),
         path => Some(PathBuf::from(path)),
     };
     Ok(ReportTarget { format, path })
@@ -73,6 +80,7 @@ mod tests {
             Ok(Some(PathBuf::from("out/events.jsonl")))
         );
         assert!(parse_report("xml=a").is_err());
+        assert!(parse_report("junit=-").is_err());
         assert!(parse_report("json").is_err());
     }
 }

@@ -304,7 +304,7 @@ impl Sink for HumanReporter<'_, '_> {
 }
 
 /// "failed with exit code 3", "was killed by signal 9 (SIGKILL)", "timed out", ...
-fn describe(status: &Status) -> String {
+pub(super) fn describe(status: &Status) -> String {
     match status {
         Status::Succeeded => "succeeded".to_owned(),
         Status::UpToDate => "is up to date".to_owned(),

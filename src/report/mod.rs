@@ -7,6 +7,7 @@
 mod critical_path;
 mod human;
 mod json;
+mod junit;
 mod listing;
 mod prefix;
 mod style;
@@ -15,6 +16,7 @@ mod tree;
 
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use json::JsonSink;
+pub(crate) use junit::JunitSink;
 pub(crate) use listing::{dry_run, list, list_json, task_help};
 pub(crate) use style::Style;
 pub(crate) use summary::{SummarySink, SummaryWhen};

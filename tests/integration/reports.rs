@@ -199,7 +199,7 @@ fn an_unknown_report_format_is_a_usage_error() {
             "#,
         )
         .args(["--report", "xml=out.xml", "a"])
-        .expect_stderr_contains("unknown report format `xml` (expected json)")
+        .expect_stderr_contains("unknown report format `xml` (expected json or junit)")
         .status(2);
 }
 
@@ -275,4 +275,81 @@ fn summary_never_wins_over_ci() {
         .args(["--summary", "never", "bad"])
         .expect_stderr_not_contains("rask: summary")
         .status(3);
+}
+
+#[test]
+fn junit_report_has_a_test_case_per_task_with_failures_and_skips() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.ok]
+            run = "echo fine"
+            [tasks.bad]
+            run = "echo some context; echo the reason >&2; exit 3"
+            [tasks.blocked]
+            depends = ["bad"]
+            run = "true"
+            [tasks.all]
+            depends = ["ok", "blocked"]
+            "#,
+        )
+        .args(["-k", "--report", "junit=junit.xml", "all"])
+        .status(3);
+    let xml = output.read("junit.xml");
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("the report is JUnit XML");
+    assert_eq!(report.test_suites.len(), 1);
+    let suite = &report.test_suites[0];
+    let case = |name: &str| {
+        let found: Vec<_> = suite
+            .test_cases
+            .iter()
+            .filter(|case| case.name.as_str() == name)
+            .collect();
+        assert_eq!(found.len(), 1, "one test case `{name}` in {xml}");
+        found[0]
+    };
+    // Aggregates have no commands: no test case.
+    assert_eq!(suite.test_cases.len(), 3, "{xml}");
+    assert!(matches!(
+        case("ok").status,
+        quick_junit::TestCaseStatus::Success { .. }
+    ));
+    let bad = case("bad");
+    match &bad.status {
+        quick_junit::TestCaseStatus::NonSuccess { message, .. } => assert_eq!(
+            message.as_ref().map(|message| message.as_str()),
+            Some("failed with exit code 3")
+        ),
+        other => panic!("`bad` should have failed: {other:?}"),
+    }
+    assert_eq!(
+        bad.classname.as_ref().map(|class| class.as_str()),
+        Some("tasks.toml")
+    );
+    let stderr = bad.system_err.as_ref().map(|text| text.as_str().trim_end());
+    assert_eq!(stderr, Some("the reason"), "{xml}");
+    assert!(matches!(
+        case("blocked").status,
+        quick_junit::TestCaseStatus::Skipped { .. }
+    ));
+}
+
+#[test]
+fn junit_report_keeps_the_tail_of_grouped_output() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.bad]
+            run = "echo spooled; exit 1"
+            "#,
+        )
+        .args(["--output", "grouped", "--report", "junit=junit.xml", "bad"])
+        .status(1);
+    let xml = output.read("junit.xml");
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML");
+    let case = &report.test_suites[0].test_cases[0];
+    assert_eq!(
+        case.system_out.as_ref().map(|text| text.as_str().trim_end()),
+        Some("spooled")
+    );
 }
