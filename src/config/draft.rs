@@ -19,6 +19,22 @@ pub(crate) struct FileDraft {
     pub(crate) tasks: Vec<TaskDraft>,
     /// Strings at the top level (`[env]` values) that may hold `{{ name }}` of a var.
     pub(crate) templates: Vec<Template>,
+    /// `[includes]`, in file order.
+    pub(crate) includes: Vec<IncludeDraft>,
+    /// Where `[settings]` is written, if it is: only the root file may have it.
+    pub(crate) settings_range: Option<Range<usize>>,
+}
+
+/// One entry of `[includes]`: `web = "web/tasks.toml"` or `web = { path = …, optional, dir }`.
+#[derive(Debug, Default)]
+pub(crate) struct IncludeDraft {
+    /// The namespace, with the span of the key.
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) path: Option<Spanned<String>>,
+    pub(crate) optional: bool,
+    pub(crate) dir: Option<String>,
+    /// The whole entry's value.
+    pub(crate) range: Range<usize>,
 }
 
 /// One task being read: the model task, and the strings whose placeholders must be checked

@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::draft::{ComputedDraft, FileDraft, ParamDraft, TaskDraft, Template};
+use super::draft::{ComputedDraft, FileDraft, IncludeDraft, ParamDraft, TaskDraft, Template};
 use super::placeholder::is_identifier;
 use super::platform::{OPERATING_SYSTEMS, Platform};
 use super::reader::{Reader, entries};
@@ -39,6 +39,7 @@ pub(crate) const TOP_KEYS: &[Key<FileDraft>] = &[
         doc: "Settings for the whole file",
         schema: || schema::reference("settings"),
         read: |file, value, reader| {
+            file.settings_range = Some(value.span());
             if let Some(table) = reader.table(value) {
                 let context = |_: &Settings| "in `[settings]`".to_owned();
                 reader.read_table(table, SETTINGS_KEYS, &mut file.settings, context);
@@ -50,6 +51,12 @@ pub(crate) const TOP_KEYS: &[Key<FileDraft>] = &[
         doc: "Environment variables for every task",
         schema: schema::env,
         read: |file, value, reader| file.env = read_env(value, reader, &mut file.templates),
+    },
+    Key {
+        name: "includes",
+        doc: "Other task files whose tasks join this one's as NAMESPACE:TASK",
+        schema: schema::includes,
+        read: read_includes,
     },
     Key {
         name: "vars",
@@ -559,6 +566,68 @@ fn read_vars(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<Var> {
     }
     vars
 }
+
+/// `[includes]`: each key a namespace, each value a path or an include table.
+fn read_includes(file: &mut FileDraft, value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) {
+    let Some(table) = reader.table(value) else {
+        return;
+    };
+    for (name, value) in entries(table) {
+        let name = Spanned::new(name.span(), name.into_inner().into_owned());
+        let range = value.span();
+        let mut include = IncludeDraft {
+            range: range.clone(),
+            ..IncludeDraft::default()
+        };
+        match value.into_inner() {
+            DeValue::Table(table) => {
+                let context = |_: &IncludeDraft| format!("in include `{}`", name.get_ref());
+                reader.read_table(table, INCLUDE_KEYS, &mut include, context);
+            }
+            other => include.path = reader.value(Spanned::new(range.clone(), other)),
+        }
+        if include.path.is_none() {
+            continue;
+        }
+        if !is_identifier(name.get_ref()) {
+            let problem = reader
+                .error(
+                    format!("invalid namespace `{}`", name.get_ref()),
+                    name.span(),
+                    "not a valid name",
+                )
+                .with_help("use letters, digits, `-` and `_`, not starting with `-`");
+            reader.problem(problem);
+            continue;
+        }
+        include.name = Some(name);
+        file.includes.push(include);
+    }
+}
+
+/// An include table.
+pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
+    Key {
+        name: "path",
+        doc: "The task file, or a directory holding tasks.toml, relative to this file",
+        schema: schema::string,
+        read: |include, value, reader| include.path = reader.value(value),
+    },
+    Key {
+        name: "optional",
+        doc: "A missing file is no error: its tasks are simply absent",
+        schema: schema::boolean,
+        read: |include, value, reader| {
+            include.optional = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
+        },
+    },
+    Key {
+        name: "dir",
+        doc: "The default working directory of its tasks, relative to this file",
+        schema: schema::string,
+        read: |include, value, reader| include.dir = reader.string(value),
+    },
+];
 
 /// The table of a computed value.
 pub(crate) const COMPUTED_KEYS: &[Key<ComputedDraft>] = &[Key {

@@ -5,6 +5,7 @@
 mod diagnostic;
 mod discover;
 mod draft;
+mod include;
 mod keys;
 mod model;
 mod parse;
@@ -24,8 +25,8 @@ mod values;
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
-    Command, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep, Settings, Span, Task,
-    TaskFile, Var, VarValue,
+    Command, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep, Settings, Span,
+    Task, TaskFile, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use platform::{Platform, current as current_platform};

@@ -31,8 +31,10 @@ pub struct TaskFile {
     pub env: Vec<(String, String)>,
     /// Top-level `[vars]`, in file order; a task's own `vars` shadow these.
     pub vars: Vec<Var>,
-    /// Every task, in the order the file declares them.
+    /// Every task, in the order the file declares them; then those of each included file.
     pub tasks: Vec<Task>,
+    /// Every included file, in reading order; `Task::include` indexes this.
+    pub includes: Vec<Include>,
 }
 
 /// The most commands rask runs at once (`-j`, `settings.jobs`). A bound, not a hint: past it
@@ -59,6 +61,19 @@ impl Default for Settings {
             dotenv: Vec::new(),
         }
     }
+}
+
+/// A file pulled in through `[includes]`: where its tasks live, and its own vars and env.
+#[derive(Debug, Clone, Default)]
+pub struct Include {
+    /// `web`, or `web:api` for an include inside an include.
+    pub namespace: String,
+    /// The default working directory of its tasks, which their `dir` is relative to.
+    pub dir: PathBuf,
+    /// Its `[vars]`; its tasks see these before the root file's.
+    pub vars: Vec<Var>,
+    /// Its `[env]`, applied to its tasks over the root file's.
+    pub env: Vec<(String, String)>,
 }
 
 /// One `[tasks.NAME]` table.
@@ -94,6 +109,9 @@ pub struct Task {
     pub params: Vec<Param>,
     /// The task's own `vars`, shadowing the top-level ones of the same name.
     pub vars: Vec<Var>,
+    /// The included file the task comes from (index into `TaskFile::includes`); `None` for
+    /// the root file. Its name already carries the namespace (`web:build`).
+    pub include: Option<usize>,
     /// Where the task runs; empty means everywhere. Elsewhere it is skipped with a note.
     pub platforms: Vec<super::Platform>,
     /// Glob patterns of inputs, relative to the task's working directory.

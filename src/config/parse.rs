@@ -2,59 +2,188 @@
 //! `keys.rs`, then run the checks that span several keys, collecting every problem before
 //! returning. The main function here is [`parse`].
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::draft::{FileDraft, ParamDraft, TaskDraft, Template};
+use super::include;
 use super::keys::{PARAM_KEYS, TOP_KEYS};
 use super::placeholder::{is_identifier, placeholders};
 use super::reader::Reader;
 use super::{
-    ConfigError, Diagnostic, NameRef, Param, ParamKind, Source, Sources, Span, Task, TaskFile, Var,
-    suggest,
+    ConfigError, Diagnostic, Include, NameRef, Param, ParamKind, Source, Sources, Span, Task,
+    TaskFile, Var, suggest,
 };
 
-/// Parses and validates a whole task file.
+/// Parses and validates a whole task file, and every file it includes.
 ///
-/// Either the file is valid in every respect, or every problem found is returned, in file
-/// order, as [`ConfigError::Invalid`].
+/// Either the files are valid in every respect, or every problem found is returned, file by
+/// file in reading order, as [`ConfigError::Invalid`].
 pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
     // `absolute` fails only for an empty path; the path as given is then the best there is.
     let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut sources = Sources::default();
-    let file = sources.add(source.clone());
-    let mut problems = Vec::new();
-    let mut reader = Reader {
-        file,
-        text: &source.text,
-        problems: &mut problems,
-    };
-    let draft = read_file(&mut reader);
-    let file = draft.map(|draft| {
-        check_file_vars(&mut reader, &draft);
-        let tasks: Vec<Task> = draft
-            .tasks
+    let mut loader = Loader::default();
+    let read = loader.load(source.clone(), None, std::slice::from_ref(&path));
+    let Loader {
+        sources,
+        mut problems,
+        mut file,
+    } = loader;
+    if read {
+        resolve_namespaces(&mut file);
+        check_aliases(&file.tasks, &mut problems);
+    }
+    if !read || !problems.is_empty() {
+        return Err(invalid(sources, problems));
+    }
+    Ok(TaskFile {
+        path,
+        root,
+        sources,
+        ..file
+    })
+}
+
+/// Reads a root file and, depth first, the files it includes, into one [`TaskFile`].
+#[derive(Default)]
+struct Loader {
+    sources: Sources,
+    problems: Vec<Diagnostic>,
+    /// Settings, env and vars of the root; every task; every include.
+    file: TaskFile,
+}
+
+impl Loader {
+    /// Reads `source` (the root file if `include` is `None`); `chain` holds the paths from the
+    /// root down to it, for include cycles. `false` only when the root has a syntax error.
+    fn load(&mut self, source: Source, include: Option<usize>, chain: &[PathBuf]) -> bool {
+        let id = self.sources.add(source);
+        let text = self.sources.get(id).text.as_str();
+        let mut reader = Reader {
+            file: id,
+            text,
+            problems: &mut self.problems,
+        };
+        let Some(draft) = read_file(&mut reader) else {
+            return include.is_some();
+        };
+        // An included file's names may also use the root file's vars.
+        let root_vars: &[Var] = match include {
+            None => &[],
+            Some(_) => &self.file.vars,
+        };
+        let file_vars = &draft.vars;
+        check_file_vars(&mut reader, &draft, file_vars, root_vars);
+        let namespace = include.map(|index| self.file.includes[index].namespace.clone());
+        for task in draft.tasks {
+            let mut task = finish_task(&mut reader, task, file_vars, root_vars);
+            if let Some(namespace) = &namespace {
+                task.name = format!("{namespace}:{}", task.name);
+                for alias in &mut task.aliases {
+                    alias.name = format!("{namespace}:{}", alias.name);
+                }
+            }
+            task.include = include;
+            self.file.tasks.push(task);
+        }
+        if let (Some(_), Some(range)) = (include, draft.settings_range) {
+            let problem = reader
+                .error(
+                    "`[settings]` in an included file",
+                    range,
+                    "only the root task file's settings apply",
+                )
+                .with_help("move these settings to the root tasks.toml");
+            reader.problem(problem);
+        }
+        let base = self
+            .sources
+            .get(id)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let requests: Vec<_> = draft
+            .includes
             .into_iter()
-            .map(|task| finish_task(&mut reader, task, &draft.vars))
+            .map(|entry| include::Request::new(entry, id, &base))
             .collect();
-        check_aliases(&tasks, reader.problems);
-        (draft.settings, draft.env, draft.vars, tasks)
-    });
-    match file {
-        Some((settings, env, vars, tasks)) if problems.is_empty() => Ok(TaskFile {
-            path,
-            root,
-            sources,
-            settings,
-            env,
-            vars,
-            tasks,
-        }),
-        _ => Err(invalid(sources, problems)),
+        match include {
+            None => {
+                self.file.settings = draft.settings;
+                self.file.env = draft.env;
+                self.file.vars = draft.vars;
+            }
+            Some(index) => {
+                self.file.includes[index].vars = draft.vars;
+                self.file.includes[index].env = draft.env;
+            }
+        }
+        for request in requests {
+            self.include(request, namespace.as_deref(), chain);
+        }
+        true
+    }
+
+    /// Reads one `[includes]` entry, unless it closes a cycle or is missing.
+    fn include(&mut self, request: include::Request, parent: Option<&str>, chain: &[PathBuf]) {
+        let path = request.file_path();
+        if let Some(problem) = request.cycle(&path, chain) {
+            self.problems.push(problem);
+            return;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(_) if request.optional => return,
+            Err(error) => {
+                self.problems.push(request.unreadable(&path, &error, chain));
+                return;
+            }
+        };
+        let namespace = match parent {
+            Some(parent) => format!("{parent}:{}", request.namespace),
+            None => request.namespace.clone(),
+        };
+        let dir = request.task_dir(&path);
+        self.file.includes.push(Include {
+            namespace,
+            dir,
+            ..Include::default()
+        });
+        let index = self.file.includes.len() - 1;
+        let mut chain = chain.to_vec();
+        chain.push(path.clone());
+        self.load(Source { path, text }, Some(index), &chain);
+    }
+}
+
+/// In an included file, `depends = ["gen"]` means its own `web:gen` when there is one; `:gen`
+/// always means the root's `gen`; any other name is taken as a full name.
+fn resolve_namespaces(file: &mut TaskFile) {
+    let names: HashSet<String> = file
+        .tasks
+        .iter()
+        .flat_map(|task| std::iter::once(&task.name).chain(task.aliases.iter().map(|a| &a.name)))
+        .cloned()
+        .collect();
+    for task in &mut file.tasks {
+        let namespace = task
+            .include
+            .map(|index| file.includes[index].namespace.as_str());
+        for reference in task.depends.iter_mut().chain(task.depends_post.iter_mut()) {
+            if let Some(root_name) = reference.name.strip_prefix(':') {
+                reference.name = root_name.to_owned();
+            } else if let Some(namespace) = namespace {
+                let local = format!("{namespace}:{}", reference.name);
+                if names.contains(&local) {
+                    reference.name = local;
+                }
+            }
+        }
     }
 }
 
@@ -94,14 +223,21 @@ fn invalid(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> ConfigError {
     }
 }
 
-/// The checks that need every key of the task read first.
-fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft, globals: &[Var]) -> Task {
+/// The checks that need every key of the task read first. `file_vars` are the vars of the
+/// task's own file, `root_vars` those of the root file when that is another one.
+fn finish_task(
+    reader: &mut Reader<'_>,
+    draft: TaskDraft,
+    file_vars: &[Var],
+    root_vars: &[Var],
+) -> Task {
     let task = &draft.task;
     let scope = Scope {
         in_task: true,
         params: &task.params,
         task_vars: &task.vars,
-        globals,
+        file_vars,
+        root_vars,
     };
     let context = format!("in task `{}`", task.name);
     if !draft.params_unreadable {
@@ -120,13 +256,20 @@ fn finish_task(reader: &mut Reader<'_>, draft: TaskDraft, globals: &[Var]) -> Ta
     task
 }
 
-/// Top-level vars may use each other; `[env]` values may use them.
-fn check_file_vars(reader: &mut Reader<'_>, draft: &FileDraft) {
+/// Top-level vars may use each other (and an included file's, the root's); `[env]` values
+/// may use them.
+fn check_file_vars(
+    reader: &mut Reader<'_>,
+    draft: &FileDraft,
+    file_vars: &[Var],
+    root_vars: &[Var],
+) {
     let scope = Scope {
         in_task: false,
         params: &[],
         task_vars: &[],
-        globals: &draft.vars,
+        file_vars,
+        root_vars,
     };
     for template in &draft.templates {
         check_placeholders(reader, template, &scope, "in `[env]`");
@@ -149,18 +292,23 @@ struct Scope<'a> {
     in_task: bool,
     params: &'a [Param],
     task_vars: &'a [Var],
-    globals: &'a [Var],
+    file_vars: &'a [Var],
+    root_vars: &'a [Var],
 }
 
 impl Scope<'_> {
     fn names(&self) -> impl Iterator<Item = &str> {
         let params = self.params.iter().map(|param| param.name.as_str());
-        let vars = self.task_vars.iter().chain(self.globals);
+        let vars = self
+            .task_vars
+            .iter()
+            .chain(self.file_vars)
+            .chain(self.root_vars);
         params.chain(vars.map(|var| var.name.as_str()))
     }
 
     fn has_vars(&self) -> bool {
-        !self.task_vars.is_empty() || !self.globals.is_empty()
+        !self.task_vars.is_empty() || !self.file_vars.is_empty() || !self.root_vars.is_empty()
     }
 }
 

@@ -4,7 +4,9 @@
 
 use serde_json::{Value as Json, json};
 
-use super::keys::{COMPUTED_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS};
+use super::keys::{
+    COMPUTED_KEYS, INCLUDE_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS,
+};
 use super::steps::{COMMAND_KEYS, PRECONDITION_KEYS};
 
 /// The whole schema, as committed in `docs/tasks.schema.json`.
@@ -25,6 +27,7 @@ pub(crate) fn document() -> Json {
             "computed": object(COMPUTED_KEYS),
             "command": object(COMMAND_KEYS),
             "precondition": object(PRECONDITION_KEYS),
+            "include": object(INCLUDE_KEYS),
         }),
     );
     root
@@ -96,6 +99,13 @@ pub(crate) fn vars() -> Json {
         "additionalProperties": {
             "anyOf": [{ "type": ["string", "integer", "boolean"] }, reference("computed")]
         },
+    })
+}
+
+pub(crate) fn includes() -> Json {
+    json!({
+        "type": "object",
+        "additionalProperties": { "anyOf": [string(), reference("include")] },
     })
 }
 

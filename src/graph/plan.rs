@@ -7,7 +7,7 @@ use super::checks::{planned_check, planned_checks};
 use super::cycle::{self, Prerequisite};
 use super::script::{has_scripts, planned_script, script_env};
 use super::substitute::{Quoting, quote, substitute};
-use super::vars::{Bindings, Vars};
+use super::vars::{Bindings, Vars, task_dir};
 use super::{GraphError, Names};
 use crate::config::{Command, Platform, Task, TaskFile, current_platform};
 
@@ -284,14 +284,21 @@ fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<Vec<(String, Strin
             })?);
         }
     }
-    let bindings = vars.top_bindings(file.env.iter().map(|(_, value)| value.as_str()));
-    let lookup = |name: &str| find(&bindings, name);
-    env.extend(
-        file.env
-            .iter()
-            .map(|(name, value)| (name.clone(), substitute(value, Quoting::Verbatim, lookup))),
-    );
+    env.extend(file_env(vars, None, &file.env));
     Ok(env)
+}
+
+/// A file's `[env]` (the root's, or an included file's), values substituted in its scope.
+fn file_env(
+    vars: &mut Vars<'_>,
+    include: Option<usize>,
+    env: &[(String, String)],
+) -> Vec<(String, String)> {
+    let bindings = vars.file_bindings(include, env.iter().map(|(_, value)| value.as_str()));
+    let lookup = |name: &str| find(&bindings, name);
+    env.iter()
+        .map(|(name, value)| (name.clone(), substitute(value, Quoting::Verbatim, lookup)))
+        .collect()
 }
 
 fn planned_task<'f>(
@@ -339,14 +346,21 @@ fn planned_task<'f>(
             Vec::new()
         },
         dir: match &task.dir {
-            Some(dir) => file.root.join(verbatim(dir)),
-            None => file.root.clone(),
+            Some(dir) => task_dir(file, task).join(verbatim(dir)),
+            None => task_dir(file, task).to_owned(),
         },
         skip: platform_skip(task),
+        // An included file's `[env]` first, then the task's own.
         env: task
-            .env
-            .iter()
-            .map(|(name, value)| (name.clone(), verbatim(value)))
+            .include
+            .map(|index| file_env(vars, Some(index), &file.includes[index].env))
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                task.env
+                    .iter()
+                    .map(|(name, value)| (name.clone(), verbatim(value))),
+            )
             .collect(),
         sources: task.sources.iter().map(verbatim).collect(),
         outputs: task.outputs.iter().map(verbatim).collect(),

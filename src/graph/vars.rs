@@ -23,15 +23,18 @@ pub(crate) type Bindings = Vec<(String, String)>;
 pub(crate) struct Vars<'f> {
     file: &'f TaskFile,
     globals: Vec<Memo>,
+    /// Per included file, its own vars.
+    included: Vec<Vec<Memo>>,
     /// Every var that failed, in the order it was needed.
     pub(crate) errors: Vec<GraphError>,
 }
 
-/// Where a name is looked up: a task's scope (its parameter values and vars, then the
-/// top-level vars), or the top level's alone.
+/// Where a name is looked up: a task's scope (its parameter values and vars, then its file's
+/// vars), an included file's (its vars, then the root's), or the root file's alone.
 #[derive(Clone, Copy)]
 enum Scope<'a> {
     Top,
+    Included(usize),
     Task {
         task: &'a Task,
         params: &'a [String],
@@ -43,17 +46,24 @@ impl<'f> Vars<'f> {
         Vars {
             file,
             globals: vec![None; file.vars.len()],
+            included: file
+                .includes
+                .iter()
+                .map(|include| vec![None; include.vars.len()])
+                .collect(),
             errors: Vec::new(),
         }
     }
 
-    /// The values of every name `templates` use, in the top-level scope (`[env]` values).
-    pub(crate) fn top_bindings<'t>(
+    /// The values of every name `templates` use, in the scope of a file's top level (its
+    /// `[env]` values): the root's, or that of the included file `include`.
+    pub(crate) fn file_bindings<'t>(
         &mut self,
+        include: Option<usize>,
         templates: impl Iterator<Item = &'t str>,
     ) -> Bindings {
-        let mut task_vars = Vec::new();
-        self.bindings(Scope::Top, &mut task_vars, templates)
+        let scope = include.map_or(Scope::Top, Scope::Included);
+        self.bindings(scope, &mut [], templates)
     }
 
     /// The values of every name the task's commands, env, dir, sources and outputs use.
@@ -98,6 +108,21 @@ impl<'f> Vars<'f> {
             }
         }
         let file = self.file;
+        let include = match scope {
+            Scope::Top => None,
+            Scope::Included(index) => Some(index),
+            Scope::Task { task, .. } => task.include,
+        };
+        if let Some(include) = include {
+            let vars = &file.includes[include].vars;
+            if let Some(index) = vars.iter().position(|var| var.name == name) {
+                if self.included[include][index].is_none() {
+                    let value = self.evaluate(&vars[index], Scope::Included(include), &mut []);
+                    self.included[include][index] = Some(value);
+                }
+                return self.included[include][index].clone().flatten();
+            }
+        }
         let index = file.vars.iter().position(|var| var.name == name)?;
         if self.globals[index].is_none() {
             let value = self.evaluate(&file.vars[index], Scope::Top, &mut []);
@@ -126,7 +151,12 @@ impl<'f> Vars<'f> {
             VarValue::Literal(_) => Some(substitute(text, Quoting::Verbatim, lookup)),
             VarValue::Shell(_) => {
                 let command = substitute(text, Quoting::Shell, lookup);
-                match run(&self.file.settings.shell, &self.file.root, &command) {
+                let dir = match scope {
+                    Scope::Top => &self.file.root,
+                    Scope::Included(index) => &self.file.includes[index].dir,
+                    Scope::Task { task, .. } => task_dir(self.file, task),
+                };
+                match run(&self.file.settings.shell, dir, &command) {
                     Ok(value) => Some(value),
                     Err((reason, stderr)) => {
                         self.errors.push(GraphError::VarFailed {
@@ -140,6 +170,14 @@ impl<'f> Vars<'f> {
                 }
             }
         }
+    }
+}
+
+/// The directory a task's relative paths start from: its include's, or the root.
+pub(crate) fn task_dir<'f>(file: &'f TaskFile, task: &Task) -> &'f std::path::Path {
+    match task.include {
+        Some(index) => &file.includes[index].dir,
+        None => &file.root,
     }
 }
 
@@ -158,9 +196,9 @@ fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
         .chain(task.outputs.iter().map(String::as_str))
 }
 
-/// Runs a computed var's command through the file's shell in its root, stdin closed; its
+/// Runs a computed var's command through the file's shell in `dir`, stdin closed; its
 /// stdout without trailing newlines, or why it failed and what it printed on stderr.
-fn run(shell: &[String], root: &Path, command: &str) -> Result<String, (String, String)> {
+fn run(shell: &[String], dir: &Path, command: &str) -> Result<String, (String, String)> {
     let (program, leading) = shell
         .split_first()
         .expect("config rejects an empty `shell`");
@@ -168,7 +206,7 @@ fn run(shell: &[String], root: &Path, command: &str) -> Result<String, (String, 
         program,
         leading.iter().chain(std::iter::once(&command.to_owned())),
     )
-    .dir(root)
+    .dir(dir)
     .stdin_null()
     .stdout_capture()
     .stderr_capture()

@@ -11,13 +11,26 @@ use crate::graph::Plan;
 /// 5,000, issue #8).
 const MAX_LABEL_COLUMNS: usize = 32;
 
-/// `--list`: one line per visible task, `name (aliases)` padded, then the description.
+/// `--list`: one line per visible task, `name (aliases)` padded, then the description. Tasks
+/// of included files follow, grouped under a `namespace:` heading and indented.
 pub(crate) fn list(file: &TaskFile) -> String {
     let visible: Vec<&Task> = file.tasks.iter().filter(|task| !task.hide).collect();
-    let labels: Vec<String> = visible.iter().map(|task| label(task)).collect();
+    let labels: Vec<String> = visible
+        .iter()
+        .map(|task| match task.include {
+            Some(_) => format!("  {}", label(task)),
+            None => label(task),
+        })
+        .collect();
     let column = label_column(labels.iter().map(String::as_str));
     let mut out = String::new();
+    let mut group = None;
     for (task, label) in visible.iter().zip(&labels) {
+        if task.include.is_some() && task.include != group {
+            group = task.include;
+            let namespace = namespace(file, task).unwrap_or_default();
+            out.push_str(&format!("\n{namespace}:\n"));
+        }
         out.push_str(label);
         if let Some(description) = &task.description {
             out.push_str(&padding(column, label));
@@ -42,6 +55,12 @@ fn label_column<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
 /// argument, which overflowed on huge names ("Formatting argument out of range").
 fn padding(column: usize, label: &str) -> String {
     " ".repeat(column.saturating_sub(label.width()) + 2)
+}
+
+/// The namespace of an included task (`web`, `web:api`); `None` for the root file's.
+fn namespace<'f>(file: &'f TaskFile, task: &Task) -> Option<&'f str> {
+    task.include
+        .map(|index| file.includes[index].namespace.as_str())
 }
 
 fn label(task: &Task) -> String {
@@ -84,6 +103,7 @@ pub(crate) fn list_json(file: &TaskFile) -> String {
                 .collect();
             serde_json::json!({
                 "name": task.name,
+                "namespace": namespace(file, task),
                 "description": task.description,
                 "aliases": names(&task.aliases),
                 "depends": names(&task.depends),

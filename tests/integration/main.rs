@@ -10,6 +10,7 @@ mod confirm;
 mod env;
 mod errors;
 mod exit_codes;
+mod includes;
 mod list;
 mod ordering;
 mod orphans;
