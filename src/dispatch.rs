@@ -119,9 +119,13 @@ fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
         .collect()
 }
 
+/// The plan of the requested tasks, or of this machine's slice of them (`--partition`).
 fn plan<'f>(file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
-    graph::plan(file, &invocation.requests, &invocation.extra)
-        .map_err(|errors| graph_error(file, errors))
+    let requests = match invocation.ci.partition {
+        Some(slice) => graph::partition(&invocation.requests, slice.index, slice.count),
+        None => invocation.requests.clone(),
+    };
+    graph::plan(file, &requests, &invocation.extra).map_err(|errors| graph_error(file, errors))
 }
 
 /// Validates the requested tasks (or, with none, every task: every edge) for `--graph`.

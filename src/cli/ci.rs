@@ -17,6 +17,29 @@ pub(crate) struct CiArgs {
     /// always under CI=true, failures on a terminal, else never]
     #[arg(long, value_enum, value_name = "WHEN")]
     pub(crate) summary: Option<SummaryArg>,
+
+    /// Run only slice K of N of the requested tasks (1-based, round-robin in the order
+    /// given); their dependencies still run
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub(crate) partition: Option<Partition>,
+}
+
+/// `--partition K/N`: slice `index` (1-based) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Partition {
+    pub(crate) index: usize,
+    pub(crate) count: usize,
+}
+
+fn parse_partition(text: &str) -> Result<Partition, String> {
+    let expected = || format!("expected K/N with 1 <= K <= N, e.g. `1/3`, not `{text}`");
+    let (index, count) = text.split_once('/').ok_or_else(expected)?;
+    let index: usize = index.trim().parse().map_err(|_| expected())?;
+    let count: usize = count.trim().parse().map_err(|_| expected())?;
+    if index == 0 || index > count {
+        return Err(expected());
+    }
+    Ok(Partition { index, count })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,5 +105,13 @@ mod tests {
         assert!(parse_report("xml=a").is_err());
         assert!(parse_report("junit=-").is_err());
         assert!(parse_report("json").is_err());
+    }
+
+    #[test]
+    fn reads_partitions() {
+        assert_eq!(parse_partition("2/3"), Ok(Partition { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0", "-1/3"] {
+            assert!(parse_partition(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 mod checks;
 mod cycle;
+mod partition;
 mod plan;
 mod resolve;
 mod script;
@@ -13,6 +14,7 @@ mod vars;
 #[cfg(test)]
 pub(crate) use checks::PlannedPrecondition;
 pub(crate) use checks::{PlannedCheck, PlannedChecks};
+pub(crate) use partition::partition;
 pub(crate) use plan::{Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, check, plan};
 pub(crate) use resolve::Names;
 

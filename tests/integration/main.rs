@@ -17,6 +17,7 @@ mod orphans;
 mod output;
 mod parallel;
 mod params;
+mod partition;
 mod platforms;
 mod reports;
 mod scripts;

@@ -349,7 +349,9 @@ fn junit_report_keeps_the_tail_of_grouped_output() {
     let report = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML");
     let case = &report.test_suites[0].test_cases[0];
     assert_eq!(
-        case.system_out.as_ref().map(|text| text.as_str().trim_end()),
+        case.system_out
+            .as_ref()
+            .map(|text| text.as_str().trim_end()),
         Some("spooled")
     );
 }
