@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::{self, Action, Invocation};
 use crate::config::{self, TaskFile};
@@ -27,11 +29,24 @@ pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
     };
     let Some(late_file) = late_file else {
         let (file, invocation) = here?;
+        if wants_watch(&invocation) {
+            return watch(
+                argv,
+                args.clone(),
+                args.file.clone(),
+                current_dir,
+                file,
+                invocation,
+            );
+        }
         return act(&file, &invocation);
     };
     match load(argv, &args, Some(&late_file), &current_dir) {
         Ok((file, mut invocation)) => {
             invocation.file = None;
+            if wants_watch(&invocation) {
+                return watch(argv, args, Some(late_file), current_dir, file, invocation);
+            }
             act(&file, &invocation)
         }
         // That `-f` was a guess, and there is no such file: it was a task's `--file` parameter,
@@ -46,6 +61,28 @@ pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
             (error, _) => Err(error),
         },
     }
+}
+
+fn wants_watch(invocation: &Invocation) -> bool {
+    invocation.watch.is_some() && matches!(invocation.action, Action::Run)
+}
+
+/// Hands the run to watch mode, with a way to read the task file again as it was read now.
+fn watch(
+    argv: &[OsString],
+    args: cli::Args,
+    path: Option<PathBuf>,
+    current_dir: PathBuf,
+    file: TaskFile,
+    invocation: Invocation,
+) -> Result<i32, Error> {
+    let argv = argv.to_vec();
+    let load: crate::watch::Loader = Arc::new(move || {
+        let (file, mut invocation) = load(&argv, &args, path.as_deref(), &current_dir)?;
+        invocation.file = None;
+        Ok((file, invocation))
+    });
+    crate::watch::watch(file, invocation, load)
 }
 
 /// Reads the task file (`file`, or the one found from `current_dir`) and the words against it.
@@ -120,7 +157,7 @@ fn roots(file: &TaskFile, invocation: &Invocation) -> Vec<usize> {
 }
 
 /// The plan of the requested tasks, or of this machine's slice of them (`--partition`).
-fn plan<'f>(file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
+pub(crate) fn plan<'f>(file: &'f TaskFile, invocation: &Invocation) -> Result<Plan<'f>, Error> {
     let requests = match invocation.ci.partition {
         Some(slice) => graph::partition(&invocation.requests, slice.index, slice.count),
         None => invocation.requests.clone(),

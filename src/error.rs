@@ -31,6 +31,8 @@ pub(crate) enum Error {
     Confirm(#[from] ConfirmError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
 }
 
 impl Error {
@@ -61,6 +63,10 @@ impl Error {
             Error::Config(error) => render_chain(error, color),
             Error::Output(error) => render_chain(error, color),
             Error::Report(error) => render_chain(error, color),
+            Error::Watch(error) => match error.help() {
+                Some(help) => format!("{}\n  = help: {help}", render_chain(error, color)),
+                None => render_chain(error, color),
+            },
         }
     }
 }

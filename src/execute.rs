@@ -1,12 +1,15 @@
 //! Running a plan: the scheduler's and the reporter's options resolved from the invocation,
-//! the terminal and the environment, then the run itself. The main function is [`execute`].
+//! the terminal and the environment, then the run itself. The main function is [`execute`];
+//! watch mode runs several plans in one process through [`Resources`] and [`run`].
 
 use std::io::IsTerminal;
 
 use crate::cli::{Invocation, OutputArg, ReportFormat, SummaryArg};
 use crate::error::Error;
-use crate::events::OutputMode;
-use crate::exec::{self, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes};
+use crate::events::{Event, OutputMode, RunSummary};
+use crate::exec::{
+    self, ControlReceiver, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes,
+};
 use crate::graph::Plan;
 use crate::report::{
     HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter, SummarySink,
@@ -43,18 +46,71 @@ impl Terminal {
 
 /// Runs the plan and returns rask's exit code; `Err` if a report cannot even be created.
 pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Error> {
+    let resources = Resources::acquire(plan, invocation);
+    Ok(run(&resources, plan, invocation, None, &mut |_| {})?.exit_code)
+}
+
+/// What every run of one rask process shares: the signal handlers and the job limit shared
+/// with nested rasks. Set up once, since neither may be set up twice (an inherited job pipe
+/// is adopted by the first taker).
+pub(crate) struct Resources {
+    signals: SignalPipes,
+    /// Why signals could not be handled, if they cannot.
+    signal_warning: Option<String>,
+    tokens: Option<JobTokens>,
+    /// The variable naming a job pipe this rask created, for its tasks.
+    tokens_env: Option<(String, String)>,
+}
+
+impl Resources {
+    pub(crate) fn acquire(plan: &Plan<'_>, invocation: &Invocation) -> Resources {
+        let (signals, signal_warning) = match SignalPipes::install() {
+            Ok(signals) => (signals, None),
+            Err(error) => (
+                SignalPipes::none(),
+                Some(format!(
+                    "cannot handle signals ({error}); Ctrl-C will not stop tasks"
+                )),
+            ),
+        };
+        let (tokens, tokens_env) = shared_job_limit(jobs(plan, invocation));
+        Resources {
+            signals,
+            signal_warning,
+            tokens,
+            tokens_env,
+        }
+    }
+}
+
+/// Runs `plan` with `resources`, driven by `control` if given; `observe` sees every event
+/// before the reporters do. `Err` if a report cannot even be created.
+pub(crate) fn run(
+    resources: &Resources,
+    plan: &Plan<'_>,
+    invocation: &Invocation,
+    control: Option<ControlReceiver>,
+    observe: &mut dyn FnMut(&Event),
+) -> Result<RunSummary, ReportError> {
     let terminal = Terminal::detect(invocation);
-    let mut options = scheduler_options(plan, invocation, &terminal);
-    let signals = SignalPipes::install().unwrap_or_else(|error| {
-        options.warnings.push(format!(
-            "cannot handle signals ({error}); Ctrl-C will not stop tasks"
-        ));
-        SignalPipes::none()
-    });
+    let mut options = scheduler_options(plan, invocation, &terminal, resources);
+    options.warnings.extend(resources.signal_warning.clone());
     let mut reporter = reporter(plan, invocation, &terminal, options.output)?;
-    let summary = Scheduler::new(plan, LocalSpawner, options)
-        .run(&signals, &mut |event| reporter.report(event));
-    Ok(summary.exit_code)
+    let mut scheduler = Scheduler::new(plan, LocalSpawner, options);
+    if let Some(control) = control {
+        scheduler = scheduler.with_control(control);
+    }
+    Ok(scheduler.run(&resources.signals, &mut |event| {
+        observe(&event);
+        reporter.report(event)
+    }))
+}
+
+fn jobs(plan: &Plan<'_>, invocation: &Invocation) -> usize {
+    invocation
+        .jobs
+        .or(plan.file.settings.jobs)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// The human sink, and every other one asked for; files are created before anything runs, so
@@ -117,11 +173,9 @@ fn scheduler_options(
     plan: &Plan<'_>,
     invocation: &Invocation,
     terminal: &Terminal,
+    resources: &Resources,
 ) -> SchedulerOptions {
-    let jobs = invocation
-        .jobs
-        .or(plan.file.settings.jobs)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let jobs = jobs(plan, invocation);
     let runnable = plan
         .tasks
         .iter()
@@ -145,11 +199,20 @@ fn scheduler_options(
     } else {
         Vec::new()
     };
-    let tokens = shared_job_limit(jobs, &mut env);
+    env.extend(resources.tokens_env.clone());
+    // Each run takes its own handle on the pipe: the tokens it holds go back when it ends.
+    let tokens = resources
+        .tokens
+        .as_ref()
+        .and_then(|tokens| tokens.try_clone().ok());
     // A task that owns the terminal stays in rask's process group, so that the terminal's
     // Ctrl-C and job control reach it directly; its leftovers cannot be killed as a group
     // then, so rask adopts them instead (docs/cli.md, "Processes and signals").
-    let foreground = output == OutputMode::Inherit && one_at_a_time && terminal.interactive;
+    // Watch mode restarts tasks, which needs their whole group.
+    let foreground = output == OutputMode::Inherit
+        && one_at_a_time
+        && terminal.interactive
+        && invocation.watch.is_none();
     let mut warnings = Vec::new();
     if foreground && exec::become_subreaper().is_err() {
         warnings
@@ -161,7 +224,9 @@ fn scheduler_options(
     let working_dir = std::env::current_dir().unwrap_or_default();
     SchedulerOptions {
         jobs,
-        keep_going: invocation.keep_going,
+        // In watch mode a failure must not stop the others (a server, say): it is reported,
+        // and the next change runs it again.
+        keep_going: invocation.keep_going || invocation.watch.is_some(),
         output,
         timeout: invocation.timeout,
         grace: invocation.grace,
@@ -175,15 +240,19 @@ fn scheduler_options(
 }
 
 /// The job limit to share with nested rasks: the parent rask's (already in every task's
-/// inherited environment), or a new one of `jobs` slots, named to the tasks by a variable
-/// added to `env`. `None` if no pipe can be had; the local `-j` still applies then.
-fn shared_job_limit(jobs: usize, env: &mut Vec<(String, String)>) -> Option<JobTokens> {
+/// inherited environment), or a new one of `jobs` slots with the variable that names it to
+/// the tasks. `None` if no pipe can be had; the local `-j` still applies then.
+fn shared_job_limit(jobs: usize) -> (Option<JobTokens>, Option<(String, String)>) {
     if let Some(inherited) = JobTokens::inherited() {
-        return Some(inherited);
+        return (Some(inherited), None);
     }
-    let created = JobTokens::create(jobs).ok()?;
-    // Passed with each job rather than set on rask's own environment, which another thread
-    // may be reading; std builds each child's environment block from it.
-    env.push(created.env());
-    Some(created)
+    match JobTokens::create(jobs) {
+        // Passed with each job rather than set on rask's own environment, which another
+        // thread may be reading; std builds each child's environment block from it.
+        Ok(created) => {
+            let env = created.env();
+            (Some(created), Some(env))
+        }
+        Err(_) => (None, None),
+    }
 }

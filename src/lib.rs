@@ -17,6 +17,7 @@ mod exec;
 mod execute;
 mod graph;
 mod report;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};

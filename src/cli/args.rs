@@ -80,6 +80,35 @@ pub(crate) struct Args {
     pub(crate) set: Vec<(String, String)>,
     #[command(flatten)]
     pub(crate) ci: super::ci::CiArgs,
+    /// Run the tasks, then run them again whenever their sources change, until Ctrl-C
+    #[arg(short = 'w', long)]
+    pub(crate) watch: bool,
+
+    /// With --watch: also watch this path (repeatable); a change there re-runs every task
+    #[arg(long, value_name = "PATH", requires = "watch")]
+    pub(crate) watch_path: Vec<PathBuf>,
+
+    /// With --watch: wait until changes stop for this long before re-running
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "50ms", requires = "watch")]
+    pub(crate) debounce: Duration,
+
+    /// With --watch: scan for changes every INTERVAL instead of using OS events (network mounts)
+    #[arg(long, value_name = "INTERVAL", value_parser = parse_duration, num_args = 0..=1, require_equals = true, default_missing_value = "500ms", requires = "watch")]
+    pub(crate) poll: Option<Duration>,
+
+    /// With --watch: what a change does while affected tasks still run
+    #[arg(
+        long,
+        value_enum,
+        value_name = "POLICY",
+        default_value = "restart",
+        requires = "watch"
+    )]
+    pub(crate) on_busy: crate::watch::OnBusy,
+
+    /// With --watch: clear the screen before each re-run
+    #[arg(long, requires = "watch")]
+    pub(crate) clear: bool,
 
     /// Print a shell completion script (it completes task names too)
     #[arg(long, value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "elvish", "powershell"])]
@@ -189,7 +218,8 @@ pub(crate) enum TakesValue {
 }
 
 fn takes_value(argument: &clap::Arg, inline: bool) -> TakesValue {
-    if argument.get_action().takes_values() && !inline {
+    // `--poll` takes its optional value only as `--poll=2s`: `rask --poll build` polls.
+    if argument.get_action().takes_values() && !inline && !argument.is_require_equals_set() {
         TakesValue::NextWord
     } else {
         TakesValue::No
@@ -214,6 +244,9 @@ mod tests {
         assert_eq!(global_option("-nk"), Some(TakesValue::No));
         assert_eq!(global_option("-nz"), None);
         assert_eq!(global_option("-h"), Some(TakesValue::No));
+        assert_eq!(global_option("--poll"), Some(TakesValue::No));
+        assert_eq!(global_option("--poll=1s"), Some(TakesValue::No));
+        assert_eq!(global_option("--debounce"), Some(TakesValue::NextWord));
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub(crate) struct Invocation {
     /// Var overrides: `NAME=VALUE` words before the first task, then `--set`s, in order.
     pub(crate) vars: Vec<(String, String)>,
     pub(crate) ci: CiArgs,
+    /// `--watch`: run, then run again on changes.
+    pub(crate) watch: Option<crate::watch::WatchOptions>,
 }
 
 /// A command line that makes no sense for this task file.
@@ -226,6 +228,13 @@ pub(crate) fn resolve(
         quiet: args.quiet,
         vars,
         ci: args.ci,
+        watch: args.watch.then_some(crate::watch::WatchOptions {
+            debounce: args.debounce,
+            poll: args.poll,
+            on_busy: args.on_busy,
+            clear: args.clear,
+            extra_paths: args.watch_path,
+        }),
     })
 }
 

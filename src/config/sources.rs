@@ -53,6 +53,11 @@ impl Sources {
         id
     }
 
+    /// Every file read, the root task file first (watch mode watches them all).
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.files.iter().map(|source| source.path.as_path())
+    }
+
     /// The file `id` points into. Ids only come from [`Sources::add`] on this map.
     pub(crate) fn get(&self, id: FileId) -> &Source {
         &self.files[id.0 as usize]

@@ -20,6 +20,10 @@ use crate::graph::TaskId;
 pub(crate) enum Control {
     /// Stop these tasks (polite signal, grace, then the whole group killed) and do not run
     /// them again; what depends on them does not run either.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "for service tasks; watch mode restarts and ends")
+    )]
     Stop(Vec<TaskId>),
     /// Run these tasks and everything that depends on them again. Those still running are
     /// stopped first, as by [`Control::Stop`], unless their `watch_signal` says to signal

@@ -70,6 +70,15 @@ impl JobTokens {
         }
     }
 
+    /// Another handle on the same pipe, holding no tokens (its descriptors are close-on-exec:
+    /// the tasks inherit the original's).
+    pub(crate) fn try_clone(&self) -> io::Result<JobTokens> {
+        Ok(JobTokens::new(
+            self.read.try_clone()?,
+            self.write.try_clone()?,
+        ))
+    }
+
     /// The variable that hands this pipe to nested rasks.
     pub(crate) fn env(&self) -> (String, String) {
         let value = format!("{},{}", self.read.as_raw_fd(), self.write.as_raw_fd());

@@ -3,13 +3,6 @@
 
 mod capture;
 mod check;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "watch mode (issue #10) is the first to drive a run"
-    )
-)]
 mod control;
 mod event;
 mod job_tokens;
@@ -27,14 +20,7 @@ mod up_to_date;
 mod os;
 
 pub(crate) use capture::Spool;
-#[cfg_attr(
-    not(test),
-    expect(
-        unused_imports,
-        reason = "watch mode (issue #10) is the first to drive a run"
-    )
-)]
-pub(crate) use control::{Control, ControlSender, channel as control_channel};
+pub(crate) use control::{Control, ControlReceiver, ControlSender, channel as control_channel};
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;
 pub(crate) use os::become_subreaper;

@@ -76,13 +76,6 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
     /// Lets `control` drive the run: the run then ends on [`super::Control::End`] or a
     /// signal, not when nothing is left to do, and reports [`EventKind::RunFinished`] each
     /// time it falls idle.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "watch mode (issue #10) is the first to drive a run"
-        )
-    )]
     pub(crate) fn with_control(mut self, control: ControlReceiver) -> Self {
         self.control = Some(control);
         self

@@ -24,3 +24,4 @@ mod scripts;
 mod signals;
 mod up_to_date;
 mod vars;
+mod watch;

@@ -19,6 +19,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -279,7 +280,11 @@ impl Test {
             Some(pipe) => drain(pipe),
             None => drain(std::io::empty()),
         };
-        let stderr = drain(child.stderr.take().expect("stderr was piped"));
+        let stderr_so_far = Arc::new(Mutex::new(Vec::new()));
+        let stderr = drain_visibly(
+            child.stderr.take().expect("stderr was piped"),
+            Arc::clone(&stderr_so_far),
+        );
         let (exit_tx, exit) = mpsc::channel();
         thread::spawn(move || {
             let _ = exit_tx.send(child.wait().expect("waiting for rask works"));
@@ -291,6 +296,7 @@ impl Test {
             exit_status: Cell::new(None),
             stdout,
             stderr,
+            stderr_so_far,
         }
     }
 
@@ -424,6 +430,25 @@ fn drain(mut pipe: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
     rx
 }
 
+/// Like [`drain`], keeping what was read so far visible in `so_far` while rask runs.
+fn drain_visibly(
+    mut pipe: impl Read + Send + 'static,
+    so_far: Arc<Mutex<Vec<u8>>>,
+) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(count @ 1..) = pipe.read(&mut chunk) {
+            so_far
+                .lock()
+                .expect("no reader panics")
+                .extend_from_slice(&chunk[..count]);
+        }
+        let _ = tx.send(so_far.lock().expect("no reader panics").clone());
+    });
+    rx
+}
+
 /// Shows bytes as text when they are short and valid UTF-8, else as a summary plus a prefix.
 fn show_bytes(bytes: &[u8]) -> String {
     const LIMIT: usize = 4000;
@@ -449,6 +474,8 @@ pub struct Running {
     exit_status: Cell<Option<ExitStatus>>,
     stdout: Receiver<Vec<u8>>,
     stderr: Receiver<Vec<u8>>,
+    /// What rask has written to stderr so far.
+    stderr_so_far: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Running {
@@ -474,6 +501,32 @@ impl Running {
             panic!("rask exited ({status}) before {} appeared", path.display());
         }
         assert!(appeared, "{} never appeared", path.display());
+    }
+
+    /// What rask has written to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr_so_far.lock().expect("no reader panics")).into_owned()
+    }
+
+    /// Waits (bounded) until rask has written `needle` to stderr at least `count` times; fails
+    /// the test otherwise, and at once if rask exits first. How a test learns that a watching
+    /// rask is ready, or done with a run.
+    #[track_caller]
+    pub fn wait_for_stderr(&self, needle: &str, count: usize) {
+        let seen = poll(WAIT, || {
+            if self.exit_status.get().is_none() {
+                self.exit_status.set(self.exit.try_recv().ok());
+            }
+            self.stderr_so_far().matches(needle).count() >= count
+                || self.exit_status.get().is_some()
+        });
+        let stderr = self.stderr_so_far();
+        let found = stderr.matches(needle).count();
+        assert!(
+            seen && found >= count,
+            "stderr shows {needle:?} {found} times, not {count} (rask exited: {:?}):\n{stderr}",
+            self.exit_status.get()
+        );
     }
 
     /// Sends `signal` to rask (not to its group: rask must pass it on itself).

@@ -1,0 +1,297 @@
+//! `rask --watch`: a change re-runs what it affects, bursts are one run, outputs and ignored
+//! files never trigger, running tasks are restarted with their whole group, and Ctrl-C leaves
+//! nothing behind. Every test waits for rask's own lines ("watching", "waiting for changes")
+//! and for marker files, never for time.
+
+use std::fs::{self, File, FileTimes};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::common::{Running, Test, assert_dead, poll};
+
+const WATCHING: &str = "rask: watching";
+const IDLE: &str = "waiting for changes";
+
+/// Changes a file as an editor saving a moment later would. The time is set ahead because
+/// rask takes a change whose file time is from before the last run ended, reported right
+/// after it, for that run's own write (see docs/watch.md, "Tasks that write what they watch").
+fn edit(running: &Running, relative: &str, contents: &str) {
+    let path = running.path(relative);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("create the file's directory");
+    }
+    fs::write(&path, contents).expect("write the file");
+    let later = SystemTime::now() + Duration::from_secs(1);
+    File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_times(FileTimes::new().set_modified(later)))
+        .expect("set the file's time");
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits (bounded) until `relative` has `count` lines.
+#[track_caller]
+fn wait_for_lines(running: &Running, relative: &str, count: usize) {
+    let path = running.path(relative);
+    assert!(
+        poll(Duration::from_secs(10), || lines(&path).len() >= count),
+        "{relative} has {:?}, not {count} lines; stderr:\n{}",
+        lines(&path),
+        running.stderr_so_far()
+    );
+}
+
+/// Ends watching as a user would; rask exits as for any run Ctrl-C stops.
+fn interrupt(running: Running) {
+    running.signal(libc::SIGINT);
+    running.status(130);
+}
+
+const BUILD_TXT: &str = r#"
+    [tasks.build]
+    sources = ["src/*.txt"]
+    run = "echo build >> log"
+"#;
+
+const BUILD_AND_TEST: &str = r#"
+    [tasks.gen]
+    sources = ["gen/*.in"]
+    run = "echo gen >> log"
+    [tasks.build]
+    depends = ["gen"]
+    sources = ["src/*.txt"]
+    run = "echo build >> log"
+    [tasks.test]
+    depends = ["build"]
+    sources = ["tests/*.txt"]
+    run = "echo test >> log"
+"#;
+
+#[test]
+fn a_change_re_runs_the_task_it_touches_and_its_dependents_only() {
+    let running = Test::new()
+        .tasks_toml(BUILD_AND_TEST)
+        .write("src/a.txt", "1")
+        .write("tests/t.txt", "1")
+        .args(["--watch", "test"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    edit(&running, "src/a.txt", "2");
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(
+        lines(&running.path("log")),
+        ["gen", "build", "test", "build", "test"]
+    );
+    edit(&running, "tests/t.txt", "2");
+    running.wait_for_stderr(IDLE, 3);
+    assert_eq!(
+        lines(&running.path("log")),
+        ["gen", "build", "test", "build", "test", "test"]
+    );
+    assert!(
+        running
+            .stderr_so_far()
+            .contains("rask: `tests/t.txt` changed: running `test`"),
+        "{}",
+        running.stderr_so_far()
+    );
+    interrupt(running);
+}
+
+#[test]
+fn a_burst_of_two_hundred_writes_is_one_run() {
+    let running = Test::new()
+        .tasks_toml(BUILD_TXT)
+        .write("src/0.txt", "0")
+        // Generous, so a descheduled test thread cannot split the burst.
+        .args(["--watch", "--debounce", "500ms", "build"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    for index in 0..200 {
+        edit(&running, &format!("src/{index}.txt"), "changed");
+    }
+    running.wait_for_stderr(IDLE, 2);
+    assert!(
+        running.stderr_so_far().contains("and 199 more changed"),
+        "{}",
+        running.stderr_so_far()
+    );
+    // One more change, to see that nothing else was pending.
+    edit(&running, "src/last.txt", "1");
+    running.wait_for_stderr(IDLE, 3);
+    assert_eq!(lines(&running.path("log")), ["build", "build", "build"]);
+    interrupt(running);
+}
+
+#[test]
+fn outputs_git_and_ignored_files_never_trigger() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.build]
+            outputs = ["out", "log"]
+            run = "mkdir -p out && echo built > out/result && echo build >> log"
+            "#,
+        )
+        .write(".gitignore", "*.tmp\n")
+        .write(".git/HEAD", "ref: refs/heads/main\n")
+        .args(["--watch", "build"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    edit(&running, "out/by-hand", "1");
+    edit(&running, ".git/HEAD", "ref: refs/heads/other\n");
+    edit(&running, "scratch.tmp", "1");
+    edit(&running, ".rask/state", "1");
+    edit(&running, "trigger.txt", "1");
+    running.wait_for_stderr(IDLE, 2);
+    let stderr = running.stderr_so_far();
+    assert!(
+        stderr.contains("rask: `trigger.txt` changed: running `build`"),
+        "only the last write is a trigger:\n{stderr}"
+    );
+    assert_eq!(lines(&running.path("log")), ["build", "build"]);
+    interrupt(running);
+}
+
+#[test]
+fn a_task_writing_into_the_directory_it_watches_does_not_loop() {
+    // No `sources`, no `outputs`: the task watches its whole directory and writes into it.
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.note]
+            run = "echo ran >> log"
+            "#,
+        )
+        .args(["--watch", "note"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    edit(&running, "first.txt", "1");
+    running.wait_for_stderr(IDLE, 2);
+    edit(&running, "second.txt", "1");
+    running.wait_for_stderr(IDLE, 3);
+    let stderr = running.stderr_so_far();
+    assert!(
+        !stderr.contains("`log`"),
+        "its own writes never trigger:\n{stderr}"
+    );
+    assert_eq!(lines(&running.path("log")), ["ran", "ran", "ran"]);
+    interrupt(running);
+}
+
+const SERVER: &str = r#"
+    [tasks.server]
+    sources = ["src/*"]
+    run = "sleep 300 & echo $! >> pids; wait"
+"#;
+
+#[test]
+fn a_change_restarts_a_running_task_and_its_old_group_is_gone() {
+    let running = Test::new()
+        .tasks_toml(SERVER)
+        .write("src/app", "1")
+        .args(["--watch", "server"])
+        .spawn();
+    running.wait_for_stderr(WATCHING, 1);
+    wait_for_lines(&running, "pids", 1);
+    let first: i32 = lines(&running.path("pids"))[0].parse().expect("a pid");
+    edit(&running, "src/app", "2");
+    wait_for_lines(&running, "pids", 2);
+    assert_dead(first, "the first server's background process");
+    let second: i32 = lines(&running.path("pids"))[1].parse().expect("a pid");
+    // Ctrl-C ends watching and leaves no process behind.
+    interrupt(running);
+    assert_dead(second, "the second server's background process");
+}
+
+#[test]
+fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
+    let wait_for_go = crate::common::sh_wait_for("go");
+    let running = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.slow]
+            sources = ["src/*"]
+            run = "echo start >> log; {wait_for_go}; echo end >> log"
+            "#
+        ))
+        .write("src/a", "1")
+        .args(["--watch", "--on-busy", "queue", "slow"])
+        .spawn();
+    wait_for_lines(&running, "log", 1);
+    edit(&running, "src/a", "2");
+    running.wait_for_stderr("running again when the current run ends", 1);
+    edit(&running, "src/b", "1");
+    running.wait_for_stderr("running again when the current run ends", 2);
+    fs::write(running.path("go"), "").expect("write go");
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(
+        lines(&running.path("log")),
+        ["start", "end", "start", "end"]
+    );
+    interrupt(running);
+}
+
+#[test]
+fn tasks_toml_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_file() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.hello]
+            run = "echo one >> log"
+            "#,
+        )
+        .args(["--watch", "hello"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    edit(
+        &running,
+        "tasks.toml",
+        "[tasks.hello]\nrun = \"echo two >> log\"\nbroken = [\n",
+    );
+    running.wait_for_stderr("still watching with the last good one", 1);
+    assert!(
+        running.stderr_so_far().contains("tasks.toml:3:"),
+        "the error points at the line:\n{}",
+        running.stderr_so_far()
+    );
+    edit(
+        &running,
+        "tasks.toml",
+        "[tasks.hello]\nrun = \"echo two >> log\"\n",
+    );
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(lines(&running.path("log")), ["one", "two"]);
+    interrupt(running);
+}
+
+#[test]
+fn poll_mode_sees_changes_too() {
+    let running = Test::new()
+        .tasks_toml(BUILD_TXT)
+        .write("src/a.txt", "1")
+        .args(["--watch", "--poll=50ms", "build"])
+        .spawn();
+    running.wait_for_stderr(IDLE, 1);
+    edit(&running, "src/a.txt", "2");
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(lines(&running.path("log")), ["build", "build"]);
+    interrupt(running);
+}
+
+#[test]
+fn watch_options_need_watch() {
+    Test::new()
+        .tasks_toml("[tasks.a]\nrun = \"true\"\n")
+        .args(["--on-busy", "queue", "a"])
+        .expect_stderr_contains("--watch")
+        .status(2);
+}
