@@ -10,6 +10,10 @@ use std::time::{Duration, SystemTime};
 use crate::common::{Running, Test, assert_dead, poll};
 
 const WATCHING: &str = "rask: watching";
+
+/// A debounce window wide enough that one edit (a write, then the time set) stays one batch
+/// on a loaded machine; the default 50 ms can split it, and the test would see an extra run.
+const SETTLE: (&str, &str) = ("--debounce", "250ms");
 const IDLE: &str = "waiting for changes";
 
 /// Changes a file as an editor saving a moment later would. The time is set ahead because
@@ -81,7 +85,7 @@ fn a_change_re_runs_the_task_it_touches_and_its_dependents_only() {
         .tasks_toml(BUILD_AND_TEST)
         .write("src/a.txt", "1")
         .write("tests/t.txt", "1")
-        .args(["--watch", "test"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "test"])
         .spawn();
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "src/a.txt", "2");
@@ -143,7 +147,7 @@ fn outputs_git_and_ignored_files_never_trigger() {
         )
         .write(".gitignore", "*.tmp\n")
         .write(".git/HEAD", "ref: refs/heads/main\n")
-        .args(["--watch", "build"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "build"])
         .spawn();
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "out/by-hand", "1");
@@ -171,7 +175,7 @@ fn a_task_writing_into_the_directory_it_watches_does_not_loop() {
             run = "echo ran >> log"
             "#,
         )
-        .args(["--watch", "note"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "note"])
         .spawn();
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "first.txt", "1");
@@ -198,7 +202,7 @@ fn a_change_restarts_a_running_task_and_its_old_group_is_gone() {
     let running = Test::new()
         .tasks_toml(SERVER)
         .write("src/app", "1")
-        .args(["--watch", "server"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "server"])
         .spawn();
     running.wait_for_stderr(WATCHING, 1);
     wait_for_lines(&running, "pids", 1);
@@ -224,7 +228,7 @@ fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
             "#
         ))
         .write("src/a", "1")
-        .args(["--watch", "--on-busy", "queue", "slow"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "--on-busy", "queue", "slow"])
         .spawn();
     wait_for_lines(&running, "log", 1);
     edit(&running, "src/a", "2");
@@ -249,7 +253,7 @@ fn tasks_toml_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_file() {
             run = "echo one >> log"
             "#,
         )
-        .args(["--watch", "hello"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "hello"])
         .spawn();
     running.wait_for_stderr(IDLE, 1);
     edit(
@@ -278,7 +282,7 @@ fn poll_mode_sees_changes_too() {
     let running = Test::new()
         .tasks_toml(BUILD_TXT)
         .write("src/a.txt", "1")
-        .args(["--watch", "--poll=50ms", "build"])
+        .args(["--watch", SETTLE.0, SETTLE.1, "--poll=50ms", "build"])
         .spawn();
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "src/a.txt", "2");
