@@ -63,13 +63,28 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
             if let Some(option) = word.strip_prefix("--") {
                 if let Some(position) = param_position(task, option) {
                     let value = param_value(task, &task.params[position], option, &mut words)?;
-                    current.values[position] = Some(value);
+                    // `--files a --files b` adds to a variadic parameter.
+                    let slot = &mut current.values[position];
+                    *slot = match (task.params[position].variadic, slot.take()) {
+                        (true, Some(given)) => {
+                            Some(format!("{given} {}", shell_words::quote(&value)))
+                        }
+                        (true, None) => Some(shell_words::quote(&value).into_owned()),
+                        (false, _) => Some(value),
+                    };
                     continue;
                 }
             }
             if !word.starts_with('-') && names.get(word).is_none() {
                 if let Some(position) = next_positional(task, &current.values) {
-                    current.values[position] = Some(word.clone());
+                    // A variadic parameter takes this word and every one after it.
+                    current.values[position] = Some(if task.params[position].variadic {
+                        let rest: Vec<&String> =
+                            words.by_ref().take_while(|word| *word != "--").collect();
+                        shell_words::join(std::iter::once(word).chain(rest))
+                    } else {
+                        word.clone()
+                    });
                     continue;
                 }
             }
@@ -140,6 +155,24 @@ fn param_value<'a>(
     }
 }
 
+/// `choices` and `type`, checked on every word given (each word of a variadic parameter).
+fn check_value(task: &Task, param: &Param, value: &str) -> Result<(), CliError> {
+    let words = if param.variadic {
+        shell_words::split(value).unwrap_or_default()
+    } else {
+        vec![value.to_owned()]
+    };
+    for word in words {
+        param.check(&word).map_err(|expected| CliError::BadValue {
+            task: task.name.clone(),
+            param: param.name.clone(),
+            value: word.clone(),
+            expected,
+        })?;
+    }
+    Ok(())
+}
+
 /// The first value parameter, in declaration order, that has no value yet.
 fn next_positional(task: &Task, values: &[Option<String>]) -> Option<usize> {
     task.params
@@ -198,12 +231,15 @@ fn complete(task: &Task, pending: Pending) -> Result<Request, CliError> {
         .iter()
         .zip(pending.values)
         .map(|(param, value)| {
-            value
-                .or_else(|| param.fallback())
-                .ok_or_else(|| CliError::MissingParam {
-                    task: task.name.clone(),
-                    param: param.name.clone(),
-                })
+            let value =
+                value
+                    .or_else(|| param.fallback())
+                    .ok_or_else(|| CliError::MissingParam {
+                        task: task.name.clone(),
+                        param: param.name.clone(),
+                    })?;
+            check_value(task, param, &value)?;
+            Ok::<_, CliError>(value)
         })
         .collect::<Result<_, _>>()?;
     Ok(Request {

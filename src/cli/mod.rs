@@ -85,6 +85,15 @@ pub(crate) enum CliError {
     FlagValue { task: String, param: String },
     #[error("task `{task}` is named twice with different arguments")]
     RepeatedTask { task: String },
+    #[error(
+        "invalid value `{value}` for parameter `{param}` of task `{task}`: expected {expected}"
+    )]
+    BadValue {
+        task: String,
+        param: String,
+        value: String,
+        expected: String,
+    },
     #[error("no variable `{name}` to set")]
     UnknownVar {
         name: String,
@@ -114,7 +123,10 @@ impl CliError {
             CliError::RepeatedTask { task } => Some(format!(
                 "a task runs at most once per invocation: run `rask {task} …` once for each call"
             )),
-            CliError::MissingValue { .. } | CliError::FlagValue { .. } | CliError::Args(_) => None,
+            CliError::MissingValue { .. }
+            | CliError::FlagValue { .. }
+            | CliError::BadValue { .. }
+            | CliError::Args(_) => None,
         }
     }
 }

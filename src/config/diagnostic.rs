@@ -33,6 +33,15 @@ impl Diagnostic {
         self
     }
 
+    /// `help` unless a help line is there already (a suggestion, say).
+    pub(crate) fn with_help_if_none(self, help: impl Into<String>) -> Self {
+        if self.help.is_some() {
+            self
+        } else {
+            self.with_help(help)
+        }
+    }
+
     /// Adds `help: did you mean `x`?` when there is a suggestion, and nothing otherwise.
     pub(crate) fn with_suggestion(self, suggestion: Option<&str>) -> Self {
         match suggestion {

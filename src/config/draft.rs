@@ -108,6 +108,9 @@ pub(crate) struct ParamDraft {
     pub(crate) help: Option<String>,
     pub(crate) required: Option<Spanned<bool>>,
     pub(crate) flag: Option<Spanned<bool>>,
+    pub(crate) variadic: Option<Spanned<bool>>,
+    pub(crate) choices: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(crate) value_type: Option<Spanned<String>>,
 }
 
 /// A computed value's table, `{ sh = "…" }`, as written.

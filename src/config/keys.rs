@@ -320,6 +320,28 @@ pub(crate) const PARAM_KEYS: &[Key<ParamDraft>] = &[
         schema: schema::boolean,
         read: |param, value, reader| param.flag = reader.value(value),
     },
+    Key {
+        name: "variadic",
+        doc: "The last parameter only: takes every remaining word, each substituted as its own word",
+        schema: schema::boolean,
+        read: |param, value, reader| param.variadic = reader.value(value),
+    },
+    Key {
+        name: "choices",
+        doc: "The only values allowed",
+        schema: schema::string_array,
+        read: |param, value, reader| {
+            param.choices = reader
+                .value::<StringArray>(value)
+                .map(|choices| Spanned::new(choices.span(), choices.into_inner().0));
+        },
+    },
+    Key {
+        name: "type",
+        doc: "What values are allowed: \"string\" (the default), \"int\" or \"bool\"",
+        schema: schema::value_type,
+        read: |param, value, reader| param.value_type = reader.value(value),
+    },
 ];
 
 /// A `[tasks.NAME]` table, or the short form `NAME = "command"` (a task that only has `run`).

@@ -218,15 +218,64 @@ pub struct Param {
     pub span: Span,
     pub help: Option<String>,
     pub kind: ParamKind,
+    /// The last parameter may take every remaining word; its value then holds them encoded
+    /// with `shell_words::join`, and each is substituted as its own word.
+    pub variadic: bool,
+    /// When not empty, the only values allowed.
+    pub choices: Vec<String>,
+    pub value_type: ValueType,
+}
+
+/// `type = "int" | "bool"` of a parameter; values are checked before anything runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ValueType {
+    #[default]
+    String,
+    Int,
+    Bool,
+}
+
+impl ValueType {
+    pub const NAMES: &[&str] = &["string", "int", "bool"];
+
+    pub fn from_name(name: &str) -> Option<ValueType> {
+        match name {
+            "string" => Some(ValueType::String),
+            "int" => Some(ValueType::Int),
+            "bool" => Some(ValueType::Bool),
+            _ => None,
+        }
+    }
 }
 
 impl Param {
+    /// Whether `value` (one word of it, for a variadic parameter) is acceptable; if not, what
+    /// was expected, for the error.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        if !self.choices.is_empty() && !self.choices.iter().any(|choice| choice == value) {
+            let choices: Vec<String> = self.choices.iter().map(|c| format!("`{c}`")).collect();
+            return Err(format!("one of {}", choices.join(", ")));
+        }
+        match self.value_type {
+            ValueType::Int if value.trim().parse::<i64>().is_err() => Err("an integer".to_owned()),
+            ValueType::Bool if value != "true" && value != "false" => {
+                Err("`true` or `false`".to_owned())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The value used when the parameter is not given: a flag's `false` or the `default`.
     /// `None` for a value parameter without a default: like a just or invoke parameter
     /// without one, it must be given.
     pub fn fallback(&self) -> Option<String> {
         match &self.kind {
             ParamKind::Flag => Some("false".to_owned()),
+            // Not given, a variadic parameter holds no words.
+            ParamKind::Value {
+                default: None,
+                required: false,
+            } if self.variadic => Some(String::new()),
             ParamKind::Value { default, .. } => default.clone(),
         }
     }

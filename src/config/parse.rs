@@ -15,7 +15,7 @@ use super::placeholder::{is_identifier, placeholders};
 use super::reader::Reader;
 use super::{
     ConfigError, Diagnostic, Include, NameRef, Param, ParamKind, Source, Sources, Span, Task,
-    TaskFile, Var, suggest,
+    TaskFile, ValueType, Var, suggest,
 };
 
 /// Parses and validates a whole task file, and every file it includes.
@@ -501,6 +501,20 @@ pub(super) fn read_params(
             params.push(param);
         }
     }
+    let before_last = params.len().saturating_sub(1);
+    for early in params[..before_last].iter().filter(|param| param.variadic) {
+        reader.problem(
+            Diagnostic::new(
+                format!(
+                    "variadic parameter `{}` in task `{task}` is not the last one",
+                    early.name
+                ),
+                early.span,
+                "variadic, but followed by others",
+            )
+            .with_help("only the last parameter can take the remaining words"),
+        );
+    }
     draft.task.params = params;
 }
 
@@ -521,7 +535,7 @@ fn read_param(
         None => format!("in a parameter of task `{task}`"),
     };
     reader.read_table(table, PARAM_KEYS, &mut raw, context);
-    let Some(name) = raw.name else {
+    let Some(name) = raw.name.take() else {
         let problem = reader
             .error(
                 format!("parameter without a `name` in task `{task}`"),
@@ -552,16 +566,104 @@ fn read_param(
             reader.problem(problem);
         }
         ParamKind::Value {
-            default: raw.default.map(Spanned::into_inner),
+            default: raw
+                .default
+                .as_ref()
+                .map(|default| default.get_ref().clone()),
             required: is_set(&raw.required),
         }
     };
-    Some(Param {
+    let mut param = Param {
         span: reader.span(name.span()),
         name: name.into_inner(),
-        help: raw.help,
+        help: raw.help.clone(),
         kind,
-    })
+        variadic: is_set(&raw.variadic) && !is_set(&raw.flag),
+        choices: Vec::new(),
+        value_type: ValueType::String,
+    };
+    check_param_values(reader, task, &mut param, &raw);
+    Some(param)
+}
+
+/// `variadic`, `choices` and `type`, and whether the default satisfies them.
+fn check_param_values(reader: &mut Reader<'_>, task: &str, param: &mut Param, raw: &ParamDraft) {
+    let name = param.name.clone();
+    let flag = param.kind == ParamKind::Flag;
+    let not_on_flag = |reader: &mut Reader<'_>, key: &str, range: std::ops::Range<usize>| {
+        let problem = reader
+            .error(
+                format!("flag parameter `{name}` in task `{task}` cannot be `{key}`"),
+                range,
+                "not allowed on a flag",
+            )
+            .with_help("a flag is always `true` or `false`");
+        reader.problem(problem);
+    };
+    if let (true, Some(variadic)) = (flag, &raw.variadic) {
+        not_on_flag(reader, "variadic", variadic.span());
+    }
+    if let Some(choices) = &raw.choices {
+        if flag {
+            not_on_flag(reader, "choices", choices.span());
+        } else if choices.get_ref().is_empty() {
+            let problem = reader
+                .error(
+                    format!("empty `choices` for parameter `{name}` in task `{task}`"),
+                    choices.span(),
+                    "no value allowed",
+                )
+                .with_help("list the values allowed, or leave `choices` out");
+            reader.problem(problem);
+        }
+        param.choices = choices
+            .get_ref()
+            .iter()
+            .map(|c| c.get_ref().clone())
+            .collect();
+    }
+    if let Some(value_type) = &raw.value_type {
+        match ValueType::from_name(value_type.get_ref()) {
+            _ if flag => not_on_flag(reader, "typed", value_type.span()),
+            Some(parsed) => param.value_type = parsed,
+            None => {
+                let problem = reader
+                    .error(
+                        format!(
+                            "unknown type `{}` for parameter `{name}` in task `{task}`",
+                            value_type.get_ref()
+                        ),
+                        value_type.span(),
+                        "not a type",
+                    )
+                    .with_suggestion(suggest(
+                        value_type.get_ref(),
+                        ValueType::NAMES.iter().copied(),
+                    ))
+                    .with_help_if_none("write `type = \"int\"`, `\"bool\"` or `\"string\"`");
+                reader.problem(problem);
+            }
+        }
+    }
+    if let Some(default) = &raw.default {
+        let words = if param.variadic {
+            shell_words::split(default.get_ref()).unwrap_or_default()
+        } else {
+            vec![default.get_ref().clone()]
+        };
+        for word in words {
+            if let Err(expected) = param.check(&word) {
+                let problem = reader.error(
+                    format!(
+                        "default `{word}` of parameter `{name}` in task `{task}` is not {expected}"
+                    ),
+                    default.span(),
+                    format!("expected {expected}"),
+                );
+                reader.problem(problem);
+            }
+        }
+    }
 }
 
 fn check_param_name(reader: &mut Reader<'_>, task: &str, name: &Spanned<String>) {

@@ -47,18 +47,18 @@ pub(crate) fn is_identifier(name: &str) -> bool {
 }
 
 /// `template` with every placeholder whose name `lookup` knows replaced by what `write` makes
-/// of its value; everything else is kept as written.
+/// of its name and value; everything else is kept as written.
 pub(crate) fn replace<'v>(
     template: &str,
     lookup: impl Fn(&str) -> Option<&'v str>,
-    mut write: impl FnMut(&mut String, &'v str),
+    mut write: impl FnMut(&mut String, &str, &'v str),
 ) -> String {
     let mut out = String::with_capacity(template.len());
     let mut copied = 0;
     for placeholder in placeholders(template) {
         if let Some(value) = lookup(placeholder.name) {
             out.push_str(&template[copied..placeholder.range.start]);
-            write(&mut out, value);
+            write(&mut out, placeholder.name, value);
             copied = placeholder.range.end;
         }
     }
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn replaces_only_what_lookup_knows() {
         let lookup = |name: &str| (name == "a").then_some("1");
-        let push = |out: &mut String, value: &str| out.push_str(value);
+        let push = |out: &mut String, _: &str, value: &str| out.push_str(value);
         assert_eq!(
             replace("{{a}}-{{ b }}-{{ a }}", lookup, push),
             "1-{{ b }}-1"

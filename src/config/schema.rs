@@ -4,6 +4,8 @@
 
 use serde_json::{Value as Json, json};
 
+use super::ValueType;
+
 use super::keys::{
     COMPUTED_KEYS, INCLUDE_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS,
 };
@@ -62,6 +64,10 @@ pub(crate) fn boolean() -> Json {
 
 pub(crate) fn positive_integer() -> Json {
     json!({ "type": "integer", "minimum": 1 })
+}
+
+pub(crate) fn value_type() -> Json {
+    json!({ "enum": ValueType::NAMES })
 }
 
 pub(crate) fn string_array() -> Json {

@@ -6,10 +6,10 @@ use super::PlannedChecks;
 use super::checks::{planned_check, planned_checks};
 use super::cycle::{self, Prerequisite};
 use super::script::{has_scripts, planned_script, script_env};
-use super::substitute::{Quoting, quote, substitute};
+use super::substitute::{self, Quoting, quote, substitute, substitute_words};
 use super::vars::{Bindings, Vars, task_dir};
 use super::{GraphError, Names};
-use crate::config::{Command, Platform, Task, TaskFile, current_platform};
+use crate::config::{Command, Platform, Task, TaskFile, current_platform, placeholder};
 
 /// A task's index into the vectors of a [`Plan`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -315,7 +315,9 @@ fn planned_task<'f>(
     };
     let bindings = vars.task_bindings(task, &values);
     let lookup = |name: &str| find(&bindings, name);
-    let verbatim = |text: &String| substitute(text, Quoting::Verbatim, lookup);
+    let is_words =
+        |name: &str| (task.params.iter()).any(|param| param.variadic && param.name == name);
+    let verbatim = |text: &String| substitute_words(text, Quoting::Verbatim, lookup, is_words);
     let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);
     let commands = task
@@ -328,7 +330,7 @@ fn planned_task<'f>(
                 Command::Shell(text) => planned_script(&task.interpreter, text, &lookup, extra),
                 Command::Argv(_) => None,
             }
-            .unwrap_or_else(|| planned_command(shell, &step.command, &lookup, extra));
+            .unwrap_or_else(|| planned_command(shell, &step.command, &lookup, &is_words, extra));
             planned.condition = (step.condition.as_deref())
                 .map(|condition| planned_check(shell, condition, &lookup));
             planned.ignore_errors = step.ignore_errors;
@@ -404,11 +406,12 @@ fn planned_command<'a>(
     shell: &[String],
     command: &Command,
     lookup: &impl Fn(&str) -> Option<&'a str>,
+    is_words: &impl Fn(&str) -> bool,
     extra: &[String],
 ) -> PlannedCommand {
     match command {
         Command::Shell(line) => {
-            let mut line = substitute(line, Quoting::Shell, lookup);
+            let mut line = substitute_words(line, Quoting::Shell, lookup, is_words);
             for word in extra {
                 line.push(' ');
                 line.push_str(&quote(word, Quoting::Shell));
@@ -416,11 +419,18 @@ fn planned_command<'a>(
             PlannedCommand::new(line.clone(), shell_argv(shell, &line))
         }
         Command::Argv(words) => {
-            let argv: Vec<String> = words
-                .iter()
-                .map(|word| substitute(word, Quoting::Verbatim, lookup))
-                .chain(extra.iter().cloned())
-                .collect();
+            let mut argv: Vec<String> = Vec::with_capacity(words.len() + extra.len());
+            for word in words {
+                // A word that is just a variadic parameter becomes one argument per value.
+                let mut found = placeholder::placeholders(word);
+                match (found.next(), found.next()) {
+                    (Some(only), None) if only.range == (0..word.len()) && is_words(only.name) => {
+                        argv.extend(lookup(only.name).map(substitute::words).unwrap_or_default());
+                    }
+                    _ => argv.push(substitute_words(word, Quoting::Verbatim, lookup, is_words)),
+                }
+            }
+            argv.extend(extra.iter().cloned());
             PlannedCommand::new(shell_words::join(&argv), argv)
         }
     }

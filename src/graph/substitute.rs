@@ -22,9 +22,30 @@ pub(super) fn substitute<'a>(
     quoting: Quoting,
     lookup: impl Fn(&str) -> Option<&'a str>,
 ) -> String {
-    placeholder::replace(template, lookup, |out, value| {
-        out.push_str(&quote(value, quoting));
+    substitute_words(template, quoting, lookup, |_| false)
+}
+
+/// Like [`substitute`], but the names `is_words` picks hold several words (a variadic
+/// parameter's, encoded by `shell_words::join`): in a shell command they become separate
+/// shell-quoted words, elsewhere the words joined by spaces.
+pub(super) fn substitute_words<'a>(
+    template: &str,
+    quoting: Quoting,
+    lookup: impl Fn(&str) -> Option<&'a str>,
+    is_words: impl Fn(&str) -> bool,
+) -> String {
+    placeholder::replace(template, lookup, |out, name, value| {
+        match (is_words(name), quoting) {
+            (true, Quoting::Shell) => out.push_str(value),
+            (true, Quoting::Verbatim) => out.push_str(&words(value).join(" ")),
+            (false, _) => out.push_str(&quote(value, quoting)),
+        }
     })
+}
+
+/// The words of a variadic parameter's value.
+pub(super) fn words(value: &str) -> Vec<String> {
+    shell_words::split(value).unwrap_or_else(|_| vec![value.to_owned()])
 }
 
 /// One word for the command line, quoted for the shell when it goes through one.

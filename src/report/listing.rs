@@ -3,7 +3,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::config::{Command, ParamKind, Task, TaskFile};
+use crate::config::{Command, ParamKind, Task, TaskFile, ValueType};
 use crate::graph::Plan;
 
 /// The widest the name column of `--list` grows; a longer label pushes its own description
@@ -126,12 +126,14 @@ pub(crate) fn task_help(task: &Task) -> String {
             ParamKind::Flag => (format!("--{}", param.name), String::new()),
             ParamKind::Value { default, required } => {
                 let metavar = param.name.to_uppercase().replace('-', "_");
-                let note = match (default, required) {
+                let mut note = match (default, required) {
                     (Some(default), _) => format!(" [default: {default}]"),
                     (None, true) => " [required]".to_owned(),
                     (None, false) => String::new(),
                 };
-                (format!("--{} <{metavar}>", param.name), note)
+                note.push_str(&value_note(param));
+                let dots = if param.variadic { "..." } else { "" };
+                (format!("--{} <{metavar}>{dots}", param.name), note)
             }
         };
         let required = matches!(param.kind, ParamKind::Value { required: true, .. });
@@ -142,7 +144,9 @@ pub(crate) fn task_help(task: &Task) -> String {
         });
         rows.push((
             synopsis,
-            format!("{}{note}", param.help.as_deref().unwrap_or_default()),
+            format!("{}{note}", param.help.as_deref().unwrap_or_default())
+                .trim_start()
+                .to_owned(),
         ));
     }
     usage.push_str(" [-- ARGS...]\n");
@@ -174,6 +178,23 @@ pub(crate) fn task_help(task: &Task) -> String {
         }
     }
     out
+}
+
+/// What `choices`, `type` and `variadic` allow, for `rask TASK --help`.
+fn value_note(param: &crate::config::Param) -> String {
+    let mut note = String::new();
+    if !param.choices.is_empty() {
+        note.push_str(&format!(" [possible values: {}]", param.choices.join(", ")));
+    }
+    match param.value_type {
+        ValueType::Int => note.push_str(" [integer]"),
+        ValueType::Bool => note.push_str(" [true or false]"),
+        ValueType::String => {}
+    }
+    if param.variadic {
+        note.push_str(" [takes every remaining word]");
+    }
+    note
 }
 
 /// `--dry-run`: every command that would run, in order, after substitution, one per line.

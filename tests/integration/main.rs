@@ -22,6 +22,7 @@ mod platforms;
 mod reports;
 mod scripts;
 mod signals;
+mod typed_params;
 mod up_to_date;
 mod vars;
 mod watch;

@@ -1,0 +1,158 @@
+//! Parameters beyond name/default/flag: `variadic`, `choices` and `type = "int" | "bool"`,
+//! checked before anything runs, and shown by `rask TASK --help`.
+
+use crate::common::Test;
+
+const TOML: &str = r#"
+    [tasks.test]
+    run = "printf '<%s>' {{files}} > out"
+    params = [
+      { name = "profile", choices = ["debug", "release"], default = "debug", help = "build profile" },
+      { name = "count", type = "int", default = "1" },
+      { name = "verbose", type = "bool", default = "false" },
+      { name = "files", variadic = true, help = "files to test" },
+    ]
+    [tasks.argv]
+    run = [["printf", "[%s]", "{{files}}"]]
+    params = [{ name = "files", variadic = true }]
+    [tasks.first]
+    run = "touch first-ran"
+    "#;
+
+#[test]
+fn a_variadic_parameter_takes_every_remaining_word_as_its_own_word() {
+    Test::new()
+        .tasks_toml(TOML)
+        .args(["test", "release", "3", "true", "a", "b c", "it's"])
+        .expect_file("out", "<a><b c><it's>")
+        .success();
+}
+
+#[test]
+fn a_variadic_parameter_in_an_argv_command_is_one_argument_per_word() {
+    Test::new()
+        .tasks_toml(TOML)
+        .args(["argv", "x", "y z"])
+        .expect_stdout("[x][y z]")
+        .success();
+}
+
+#[test]
+fn a_variadic_parameter_given_nothing_is_empty_and_accepts_repeated_options() {
+    Test::new()
+        .tasks_toml(TOML)
+        .args(["test"])
+        .expect_file("out", "<>")
+        .success();
+    Test::new()
+        .tasks_toml(TOML)
+        .args(["test", "--files", "a", "--files=b c"])
+        .expect_file("out", "<a><b c>")
+        .success();
+}
+
+#[test]
+fn bad_values_name_task_parameter_and_expectation_before_anything_runs() {
+    for (args, message) in [
+        (
+            &["first", "test", "--profile", "fast"][..],
+            "invalid value `fast` for parameter `profile` of task `test`: expected one of `debug`, `release`",
+        ),
+        (
+            &["first", "test", "--count", "many"],
+            "invalid value `many` for parameter `count` of task `test`: expected an integer",
+        ),
+        (
+            &["first", "test", "--verbose", "yes"],
+            "invalid value `yes` for parameter `verbose` of task `test`: expected `true` or `false`",
+        ),
+    ] {
+        Test::new()
+            .tasks_toml(TOML)
+            .args(args)
+            .expect_stderr_contains(message)
+            .expect_no_file("first-ran")
+            .expect_no_file("out")
+            .status(2);
+    }
+}
+
+#[test]
+fn task_help_shows_choices_types_and_variadic() {
+    let output = Test::new()
+        .tasks_toml(TOML)
+        .args(["test", "--help"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text(), @r#"
+    Usage: rask test [--profile <PROFILE>] [--count <COUNT>] [--verbose <VERBOSE>] [--files <FILES>...] [-- ARGS...]
+
+    Parameters (also accepted positionally, in this order):
+      --profile <PROFILE>  build profile [default: debug] [possible values: debug, release]
+      --count <COUNT>      [default: 1] [integer]
+      --verbose <VERBOSE>  [default: false] [true or false]
+      --files <FILES>...   files to test [takes every remaining word]
+
+    Runs:
+      printf '<%s>' {{files}} > out
+    "#);
+}
+
+#[test]
+fn bad_parameter_declarations_are_all_reported() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch ran"
+            params = [
+              { name = "rest", variadic = true },
+              { name = "mode", choices = ["fast", "slow"], default = "medium" },
+              { name = "n", type = "integer" },
+              { name = "on", flag = true, variadic = true },
+              { name = "none", choices = [] },
+            ]
+            "#,
+        )
+        .args(["a"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: variadic parameter `rest` in task `a` is not the last one
+     --> [TEMP]/tasks.toml:4:12
+      |
+    4 |   { name = "rest", variadic = true },
+      |            ^^^^^^ variadic, but followed by others
+      |
+      = help: only the last parameter can take the remaining words
+
+    error: default `medium` of parameter `mode` in task `a` is not one of `fast`, `slow`
+     --> [TEMP]/tasks.toml:5:58
+      |
+    5 |   { name = "mode", choices = ["fast", "slow"], default = "medium" },
+      |                                                          ^^^^^^^^ expected one of `fast`, `slow`
+
+    error: unknown type `integer` for parameter `n` in task `a`
+     --> [TEMP]/tasks.toml:6:24
+      |
+    6 |   { name = "n", type = "integer" },
+      |                        ^^^^^^^^^ not a type
+      |
+      = help: write `type = "int"`, `"bool"` or `"string"`
+
+    error: flag parameter `on` in task `a` cannot be `variadic`
+     --> [TEMP]/tasks.toml:7:42
+      |
+    7 |   { name = "on", flag = true, variadic = true },
+      |                                          ^^^^ not allowed on a flag
+      |
+      = help: a flag is always `true` or `false`
+
+    error: empty `choices` for parameter `none` in task `a`
+     --> [TEMP]/tasks.toml:8:30
+      |
+    8 |   { name = "none", choices = [] },
+      |                              ^^ no value allowed
+      |
+      = help: list the values allowed, or leave `choices` out
+    "#);
+}
