@@ -227,6 +227,16 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         },
     },
     Key {
+        name: "watch_signal",
+        doc: "In watch mode, send this signal (e.g. \"SIGHUP\") to the running task instead of restarting it",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            draft.task.watch_signal = reader
+                .value::<String>(value)
+                .and_then(|signal| read_signal(&draft.task.name, signal, reader));
+        },
+    },
+    Key {
         name: "params",
         doc: "Parameters, bound from the command line in declaration order",
         schema: schema::params,
@@ -746,6 +756,39 @@ fn read_timeout(task: &str, timeout: Spanned<String>, reader: &mut Reader<'_>) -
             )
             .with_help("write a duration like `30s`, `1m 30s` or `500ms`"),
     };
+    reader.problem(problem);
+    None
+}
+
+/// The signals a task may ask for as its `watch_signal`: those servers reload on.
+const WATCH_SIGNALS: [(&str, i32); 7] = [
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("TERM", libc::SIGTERM),
+    ("USR1", libc::SIGUSR1),
+    ("USR2", libc::SIGUSR2),
+    ("WINCH", libc::SIGWINCH),
+];
+
+fn read_signal(task: &str, signal: Spanned<String>, reader: &mut Reader<'_>) -> Option<i32> {
+    let text = signal.get_ref().trim();
+    let name = text.to_ascii_uppercase();
+    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    if let Some((_, number)) = WATCH_SIGNALS.iter().find(|(known, _)| *known == name) {
+        return Some(*number);
+    }
+    let names: Vec<String> = WATCH_SIGNALS
+        .iter()
+        .map(|(known, _)| format!("`SIG{known}`"))
+        .collect();
+    let problem = reader
+        .error(
+            format!("unknown `watch_signal` `{text}` in task `{task}`"),
+            signal.span(),
+            "not a signal rask sends",
+        )
+        .with_help(format!("use one of {}", names.join(", ")));
     reader.problem(problem);
     None
 }

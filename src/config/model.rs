@@ -105,6 +105,9 @@ pub struct Task {
     /// Kept out of `--list`, still runnable by name.
     pub hide: bool,
     pub timeout: Option<Duration>,
+    /// Watch mode: the signal (e.g. SIGHUP) that tells the running task to reload, sent
+    /// instead of restarting it when its inputs change.
+    pub watch_signal: Option<i32>,
     /// Declared parameters, in declaration order (positional arguments bind in this order).
     pub params: Vec<Param>,
     /// The task's own `vars`, shadowing the top-level ones of the same name.

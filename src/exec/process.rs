@@ -255,6 +255,10 @@ impl RunningJob for LocalJob {
 
     fn signal(&mut self, signal: i32) {
         self.stop_signal = Some(signal);
+        self.notify(signal);
+    }
+
+    fn notify(&mut self, signal: i32) {
         if let Some(command) = &self.current {
             if command.exit.is_none() {
                 self.deliver(command.pid, signal);

@@ -179,6 +179,8 @@ struct Running {
     deadline: Option<Instant>,
     /// Set once rask asked the task to stop: why, and when SIGKILL follows.
     stopping: Option<(StopCause, Option<Instant>)>,
+    /// Its `watch_signal`, to send once the prerequisites being re-run have succeeded.
+    reload: Option<i32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -442,6 +444,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 slot,
                 deadline,
                 stopping: None,
+                reload: None,
             }));
             self.running.push(task);
         }
@@ -663,6 +666,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // of them ran (see `release`).
             if settled.releases(edge) || edge == Edge::Post {
                 self.release(dependent, events);
+                self.reload_if_due(dependent);
             } else {
                 self.block(dependent, events);
             }

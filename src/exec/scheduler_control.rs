@@ -176,6 +176,7 @@ impl<S: Spawn> Run<'_, '_, S> {
         for index in (0..affected.len()).filter(|&index| affected[index]) {
             let task = TaskId(index as u32);
             match self.states[index] {
+                TaskState::Running(_) if self.reloads(task) => self.reload(task, &affected),
                 TaskState::Running(_) => self.stop_running(task, StopCause::Restart),
                 // A check in flight is forgotten: its verdict is about files from before.
                 _ => self.rearm(task, events),
@@ -183,12 +184,13 @@ impl<S: Spawn> Run<'_, '_, S> {
         }
     }
 
-    /// `tasks` and every task that depends on them, directly or not, by index.
+    /// `tasks` and every task that depends on them, directly or not, by index. A task that
+    /// will reload rather than restart keeps running, and so do the tasks after it.
     fn with_dependents(&self, tasks: &[TaskId]) -> Vec<bool> {
         let mut affected = vec![false; self.plan.tasks.len()];
         let mut stack: Vec<TaskId> = tasks.to_vec();
         while let Some(task) = stack.pop() {
-            if std::mem::replace(&mut affected[task.index()], true) {
+            if std::mem::replace(&mut affected[task.index()], true) || self.reloads(task) {
                 continue;
             }
             stack.extend(
@@ -198,6 +200,47 @@ impl<S: Spawn> Run<'_, '_, S> {
             );
         }
         affected
+    }
+
+    /// Whether `task` is running and has a `watch_signal`: it reloads instead of restarting.
+    fn reloads(&self, task: TaskId) -> bool {
+        matches!(self.states[task.index()], TaskState::Running(_))
+            && self.plan.tasks[task.index()].task.watch_signal.is_some()
+    }
+
+    /// Sends a running task its `watch_signal` now, or once the prerequisites that run again
+    /// (those in `affected`) have succeeded, so a server reloads what was just rebuilt.
+    fn reload(&mut self, task: TaskId, affected: &[bool]) {
+        let signal = self.plan.tasks[task.index()].task.watch_signal;
+        let TaskState::Running(running) = &mut self.states[task.index()] else {
+            return;
+        };
+        running.reload = signal;
+        let waits = self.plan.prerequisites[task.index()]
+            .iter()
+            .any(|(prerequisite, _)| affected[prerequisite.index()]);
+        if !waits {
+            self.reload_if_due(task);
+        }
+    }
+
+    /// Delivers a pending reload once every prerequisite of the task has released it again.
+    pub(super) fn reload_if_due(&mut self, task: TaskId) {
+        let released = self.plan.prerequisites[task.index()]
+            .iter()
+            .all(|&(prerequisite, edge)| {
+                matches!(self.states[prerequisite.index()], TaskState::Done)
+                    && self.settled[prerequisite.index()].releases(edge)
+            });
+        let TaskState::Running(running) = &mut self.states[task.index()] else {
+            return;
+        };
+        if running.stopping.is_some() || !released {
+            return;
+        }
+        if let Some(signal) = running.reload.take() {
+            running.job.notify(signal);
+        }
     }
 
     /// Puts a task that is not running back to waiting for its prerequisites, counting those

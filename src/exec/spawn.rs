@@ -54,6 +54,11 @@ pub(crate) trait RunningJob {
     fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent));
     /// Delivers `signal` to everything the job is running now; no further command starts.
     fn signal(&mut self, signal: i32);
+    /// Delivers `signal` to what the job is running now without stopping the job: a reload
+    /// (`watch_signal`). Jobs that cannot tell the two apart stop.
+    fn notify(&mut self, signal: i32) {
+        self.signal(signal);
+    }
 }
 
 /// Runs jobs as local processes.

@@ -299,3 +299,41 @@ fn watch_options_need_watch() {
         .expect_stderr_contains("--watch")
         .status(2);
 }
+
+#[test]
+fn a_task_with_a_watch_signal_reloads_instead_of_restarting() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.server]
+            sources = ["src/*"]
+            watch_signal = "SIGHUP"
+            run = "trap 'echo reloaded >> log' HUP; echo started >> log; while true; do sleep 300 & wait $!; done"
+            "#,
+        )
+        .write("src/app", "1")
+        .args(["--watch", SETTLE.0, SETTLE.1, "server"])
+        .spawn();
+    running.wait_for_stderr(WATCHING, 1);
+    wait_for_lines(&running, "log", 1);
+    edit(&running, "src/app", "2");
+    wait_for_lines(&running, "log", 2);
+    assert_eq!(lines(&running.path("log")), ["started", "reloaded"]);
+    interrupt(running);
+}
+
+#[test]
+fn an_unknown_watch_signal_is_an_error_pointing_at_it() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.server]
+            watch_signal = "SIGFOO"
+            run = "true"
+            "#,
+        )
+        .args(["server"])
+        .expect_stderr_contains("unknown `watch_signal` `SIGFOO` in task `server`")
+        .expect_stderr_contains("tasks.toml:2:")
+        .status(2);
+}
