@@ -6,6 +6,8 @@ mod bind;
 mod ci;
 mod color;
 mod completion;
+#[cfg(test)]
+mod man_page;
 
 pub(crate) use args::{Args, ColorArg, OutputArg};
 pub(crate) use ci::{CiArgs, ReportFormat, SummaryArg};

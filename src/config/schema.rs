@@ -151,4 +151,91 @@ mod tests {
             "docs/tasks.schema.json is stale: run `RASK_UPDATE_SCHEMA=1 cargo test schema`"
         );
     }
+
+    /// Every ```toml example in docs/ and every tasks.toml of the repository (its own, and
+    /// those under examples/) is valid against the schema, so schema and docs cannot drift.
+    #[test]
+    fn every_example_is_valid_against_the_schema() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let validator =
+            jsonschema::validator_for(&super::document()).expect("the schema is a valid schema");
+        let mut examples: Vec<(String, String)> = Vec::new();
+        for entry in std::fs::read_dir(root.join("docs")).expect("docs/ exists") {
+            let path = entry.expect("docs/ is readable").path();
+            if path.extension().is_some_and(|ext| ext == "md") {
+                let text = std::fs::read_to_string(&path).expect("docs are UTF-8");
+                for (index, block) in toml_blocks(&text).into_iter().enumerate() {
+                    examples.push((format!("{} example {}", path.display(), index + 1), block));
+                }
+            }
+        }
+        for path in task_files(root) {
+            let text = std::fs::read_to_string(&path).expect("task files are UTF-8");
+            examples.push((path.display().to_string(), text));
+        }
+        assert!(
+            examples.len() > 20,
+            "found only {} examples",
+            examples.len()
+        );
+        // The schema does reject what rask rejects: an unknown key, a wrong type.
+        for bad in ["[tasks.a]\ndependz = [\"b\"]", "[tasks.a]\nhide = \"yes\""] {
+            let value: toml::Value = toml::from_str(bad).expect("the bad examples are TOML");
+            let json = serde_json::to_value(value).expect("TOML values convert to JSON");
+            assert!(!validator.is_valid(&json), "{bad}");
+        }
+        let mut failures = Vec::new();
+        for (name, text) in &examples {
+            let value: toml::Value = match toml::from_str(text) {
+                Ok(value) => value,
+                Err(error) => {
+                    failures.push(format!("{name}: not TOML: {error}"));
+                    continue;
+                }
+            };
+            let json = serde_json::to_value(value).expect("TOML values convert to JSON");
+            for error in validator.iter_errors(&json) {
+                failures.push(format!("{name}: {error} at {}", error.instance_path()));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The bodies of the ```toml fences of a Markdown text.
+    fn toml_blocks(markdown: &str) -> Vec<String> {
+        let mut blocks = Vec::new();
+        let mut current: Option<String> = None;
+        for line in markdown.lines() {
+            match (&mut current, line.trim_start()) {
+                (None, "```toml") => current = Some(String::new()),
+                (Some(_), "```") => blocks.extend(current.take()),
+                (Some(block), _) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                (None, _) => {}
+            }
+        }
+        blocks
+    }
+
+    /// `tasks.toml` at the root and every `*.toml` under `examples/`.
+    fn task_files(root: &Path) -> Vec<std::path::PathBuf> {
+        let mut files = vec![root.join("tasks.toml")];
+        let mut pending = vec![root.join("examples")];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "toml") {
+                    files.push(path);
+                }
+            }
+        }
+        files
+    }
 }
