@@ -12,8 +12,8 @@ use crate::exec::{
 };
 use crate::graph::Plan;
 use crate::report::{
-    HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter, SummarySink,
-    SummaryWhen,
+    GithubSink, HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter,
+    SummarySink, SummaryWhen,
 };
 
 /// How the terminal and the environment shape a run.
@@ -26,6 +26,8 @@ struct Terminal {
     stderr_terminal: bool,
     /// Running under CI (`CI` set to anything but empty, `0` or `false`).
     ci: bool,
+    /// Running in GitHub Actions (`GITHUB_ACTIONS=true`): workflow commands are understood.
+    github_actions: bool,
 }
 
 impl Terminal {
@@ -40,6 +42,7 @@ impl Terminal {
             interactive: std::io::stdin().is_terminal(),
             stderr_terminal: std::io::stderr().is_terminal(),
             ci: std::env::var("CI").is_ok_and(|ci| !matches!(ci.as_str(), "" | "0" | "false")),
+            github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true"),
         }
     }
 }
@@ -139,8 +142,13 @@ fn reporter<'p>(
             color_stdout: terminal.color_stdout,
             color_stderr: terminal.color_stderr,
             quiet: invocation.quiet,
+            github_groups: terminal.github_actions,
         },
     ));
+    if terminal.github_actions {
+        let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
+        reporter.add(GithubSink::new(step_summary.map(Into::into)));
+    }
     for target in &invocation.ci.report {
         match (target.format, &target.path) {
             (ReportFormat::Json, None) => {
@@ -187,6 +195,8 @@ fn scheduler_options(
         Some(OutputArg::Prefixed) => OutputMode::Prefixed,
         Some(OutputArg::Grouped) => OutputMode::Grouped,
         None if one_at_a_time => OutputMode::Inherit,
+        // A GitHub log folds each task's output into a group, which needs it in one block.
+        None if terminal.github_actions => OutputMode::Grouped,
         None => OutputMode::Prefixed,
     };
     // Tools stop colouring when their output is a pipe; when rask shows it on a colour

@@ -24,6 +24,9 @@ pub(crate) struct ReportOptions {
     pub(crate) color_stderr: bool,
     /// Only failures: no command echo, no success summary.
     pub(crate) quiet: bool,
+    /// Fold each task's output into a GitHub Actions `::group::` (grouped and inherit modes,
+    /// where one task's output is contiguous).
+    pub(crate) github_groups: bool,
 }
 
 pub(crate) struct HumanReporter<'p, 'f> {
@@ -108,7 +111,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 
     /// Echoes `$ command`; in grouped mode it waits to head the task's block of output, so
     /// every block says whose it is.
-    fn command_started(&mut self, task: TaskId, display: &str) {
+    fn command_started(&mut self, task: TaskId, index: usize, display: &str) {
+        if index == 0 && self.options.github_groups && self.options.output == OutputMode::Inherit {
+            self.group(Some(task));
+        }
         if self.options.quiet {
             return;
         }
@@ -120,8 +126,27 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         }
     }
 
+    /// `::group::NAME` (with a task) or `::endgroup::`, on stdout where the runner reads them.
+    fn group(&mut self, task: Option<TaskId>) {
+        let line = match task {
+            Some(task) => format!(
+                "::group::{}\n",
+                super::github::escape_data(self.plan.tasks[task.index()].name())
+            ),
+            None => "::endgroup::\n".to_owned(),
+        };
+        let mut out = std::io::stdout().lock();
+        let result = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+        drop(out);
+        self.wrote(result);
+    }
+
     fn task_finished(&mut self, outcome: &TaskOutcome, spooled: Option<&SpooledOutput>) {
         let task = outcome.task;
+        let grouped = self.options.github_groups && outcome.status.started();
+        if grouped && self.options.output == OutputMode::Grouped {
+            self.group(Some(task));
+        }
         for header in self.headers.remove(&task).unwrap_or_default() {
             self.say(&header);
         }
@@ -135,6 +160,9 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         if let Some(spooled) = spooled {
             let result = copy_spooled(spooled);
             self.wrote(result);
+        }
+        if grouped && self.options.output != OutputMode::Prefixed {
+            self.group(None);
         }
         if let Some(message) = self.outcome_message(outcome) {
             self.say(&message);
@@ -278,7 +306,11 @@ fn copy_spooled(spooled: &SpooledOutput) -> io::Result<()> {
 impl Sink for HumanReporter<'_, '_> {
     fn event(&mut self, event: &Event) -> Flow {
         match &event.kind {
-            EventKind::CommandStarted { task, command, .. } => self.command_started(*task, command),
+            EventKind::CommandStarted {
+                task,
+                index,
+                command,
+            } => self.command_started(*task, *index, command),
             EventKind::Output {
                 task,
                 stream,

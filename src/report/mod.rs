@@ -5,6 +5,7 @@
 //! Colour and terminal choices arrive resolved; nothing here reads the command line.
 
 mod critical_path;
+mod github;
 mod human;
 mod json;
 mod junit;
@@ -14,6 +15,7 @@ mod style;
 mod summary;
 mod tree;
 
+pub(crate) use github::GithubSink;
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use json::JsonSink;
 pub(crate) use junit::JunitSink;

@@ -62,15 +62,16 @@ impl Sink for SummarySink {
     }
 }
 
-/// The whole table, ending in a newline.
-pub(crate) fn render(tasks: &[TaskInfo], summary: &RunSummary, color: bool) -> String {
-    let shown: Vec<&TaskOutcome> = summary
+/// The table's columns.
+pub(crate) const HEADER: [&str; 5] = ["task", "status", "wall", "cpu", "peak mem"];
+
+/// One row per task that has commands, in the order they finished: the cells under
+/// [`HEADER`]. Shared with the GitHub step summary, which lays them out as markdown.
+pub(crate) fn rows(tasks: &[TaskInfo], summary: &RunSummary) -> Vec<[String; 5]> {
+    summary
         .outcomes
         .iter()
         .filter(|outcome| !tasks[outcome.task.index()].aggregate)
-        .collect();
-    let rows: Vec<[String; 5]> = shown
-        .iter()
         .map(|outcome| {
             let usage = outcome.usage;
             [
@@ -87,8 +88,18 @@ pub(crate) fn render(tasks: &[TaskInfo], summary: &RunSummary, color: bool) -> S
                 usage.map_or("-".to_owned(), |usage| format_bytes(usage.max_rss)),
             ]
         })
+        .collect()
+}
+
+/// The whole table, ending in a newline.
+pub(crate) fn render(tasks: &[TaskInfo], summary: &RunSummary, color: bool) -> String {
+    let shown: Vec<&TaskOutcome> = summary
+        .outcomes
+        .iter()
+        .filter(|outcome| !tasks[outcome.task.index()].aggregate)
         .collect();
-    let header = ["task", "status", "wall", "cpu", "peak mem"].map(str::to_owned);
+    let rows = rows(tasks, summary);
+    let header = HEADER.map(str::to_owned);
     let mut widths = header.clone().map(|cell| cell.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -10,6 +10,7 @@ mod confirm;
 mod env;
 mod errors;
 mod exit_codes;
+mod github;
 mod includes;
 mod list;
 mod ordering;
