@@ -1,9 +1,10 @@
-//! A narrow public door for `benches/`: parse and plan without running anything.
+//! A narrow public door for `benches/` and `fuzz/`: parse and plan without running anything.
 //! Not a stable API; hidden from the docs.
 
 use std::path::PathBuf;
 
 use crate::config::{self, Source};
+use crate::error::Error;
 use crate::graph::{self, Names, Request};
 
 /// Parses `text` as a task file at `path`; returns how many tasks it declares.
@@ -35,4 +36,48 @@ pub fn parse_and_plan(path: PathBuf, text: String, task: &str) -> Result<usize, 
     let plan =
         graph::plan(&file, &[request], &[]).map_err(|errors| format!("{} errors", errors.len()))?;
     Ok(plan.tasks.len())
+}
+
+/// Parses `text` as `tasks.toml` and plans every task, as a real invocation would, rendering
+/// any error. Panics if a rejection of the file's contents has no location: with "no panic"
+/// and "an answer", that is the property the fuzz target and the property tests check.
+pub fn answer(text: &str) -> Result<usize, String> {
+    let source = Source {
+        path: PathBuf::from(config::FILE_NAME),
+        text: text.to_owned(),
+    };
+    let file = config::parse(&source).map_err(|error| located(Error::from(error)))?;
+    let requests: Vec<Request> = file
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(task, definition)| Request {
+            task,
+            values: vec!["value".to_owned(); definition.params.len()],
+        })
+        .collect();
+    let plan = graph::plan(&file, &requests, &[]).map_err(|errors| {
+        let error = Error::Graph {
+            sources: Box::new(file.sources.clone()),
+            errors,
+        };
+        error.render(false)
+    })?;
+    Ok(plan.tasks.len())
+}
+
+/// Renders a rejection of the file's contents, insisting that it points into the file.
+fn located(error: Error) -> String {
+    let rendered = error.render(false);
+    if let Error::Config(config::ConfigError::Invalid { diagnostics, .. }) = &error {
+        for diagnostic in diagnostics {
+            assert!(
+                diagnostic.span.is_some(),
+                "a rejection without a location: {}\n{rendered}",
+                diagnostic.message
+            );
+        }
+        assert!(rendered.contains(" --> tasks.toml:"), "{rendered}");
+    }
+    rendered
 }

@@ -16,6 +16,8 @@ mod events;
 mod exec;
 mod execute;
 mod graph;
+#[cfg(test)]
+mod hostile_input_tests;
 mod report;
 mod watch;
 

@@ -196,10 +196,14 @@ pub(crate) fn global_option(word: &str) -> Option<TakesValue> {
 }
 
 /// rask's options as clap will know them: built, so `--help` and `--version` are among them.
-fn built_command() -> clap::Command {
-    let mut command = <Args as clap::CommandFactory>::command();
-    command.build();
-    command
+/// Built once: every option word after a task name is looked up here.
+fn built_command() -> &'static clap::Command {
+    static COMMAND: std::sync::OnceLock<clap::Command> = std::sync::OnceLock::new();
+    COMMAND.get_or_init(|| {
+        let mut command = <Args as clap::CommandFactory>::command();
+        command.build();
+        command
+    })
 }
 
 /// rask's own long options, for a did-you-mean on a mistyped one.

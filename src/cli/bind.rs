@@ -146,12 +146,18 @@ fn param_value<'a>(
             param: param.name.clone(),
         }),
         (ParamKind::Value { .. }, Some(value)) => Ok(value),
-        (ParamKind::Value { .. }, None) => {
-            words.next().cloned().ok_or_else(|| CliError::MissingValue {
+        // A value that is one of rask's own options (`greet --name -n`) is refused rather
+        // than taken: whoever typed it may have meant a dry run (issue #8). `--name=-n` says
+        // it is a value.
+        (ParamKind::Value { .. }, None) => match words.next() {
+            Some(word) if !(word.starts_with('-') && global_option(word).is_some()) => {
+                Ok(word.clone())
+            }
+            _ => Err(CliError::MissingValue {
                 task: task.name.clone(),
                 param: param.name.clone(),
-            })
-        }
+            }),
+        },
     }
 }
 

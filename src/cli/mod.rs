@@ -85,6 +85,8 @@ pub(crate) enum CliError {
     MissingParam { task: String, param: String },
     #[error("flag `--{param}` of task `{task}` takes no value but `true` or `false`")]
     FlagValue { task: String, param: String },
+    #[error("the task file declares no tasks")]
+    NoTasks,
     #[error("task `{task}` is named twice with different arguments")]
     RepeatedTask { task: String },
     #[error(
@@ -125,10 +127,13 @@ impl CliError {
             CliError::RepeatedTask { task } => Some(format!(
                 "a task runs at most once per invocation: run `rask {task} …` once for each call"
             )),
-            CliError::MissingValue { .. }
-            | CliError::FlagValue { .. }
-            | CliError::BadValue { .. }
-            | CliError::Args(_) => None,
+            CliError::MissingValue { task, param } => Some(format!(
+                "a value starting with `-` is written `rask {task} --{param}=VALUE`"
+            )),
+            CliError::NoTasks => {
+                Some("add one: `[tasks.hello]` and `run = \"echo hello\"`".to_owned())
+            }
+            CliError::FlagValue { .. } | CliError::BadValue { .. } | CliError::Args(_) => None,
         }
     }
 }
@@ -219,6 +224,8 @@ pub(crate) fn resolve(
                     Action::Run
                 }
             }
+            // An empty list would say nothing at all: say why instead (issue #8).
+            None if file.tasks.is_empty() => return Err(CliError::NoTasks),
             None => Action::List { json: false },
         }
     } else if args.dry_run {

@@ -541,3 +541,21 @@ fn issue_8_clicolor_force_colours_errors_into_a_pipe() {
         test.expect_stderr_contains("biuld").status(2);
     }
 }
+
+/// Found by the argv property test: `-n` after a value parameter was taken as its value, and
+/// the task ran. A value that is one of rask's options must be written `--name=-n`.
+#[test]
+fn issue_8_a_dry_run_flag_is_never_taken_for_a_parameter_value() {
+    Test::new()
+        .tasks_toml(GREET_TOML)
+        .args(["greet", "--name", "-n"])
+        .expect_stderr_contains("parameter `--name` of task `greet` needs a value")
+        .expect_stderr_contains("`rask greet --name=VALUE`")
+        .expect_no_file("log")
+        .status(2);
+    Test::new()
+        .tasks_toml(GREET_TOML)
+        .args(["greet", "--name=-n"])
+        .expect_file("log", "hi -n\n")
+        .success();
+}
