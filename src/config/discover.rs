@@ -34,16 +34,30 @@ pub(crate) fn discover(explicit: Option<&Path>, start: &Path) -> Result<Source, 
             start: start.to_owned(),
         })?,
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+    let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
         path: path.clone(),
         source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let line_start = valid
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |at| at + 1);
+        ConfigError::NotUtf8 {
+            path: path.clone(),
+            line: valid.iter().filter(|&&byte| byte == b'\n').count() + 1,
+            column: valid.len() - line_start + 1,
+        }
     })?;
     Ok(Source { path, text })
 }
 
+/// The nearest `tasks.toml`. Anything by that name counts, so that a directory called
+/// `tasks.toml` is reported as unreadable rather than skipped for a parent's file (issue #8).
 fn find_upward(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| candidate.exists())
 }

@@ -46,6 +46,13 @@ pub(crate) enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{}` is not UTF-8: invalid bytes at line {line}, column {column}", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        /// 1-based, in bytes from the start of the line.
+        column: usize,
+    },
     /// The file was read but is not a valid task file; every problem found is listed.
     #[error("`{}` is not a valid task file", sources.get(FileId::default()).path.display())]
     Invalid {

@@ -3,6 +3,7 @@
 
 mod checks;
 mod cycle;
+mod dotenv;
 mod partition;
 mod plan;
 mod resolve;
@@ -55,11 +56,15 @@ pub(crate) enum GraphError {
         /// The var's value, `{ sh = "…" }`.
         span: Span,
     },
-    #[error("cannot read dotenv file `{}`", path.display())]
+    #[error(
+        "cannot read dotenv file `{}`{}: {reason}",
+        path.display(),
+        line.map(|line| format!(" line {line}")).unwrap_or_default()
+    )]
     Dotenv {
         path: std::path::PathBuf,
-        #[source]
-        source: dotenvy::Error,
+        line: Option<usize>,
+        reason: String,
     },
 }
 

@@ -270,20 +270,7 @@ fn order(
 }
 
 fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<Vec<(String, String)>, GraphError> {
-    let mut env = Vec::new();
-    for relative in &file.settings.dotenv {
-        let path = file.root.join(relative);
-        let iter = dotenvy::from_path_iter(&path).map_err(|source| GraphError::Dotenv {
-            path: path.clone(),
-            source,
-        })?;
-        for item in iter {
-            env.push(item.map_err(|source| GraphError::Dotenv {
-                path: path.clone(),
-                source,
-            })?);
-        }
-    }
+    let mut env = super::dotenv::load(&file.root, &file.settings.dotenv)?;
     env.extend(file_env(vars, None, &file.env));
     Ok(env)
 }

@@ -172,3 +172,47 @@ fn argv_commands_bypass_the_shell() {
         .expect_stdout("$HOME a;b *\n")
         .success();
 }
+
+/// A task file loading one dotenv file, with one task `t`.
+fn dotenv_task(dotenv: &str, run: &str) -> String {
+    format!("[settings]\ndotenv = [\"{dotenv}\"]\n[tasks.t]\nrun = \"{run}\"\n")
+}
+
+/// dotenv overrode the caller's environment; just, go-task and mise leave the caller's value.
+#[test]
+fn issue_8_the_callers_environment_wins_over_dotenv() {
+    Test::new()
+        .tasks_toml(&dotenv_task(
+            ".env",
+            "echo $RASK_IT_FROM_CALLER $RASK_IT_ONLY_DOTENV",
+        ))
+        .write(
+            ".env",
+            "RASK_IT_FROM_CALLER=dotenv\nRASK_IT_ONLY_DOTENV=dotenv\n",
+        )
+        .env("RASK_IT_FROM_CALLER", "caller")
+        .args(["t"])
+        .expect_stdout("caller dotenv\n")
+        .success();
+}
+
+#[test]
+fn issue_8_a_malformed_dotenv_line_is_named() {
+    Test::new()
+        .tasks_toml(&dotenv_task(".env", "touch t-ran"))
+        .write(".env", "A=1\nTWO WORDS\n")
+        .args(["t"])
+        .expect_stderr_contains(".env` line 2: cannot parse `TWO WORDS`")
+        .expect_no_file("t-ran")
+        .status(2);
+}
+
+/// A missing dotenv file made even `-n` fail; it is skipped, as just and go-task skip it.
+#[test]
+fn issue_8_a_missing_dotenv_file_is_skipped() {
+    Test::new()
+        .tasks_toml(&dotenv_task(".env.local", "echo ran"))
+        .args(["-n", "t"])
+        .expect_stdout("echo ran\n")
+        .success();
+}

@@ -283,3 +283,33 @@ fn cycle_snapshot() {
       |            ^^^ closes the cycle
     "#);
 }
+
+#[test]
+fn issue_8_an_empty_task_file_says_so() {
+    Test::new()
+        .tasks_toml("")
+        .expect_stderr_contains("the task file declares no tasks")
+        .status(2);
+}
+
+/// A directory named tasks.toml was skipped, and a parent's file silently used instead.
+#[test]
+fn issue_8_a_tasks_toml_directory_is_reported_not_skipped() {
+    Test::new()
+        .tasks_toml("[tasks.parent]\nrun = \"touch parent-ran\"\n")
+        .create_dir("sub/tasks.toml")
+        .current_dir("sub")
+        .args(["parent"])
+        .expect_stderr_contains("sub/tasks.toml`: Is a directory")
+        .expect_no_file("parent-ran")
+        .status(2);
+}
+
+#[test]
+fn issue_8_a_task_file_that_is_not_utf8_gets_a_line_and_column() {
+    let test = Test::new();
+    std::fs::write(test.path("tasks.toml"), b"[tasks.a]\nrun = \"echo \xff\"\n").expect("write");
+    test.args(["a"])
+        .expect_stderr_contains("is not UTF-8: invalid bytes at line 2, column 13")
+        .status(2);
+}
