@@ -13,7 +13,7 @@ use crate::exec::{
 use crate::graph::Plan;
 use crate::report::{
     GithubSink, HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter,
-    SummarySink, SummaryWhen,
+    SummarySink, SummaryWhen, TimingsSink,
 };
 
 /// How the terminal and the environment shape a run.
@@ -166,6 +166,10 @@ fn reporter<'p>(
                 reporter.add(JunitSink::new(path.clone()));
             }
         }
+    }
+    if let Some(path) = &invocation.ci.timings {
+        create_report(path)?;
+        reporter.add(TimingsSink::new(path.clone()));
     }
     Ok(reporter)
 }

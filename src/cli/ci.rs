@@ -13,6 +13,10 @@ pub(crate) struct CiArgs {
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub(crate) report: Vec<ReportTarget>,
 
+    /// Write a Gantt chart of the run to PATH: one self-contained HTML file
+    #[arg(long, value_name = "PATH")]
+    pub(crate) timings: Option<PathBuf>,
+
     /// When to print the closing table of tasks with their wall, CPU and memory [default:
     /// always under CI=true, failures on a terminal, else never]
     #[arg(long, value_enum, value_name = "WHEN")]

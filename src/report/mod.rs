@@ -13,6 +13,7 @@ mod listing;
 mod prefix;
 mod style;
 mod summary;
+mod timings;
 mod tree;
 
 pub(crate) use github::GithubSink;
@@ -22,6 +23,7 @@ pub(crate) use junit::JunitSink;
 pub(crate) use listing::{dry_run, list, list_json, task_help};
 pub(crate) use style::Style;
 pub(crate) use summary::{SummarySink, SummaryWhen};
+pub(crate) use timings::TimingsSink;
 pub(crate) use tree::{dot, tree};
 
 use std::path::PathBuf;

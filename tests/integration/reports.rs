@@ -355,3 +355,40 @@ fn junit_report_keeps_the_tail_of_grouped_output() {
         Some("spooled")
     );
 }
+
+#[test]
+fn timings_chart_is_one_self_contained_file_with_a_bar_per_task() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.gen]
+            run = "true"
+            [tasks.left]
+            depends = ["gen"]
+            run = "true"
+            [tasks.right]
+            depends = ["gen"]
+            run = "exit 1"
+            [tasks.all]
+            depends = ["left", "right"]
+            "#,
+        )
+        .args(["-k", "-j", "2", "--timings", "timings.html", "all"])
+        .status(1);
+    let html = output.read("timings.html");
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    for task in ["gen", "left", "right"] {
+        assert_eq!(
+            html.matches(&format!(r#"data-task="{task}""#)).count(),
+            1,
+            "one bar for `{task}`"
+        );
+    }
+    // Hover text carries the figures; a failure is coloured as one.
+    assert!(html.contains("right: failed with exit code 1"), "{html}");
+    assert!(html.contains("#d0463c"));
+    // Nothing to fetch: no scripts, links or external images.
+    for fetch in ["<script", "src=", "href=", "url("] {
+        assert!(!html.contains(fetch), "`{fetch}` in {html}");
+    }
+}

@@ -1,0 +1,194 @@
+//! `--timings PATH.html`: a Gantt chart of the run, like `cargo build --timings`: one lane per
+//! worker slot, one bar per task attempt on the lane that ran it, coloured by outcome, with the
+//! task's figures on hover. One self-contained file (inline SVG and CSS, no script, nothing
+//! fetched), written when the run ends, write-then-rename. The main type here is
+//! [`TimingsSink`].
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Sink;
+use super::human::{describe, format_duration};
+use crate::events::{Event, EventKind, Flow, RunSummary, StatusClass, TaskInfo, TaskOutcome};
+use crate::graph::TaskId;
+
+/// Chart geometry, in SVG user units.
+const WIDTH: f64 = 1200.0;
+const LANE: f64 = 28.0;
+const BAR: f64 = 20.0;
+const LEFT: f64 = 70.0;
+const TOP: f64 = 30.0;
+
+/// One task attempt as drawn: where it ran and for how long.
+struct Bar {
+    task: TaskId,
+    slot: usize,
+    start: Duration,
+    end: Duration,
+    outcome: TaskOutcome,
+}
+
+pub(crate) struct TimingsSink {
+    path: PathBuf,
+    tasks: Vec<TaskInfo>,
+    /// Running tasks: their slot and start.
+    started: HashMap<TaskId, (usize, Duration)>,
+    bars: Vec<Bar>,
+}
+
+impl TimingsSink {
+    pub(crate) fn new(path: PathBuf) -> TimingsSink {
+        TimingsSink {
+            path,
+            tasks: Vec::new(),
+            started: HashMap::new(),
+            bars: Vec::new(),
+        }
+    }
+
+    fn write(&self, summary: &RunSummary) -> std::io::Result<()> {
+        let html = render(&self.tasks, &self.bars, summary);
+        let dir = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        file.write_all(html.as_bytes())?;
+        file.persist(&self.path)?;
+        Ok(())
+    }
+}
+
+impl Sink for TimingsSink {
+    fn event(&mut self, event: &Event) -> Flow {
+        match &event.kind {
+            EventKind::RunStarted { tasks, .. } => self.tasks.clone_from(tasks),
+            EventKind::TaskStarted { task, slot, .. } => {
+                self.started.insert(*task, (*slot, event.elapsed));
+            }
+            EventKind::TaskFinished { outcome, .. } => {
+                if let Some((slot, start)) = self.started.remove(&outcome.task) {
+                    self.bars.push(Bar {
+                        task: outcome.task,
+                        slot,
+                        start,
+                        end: event.elapsed,
+                        outcome: outcome.clone(),
+                    });
+                }
+            }
+            // A chart that cannot be written does not change the run's outcome.
+            EventKind::RunFinished { summary } => {
+                let _ = self.write(summary);
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+}
+
+/// The colour of a bar: what became of the attempt.
+fn colour(outcome: &TaskOutcome) -> &'static str {
+    match outcome.status.class() {
+        StatusClass::Success if outcome.attempt > 1 => "#e0a030",
+        StatusClass::Success => "#3a9a5b",
+        StatusClass::Failure => "#d0463c",
+        StatusClass::Cancelled => "#8a8a8a",
+    }
+}
+
+fn render(tasks: &[TaskInfo], bars: &[Bar], summary: &RunSummary) -> String {
+    let lanes = bars.iter().map(|bar| bar.slot + 1).max().unwrap_or(1);
+    let total = summary.duration.max(Duration::from_millis(1)).as_secs_f64();
+    let scale = (WIDTH - LEFT - 10.0) / total;
+    let height = TOP + LANE * lanes as f64 + 30.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">"#
+    );
+    // Time axis: ten ticks across the run.
+    for tick in 0..=10 {
+        let seconds = total * f64::from(tick) / 10.0;
+        let x = LEFT + seconds * scale;
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" class="grid"/><text x="{x:.1}" y="{:.1}" class="tick">{}</text>"#,
+            height - 25.0,
+            height - 10.0,
+            format_duration(Duration::from_secs_f64(seconds))
+        );
+    }
+    for lane in 0..lanes {
+        let y = TOP + LANE * lane as f64 + BAR * 0.7;
+        let _ = write!(
+            svg,
+            r#"<text x="5" y="{y:.1}" class="lane">slot {lane}</text>"#
+        );
+    }
+    for bar in bars {
+        let name = escape(&tasks[bar.task.index()].name);
+        let x = LEFT + bar.start.as_secs_f64() * scale;
+        let width = ((bar.end - bar.start).as_secs_f64() * scale).max(1.0);
+        let y = TOP + LANE * bar.slot as f64;
+        let mut figures = format!(
+            "{name}: {}\nwall {}",
+            escape(&describe(&bar.outcome.status)),
+            format_duration(bar.outcome.duration)
+        );
+        if bar.outcome.attempt > 1 {
+            let _ = write!(figures, ", attempt {}", bar.outcome.attempt);
+        }
+        if let Some(usage) = bar.outcome.usage {
+            let _ = write!(
+                figures,
+                "\ncpu {} (user {}, sys {})\npeak memory {:.1} MB",
+                format_duration(usage.user + usage.system),
+                format_duration(usage.user),
+                format_duration(usage.system),
+                usage.max_rss as f64 / 1e6
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<g class="task" data-task="{name}"><title>{figures}</title><rect x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{BAR}" rx="3" fill="{}"/><text x="{:.1}" y="{:.1}" class="name">{name}</text></g>"#,
+            colour(&bar.outcome),
+            x + 3.0,
+            y + BAR * 0.7
+        );
+    }
+    svg.push_str("</svg>");
+    let failed = summary.root_failures().count();
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>rask timings</title>
+<style>
+body {{ font: 14px system-ui, sans-serif; margin: 20px; color: #222; }}
+.grid {{ stroke: #ddd; }} .tick, .lane {{ font-size: 11px; fill: #666; }}
+.name {{ font-size: 11px; fill: #fff; pointer-events: none; }}
+.task:hover rect {{ stroke: #000; stroke-width: 1.5; }}
+.legend span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 14px; vertical-align: middle; }}
+</style></head><body>
+<h1>rask timings</h1>
+<p>{} tasks, {failed} failed, wall {}, {} worker slots used. Hover over a bar for its figures.</p>
+<p class="legend"><span style="background:#3a9a5b"></span>succeeded<span style="background:#e0a030"></span>flaky (passed on a retry)<span style="background:#d0463c"></span>failed<span style="background:#8a8a8a"></span>cancelled</p>
+{svg}
+</body></html>
+"#,
+        bars.len(),
+        format_duration(summary.duration),
+        lanes
+    )
+}
+
+/// Text for HTML and SVG: the five characters that could end it.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
