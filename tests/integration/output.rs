@@ -331,18 +331,23 @@ fn heavy_stderr_before_stdout_does_not_deadlock() {
 
 #[test]
 fn prefixed_mode_joins_a_line_written_in_two_parts() {
-    // The pause only makes two separate reads likely; the expected output is the same whatever
-    // the timing, so nothing here depends on it.
-    Test::new()
-        .tasks_toml(
+    // The task writes the first half, says so, and waits for the test before the second: two
+    // writes apart in time, ordered by marker files rather than by a sleep. (Chunk boundaries
+    // themselves are covered exactly by report/prefix.rs's unit tests.)
+    let running = Test::new()
+        .tasks_toml(&format!(
             r#"
             [tasks.t]
-            run = "printf 'first-'; sleep 0.2; printf 'second\n'"
+            run = "printf 'first-'; touch first.done; {wait}; printf 'second\n'"
             "#,
-        )
+            wait = sh_wait_for("go"),
+        ))
         .args(["--output", "prefixed", "t"])
         .expect_stdout("[t] first-second\n")
-        .success();
+        .spawn();
+    running.wait_for_file("first.done");
+    std::fs::write(running.path("go"), "").expect("the test can write into its project");
+    running.status(0);
 }
 
 #[test]

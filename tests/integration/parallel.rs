@@ -102,8 +102,7 @@ fn fail_fast_terminates_running_siblings() {
             wait = sh_wait_for("pid"),
         ))
         .args(["fails", "sleeper", "-j", "2"])
-        .expect_stderr_contains("fails")
-        .expect_stderr_contains("exit code 5")
+        .expect_stderr_contains("error: task `fails` failed with exit code 5")
         .expect_no_file("sleeper-finished")
         .status(5);
     assert_dead(output.read_pid("pid"), "the sibling's shell");
