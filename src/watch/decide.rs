@@ -31,7 +31,7 @@ pub(crate) enum Input {
     Finished(TaskId),
     /// The run fell idle: nothing runs until the next change.
     Idle,
-    /// The watcher broke.
+    /// The watcher reported a problem.
     Failed(String),
 }
 
@@ -40,8 +40,6 @@ pub(crate) enum Input {
 pub(crate) enum Ending {
     /// A task file changed and reads cleanly: read it again and start over.
     Reload,
-    /// The watcher broke; the run was ended.
-    Failed(String),
     /// Watching is over (every input sender is gone).
     Closed,
 }
@@ -145,10 +143,9 @@ impl Decider {
                     self.running.remove(&task);
                 }
                 Some(Input::Idle) => self.idle(),
-                Some(Input::Failed(message)) => {
-                    let _ = self.control.send(Control::End);
-                    return Ending::Failed(message);
-                }
+                // After a good start, a failure is about one path (a directory that vanished
+                // while its watch was added, say): watching the rest goes on.
+                Some(Input::Failed(message)) => say(&format!("rask: warning: {message}")),
                 None => {}
             }
             let Some(mut batch) = self.debouncer.take_due(Instant::now()) else {

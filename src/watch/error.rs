@@ -17,8 +17,6 @@ pub(crate) enum WatchError {
     Start(#[source] notify::Error),
     #[error("cannot set up the run's control input")]
     Control(#[source] std::io::Error),
-    #[error("watching stopped: {message}")]
-    Stopped { message: String },
 }
 
 impl WatchError {

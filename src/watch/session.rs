@@ -88,7 +88,6 @@ pub(crate) fn watch(file: TaskFile, invocation: Invocation, load: Loader) -> Res
         drop(inputs);
         match decider.join() {
             Ok(Ending::Reload) => {}
-            Ok(Ending::Failed(message)) => return Err(WatchError::Stopped { message }.into()),
             Ok(Ending::Closed) | Err(_) => return Ok(summary.exit_code),
         }
         // Checked by the decider already; a file that broke again since is reported, and
