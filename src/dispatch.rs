@@ -10,7 +10,7 @@ use crate::cli::{self, Action, Invocation};
 use crate::config::{self, TaskFile};
 use crate::error::{self, Error};
 use crate::graph::{self, Plan};
-use crate::{execute, report};
+use crate::{cache, exec, execute, report};
 
 pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {
     let args = cli::parse(argv).map_err(cli::CliError::from)?;
@@ -116,12 +116,59 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
             };
             print(&text)
         }
-        Action::DryRun => print(&report::dry_run(&plan(file, invocation)?)),
+        Action::DryRun => {
+            let plan = plan(file, invocation)?;
+            if invocation.explain != Some(cli::ExplainFormat::Json) {
+                print(&report::dry_run(&plan))?;
+            }
+            explain_dry_run(&plan, invocation)
+        }
+        Action::CacheInfo => {
+            let dir = cache::cache_dir(&file.root, file.settings.cache_dir.as_deref());
+            let max_size = cache::max_size().unwrap_or(cache::DEFAULT_MAX_SIZE);
+            print(&cache::info(&dir, max_size))
+        }
+        Action::CacheClear => {
+            let dir = cache::cache_dir(&file.root, file.settings.cache_dir.as_deref());
+            print(&cache::clear(&dir)?)
+        }
         Action::Run => {
             let plan = plan(file, invocation)?;
             crate::confirm::confirm(&plan, invocation.yes)?;
             execute::execute(&plan, invocation)
         }
+    }
+}
+
+/// `--dry-run --explain`: why each task would run or not, computed without writing anything.
+fn explain_dry_run(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Error> {
+    let Some(format) = invocation.explain else {
+        return Ok(error::EXIT_SUCCESS);
+    };
+    let mut warnings = Vec::new();
+    let options = execute::cache_options(plan, invocation, &mut warnings);
+    let explained = exec::explain_dry_run(plan, options, invocation.force);
+    let mut text = String::new();
+    let mut json = String::new();
+    for (task, reason) in explained {
+        let name = plan.tasks[task.index()].name();
+        text.push_str(&report::explain_line(name, &reason.describe()));
+        text.push('\n');
+        json.push_str(&report::explain_json(
+            name,
+            reason.code(),
+            reason.subject(),
+            &reason.describe(),
+        ));
+        json.push('\n');
+    }
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    eprint!("{text}");
+    match format {
+        cli::ExplainFormat::Json => print(&json),
+        cli::ExplainFormat::Text => Ok(error::EXIT_SUCCESS),
     }
 }
 

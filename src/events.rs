@@ -83,6 +83,17 @@ pub(crate) enum EventKind {
         reason: CancelReason,
         running: usize,
     },
+    /// With `--explain`: why a task runs, is skipped or is restored.
+    TaskExplained {
+        task: TaskId,
+        /// A stable word for tools: `never_run`, `source_changed`, `unchanged`, ...
+        code: String,
+        /// The source, variable, dependency or output the reason names, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        /// The line a person reads: ``runs: `src/a.rs` changed``.
+        text: String,
+    },
     /// Something went wrong in rask itself that does not stop the run.
     Warning { message: String },
     /// The last event of every run.
@@ -286,8 +297,14 @@ pub(crate) enum CancelReason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Status {
     Succeeded,
-    /// Skipped: its outputs are newer than its sources.
+    /// Skipped: its inputs are unchanged and its outputs as recorded (or, with
+    /// `method = "timestamp"`, newer than its sources).
     UpToDate,
+    /// Not run: its inputs were unchanged, its outputs missing or changed; the cache put them
+    /// back and replayed its log.
+    Restored,
+    /// Not run: unchanged inputs and no `outputs`, so only its log was cached and replayed.
+    CachedLog,
     /// A command exited non-zero or was killed by a signal rask did not send.
     Failed {
         exit: Exit,
@@ -340,6 +357,8 @@ impl Status {
         match self {
             Status::Succeeded
             | Status::UpToDate
+            | Status::Restored
+            | Status::CachedLog
             | Status::Skipped { .. }
             | Status::FailedIgnored { .. } => StatusClass::Success,
             Status::Failed { .. }
@@ -363,7 +382,11 @@ impl Status {
     pub(crate) fn started(&self) -> bool {
         !matches!(
             self,
-            Status::Cancelled { started: false, .. } | Status::UpToDate | Status::Skipped { .. }
+            Status::Cancelled { started: false, .. }
+                | Status::UpToDate
+                | Status::Restored
+                | Status::CachedLog
+                | Status::Skipped { .. }
         )
     }
 

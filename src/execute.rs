@@ -4,16 +4,20 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Invocation, OutputArg, ReportFormat, SummaryArg};
+use std::sync::Arc;
+
+use crate::cache::{self, Cache};
+use crate::cli::{ExplainFormat, Invocation, OutputArg, ReportFormat, SummaryArg};
 use crate::error::Error;
 use crate::events::{Event, OutputMode, RunSummary};
 use crate::exec::{
-    self, ControlReceiver, JobTokens, LocalSpawner, Scheduler, SchedulerOptions, SignalPipes,
+    self, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler, SchedulerOptions,
+    SignalPipes,
 };
 use crate::graph::Plan;
 use crate::report::{
-    GithubSink, HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions, Reporter,
-    SummarySink, SummaryWhen, TimingsSink,
+    ExplainJson, GithubSink, HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions,
+    Reporter, SummarySink, SummaryWhen, TimingsSink,
 };
 
 /// How the terminal and the environment shape a run.
@@ -171,6 +175,9 @@ fn reporter<'p>(
         create_report(path)?;
         reporter.add(TimingsSink::new(path.clone()));
     }
+    if invocation.explain == Some(ExplainFormat::Json) {
+        reporter.add(ExplainJson::default());
+    }
     Ok(reporter)
 }
 
@@ -236,7 +243,9 @@ fn scheduler_options(
     // this process, would see it move): each job is given its directory, and only a job
     // whose directory is rask's own is spared the `chdir`.
     let working_dir = std::env::current_dir().unwrap_or_default();
+    let cache = cache_options(plan, invocation, &mut warnings);
     SchedulerOptions {
+        cache,
         jobs,
         // In watch mode a failure must not stop the others (a server, say): it is reported,
         // and the next change runs it again.
@@ -268,5 +277,30 @@ fn shared_job_limit(jobs: usize) -> (Option<JobTokens>, Option<(String, String)>
             (Some(created), Some(env))
         }
         Err(_) => (None, None),
+    }
+}
+
+/// The cache this run uses: none with `--no-cache`, else the project's (see
+/// [`cache::cache_dir`]). Problems with the environment become warnings of the run.
+pub(crate) fn cache_options(
+    plan: &Plan<'_>,
+    invocation: &Invocation,
+    warnings: &mut Vec<String>,
+) -> CacheOptions {
+    let cache = (!invocation.no_cache).then(|| {
+        let settings = &plan.file.settings;
+        let dir = cache::cache_dir(&plan.file.root, settings.cache_dir.as_deref());
+        let max_size = cache::max_size().unwrap_or_else(|text| {
+            warnings.push(format!(
+                "`{}` is not a size: `{text}`; using the default",
+                cache::MAX_SIZE_VAR
+            ));
+            cache::DEFAULT_MAX_SIZE
+        });
+        Arc::new(Cache::open(dir, plan.file.root.clone(), max_size))
+    });
+    CacheOptions {
+        cache,
+        explain: invocation.explain.is_some(),
     }
 }

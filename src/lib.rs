@@ -7,6 +7,7 @@
 
 #[doc(hidden)]
 pub mod bench_support;
+mod cache;
 mod cli;
 mod config;
 mod confirm;

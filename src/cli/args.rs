@@ -13,15 +13,33 @@ use clap::{Parser, ValueEnum};
     disable_help_subcommand = true,
     args_override_self = true,
     after_help = "Options may also follow task names: `rask test lint -j 4`.\n`rask TASK --help` shows a task's parameters."
+,
+    group = clap::ArgGroup::new("json_with").args(["list", "explain"]).multiple(true)
 )]
 pub(crate) struct Args {
     /// List tasks with their descriptions (hidden tasks are left out)
     #[arg(short = 'l', long)]
     pub(crate) list: bool,
 
-    /// With --list: print JSON for tools
-    #[arg(long, requires = "list")]
+    /// With --list or --explain: print JSON for tools
+    #[arg(long, requires = "json_with")]
     pub(crate) json: bool,
+
+    /// Say why each task runs, is skipped or is restored from the cache (with a run or -n)
+    #[arg(long)]
+    pub(crate) explain: bool,
+
+    /// Neither read nor write the cache: every task with `sources` runs
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+
+    /// Print where the cache is and how much it holds, then exit
+    #[arg(long, conflicts_with_all = ["list", "graph", "dot", "cache_clear"])]
+    pub(crate) cache_info: bool,
+
+    /// Delete everything in the cache directory, then exit
+    #[arg(long, conflicts_with_all = ["list", "graph", "dot"])]
+    pub(crate) cache_clear: bool,
 
     /// Print the dependency tree of the given tasks (or of all tasks)
     #[arg(long, conflicts_with_all = ["list", "dot"])]
@@ -39,7 +57,7 @@ pub(crate) struct Args {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_JOBS as i64))]
     pub(crate) jobs: Option<u32>,
 
-    /// Run tasks even when their `outputs` are newer than their `sources`
+    /// Run tasks even when they are up to date (results are still cached)
     #[arg(short = 'B', long)]
     pub(crate) force: bool,
 

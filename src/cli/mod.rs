@@ -34,6 +34,19 @@ pub(crate) enum Action {
     },
     /// `rask TASK --help`: the task's index in `TaskFile::tasks`.
     TaskHelp(usize),
+    /// `--cache-info`.
+    CacheInfo,
+    /// `--cache-clear`.
+    CacheClear,
+}
+
+/// How `--explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExplainFormat {
+    /// One line per task on stderr.
+    Text,
+    /// Also one JSON object per task on stdout (`--explain --json`).
+    Json,
 }
 
 /// A fully resolved command line.
@@ -50,6 +63,9 @@ pub(crate) struct Invocation {
     pub(crate) force: bool,
     /// `--yes`: every `confirm` question is answered yes.
     pub(crate) yes: bool,
+    /// `--explain`, and with `--json` as JSON lines on stdout.
+    pub(crate) explain: Option<ExplainFormat>,
+    pub(crate) no_cache: bool,
     /// `None`: chosen by how many tasks run (see `docs/cli.md`).
     pub(crate) output: Option<OutputArg>,
     pub(crate) timeout: Option<Duration>,
@@ -210,6 +226,10 @@ pub(crate) fn resolve(
     vars.extend(args.set.iter().cloned());
     let action = if let Some(task) = bound.help {
         Action::TaskHelp(task)
+    } else if args.cache_info {
+        Action::CacheInfo
+    } else if args.cache_clear {
+        Action::CacheClear
     } else if args.list {
         Action::List { json: args.json }
     } else if args.graph || args.dot {
@@ -242,6 +262,12 @@ pub(crate) fn resolve(
         keep_going: args.keep_going,
         force: args.force,
         yes: args.yes,
+        explain: args.explain.then_some(if args.json {
+            ExplainFormat::Json
+        } else {
+            ExplainFormat::Text
+        }),
+        no_cache: args.no_cache,
         output: args.output,
         timeout: args.timeout,
         grace: args.grace,

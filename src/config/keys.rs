@@ -21,7 +21,7 @@ use super::reader::{Reader, entries};
 use super::schema;
 use super::steps;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
-use super::{Command, MAX_JOBS, NameRef, RunStep, Settings, Var, VarValue};
+use super::{Command, MAX_JOBS, NameRef, RunStep, Settings, UpToDateMethod, Var, VarValue};
 
 /// One key of one kind of table, and how to read it into a `T`.
 pub(crate) struct Key<T> {
@@ -117,6 +117,14 @@ pub(crate) const SETTINGS_KEYS: &[Key<Settings>] = &[
                 .into_iter()
                 .map(|path| PathBuf::from(path.into_inner()))
                 .collect();
+        },
+    },
+    Key {
+        name: "cache_dir",
+        doc: "Where the content-hash cache lives, relative to the project root",
+        schema: schema::string,
+        read: |settings, value, reader| {
+            settings.cache_dir = reader.string(value).map(PathBuf::from);
         },
     },
 ];
@@ -296,7 +304,49 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         schema: schema::string_array,
         read: steps::read_interpreter,
     },
+    Key {
+        name: "method",
+        doc: "How sources decide up-to-dateness: \"content\" (the cache) or \"timestamp\" (make)",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            if let Some(method) = reader.value::<String>(value) {
+                draft.task.method = read_method(method, reader);
+            }
+        },
+    },
+    Key {
+        name: "env_inputs",
+        doc: "Variables of rask's environment whose values join the cache key",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| {
+            draft.task.env_inputs = reader
+                .list(value)
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect();
+        },
+    },
 ];
+
+fn read_method(method: Spanned<String>, reader: &mut Reader<'_>) -> UpToDateMethod {
+    match method.get_ref().as_str() {
+        "content" => UpToDateMethod::Content,
+        "timestamp" => UpToDateMethod::Timestamp,
+        other => {
+            let problem = reader.error(
+                format!("unknown `method` `{other}`"),
+                method.span(),
+                "unknown method",
+            );
+            let help = match super::suggest(other, ["content", "timestamp"]) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "`method` is `content` (the default) or `timestamp`".to_owned(),
+            };
+            reader.problem(problem.with_help(help));
+            UpToDateMethod::Content
+        }
+    }
+}
 
 /// One table of a task's `params`.
 pub(crate) const PARAM_KEYS: &[Key<ParamDraft>] = &[

@@ -26,7 +26,7 @@ pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
     Command, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep, Settings, Span,
-    Task, TaskFile, ValueType, Var, VarValue,
+    Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use platform::{Platform, current as current_platform};

@@ -51,6 +51,8 @@ pub struct Settings {
     pub jobs: Option<usize>,
     /// Dotenv files to load (relative to `root`), in order; later files override earlier ones.
     pub dotenv: Vec<PathBuf>,
+    /// Where the cache lives, relative to `root`; `None`: `.rask/cache` in `root`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -59,6 +61,7 @@ impl Default for Settings {
             shell: vec!["sh".to_owned(), "-c".to_owned()],
             jobs: None,
             dotenv: Vec::new(),
+            cache_dir: None,
         }
     }
 }
@@ -121,6 +124,10 @@ pub struct Task {
     pub sources: Vec<String>,
     /// Glob patterns of outputs, relative to the task's working directory.
     pub outputs: Vec<String>,
+    /// How `sources` and `outputs` decide whether the task is up to date.
+    pub method: UpToDateMethod,
+    /// Variables of rask's environment whose values are part of the task's cache key.
+    pub env_inputs: Vec<String>,
     /// `if`: a shell condition; when it exits non-zero the task is skipped, not failed.
     pub condition: Option<String>,
     /// Shell commands; when every one succeeds the task is up to date (go-task's `status`).
@@ -163,6 +170,16 @@ pub struct Precondition {
     pub sh: String,
     /// What to tell the user when it fails (`msg`).
     pub message: Option<String>,
+}
+
+/// How a task with `sources` is found up to date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UpToDateMethod {
+    /// By content: the cache key of commands, env, sources and dependencies' outputs.
+    #[default]
+    Content,
+    /// make's rule: every output newer than every source.
+    Timestamp,
 }
 
 /// One variable of a `vars` table, referenced as `{{ name }}`.

@@ -843,6 +843,7 @@ params = [
                 shell: strings(&["bash", "-euo", "pipefail", "-c"]),
                 jobs: Some(4),
                 dotenv: vec![PathBuf::from(".env"), PathBuf::from(".env.local")],
+                cache_dir: None,
             }
         );
         assert_eq!(

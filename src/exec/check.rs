@@ -1,34 +1,330 @@
-//! Whether a task with `sources` must run: the work the scheduler hands to an
-//! [`Offload`](super::offload::Offload) worker before starting it. The main type here is
-//! [`Verdict`].
+//! What the scheduler knows of incremental tasks: the check to run on a worker before a task
+//! with `sources` starts, and the recording after it succeeded. The main type here is
+//! [`Incremental`]; the cache itself (keys, store, restore) is [`crate::cache`].
+//!
+//! Everything slow happens in the [`Work`] closures this module builds, which run on an
+//! [`Offload`](super::offload::Offload) worker over owned data; the methods here only gather
+//! that data and file the answers, on the poll thread.
+
+use std::sync::Arc;
 
 use super::offload::Work;
 use super::up_to_date::is_up_to_date;
-use crate::graph::PlannedTask;
+use crate::cache::{
+    self, Cache, Checked, Decision, Digest, Key, Log, Mode, Reason, Recorded, TaskInputs,
+};
+use crate::config::UpToDateMethod;
+use crate::events::{OutputMode, SpooledOutput, Status, Stream};
+use crate::graph::{Plan, TaskId};
 
-/// What a check decided about one task.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// Run the task's commands.
-    Run,
-    /// Skip it: its outputs are current.
-    UpToDate,
+/// The most output kept per task for the cache; a task that prints more is not cached.
+const MAX_LOG: usize = 16 * 1024 * 1024;
+
+/// A worker's answer.
+#[derive(Debug)]
+pub(crate) enum Done {
+    Checked(Checked),
+    Recorded(Recorded),
 }
 
-/// The check to compute for `planned`, over owned copies of what it reads; `None` when the
-/// task has nothing to check (no `sources`) and simply runs.
-pub(crate) fn check_work(planned: &PlannedTask<'_>) -> Option<Work<Verdict>> {
-    if planned.sources.is_empty() {
-        return None;
-    }
-    let dir = planned.dir.clone();
-    let sources = planned.sources.clone();
-    let outputs = planned.outputs.clone();
-    Some(Box::new(move || {
-        if is_up_to_date(&dir, &sources, &outputs) {
-            Verdict::UpToDate
-        } else {
-            Verdict::Run
+/// How the run uses the cache, resolved from the command line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CacheOptions {
+    /// `None` with `--no-cache`: content checks neither read nor write anything.
+    pub(crate) cache: Option<Arc<Cache>>,
+    /// `--explain`: say why each task runs or not.
+    pub(crate) explain: bool,
+}
+
+/// What to do with a checked task.
+#[derive(Debug)]
+pub(crate) enum Next {
+    Run,
+    /// Done without running: replay `log` (if any), then finish with `status`.
+    Skip {
+        status: Status,
+        log: Option<Log>,
+    },
+}
+
+#[derive(Debug, Default)]
+struct TaskCache {
+    /// Where a successful run will be recorded.
+    key: Option<Box<Key>>,
+    /// What dependents key on, once known.
+    output_digest: Option<Digest>,
+    /// Output captured while it runs (prefixed mode); `None` once it overflowed.
+    log: Option<Log>,
+}
+
+/// The cache bookkeeping of one run, per task.
+#[derive(Debug)]
+pub(crate) struct Incremental {
+    options: CacheOptions,
+    /// `-B/--force`: run every task, still recording results.
+    force: bool,
+    tasks: Vec<TaskCache>,
+}
+
+impl Incremental {
+    pub(crate) fn new(task_count: usize, options: CacheOptions, force: bool) -> Self {
+        Incremental {
+            options,
+            force,
+            tasks: (0..task_count).map(|_| TaskCache::default()).collect(),
         }
-    }))
+    }
+
+    pub(crate) fn explain(&self) -> bool {
+        self.options.explain
+    }
+
+    /// The check to run for `task` on a worker; `Err` says why it runs without one.
+    pub(crate) fn check_work(&self, plan: &Plan<'_>, task: TaskId) -> Result<Work<Done>, Reason> {
+        let planned = &plan.tasks[task.index()];
+        let definition = planned.task;
+        if planned.sources.is_empty() {
+            return Err(Reason::NoSources);
+        }
+        if definition.method == UpToDateMethod::Timestamp {
+            if self.force {
+                return Err(Reason::Forced);
+            }
+            let (dir, sources, outputs) = (
+                planned.dir.clone(),
+                planned.sources.clone(),
+                planned.outputs.clone(),
+            );
+            return Ok(Box::new(move || {
+                let fresh = is_up_to_date(&dir, &sources, &outputs);
+                Done::Checked(Checked {
+                    decision: if fresh {
+                        Decision::UpToDate
+                    } else {
+                        Decision::Run { key: None }
+                    },
+                    reason: if fresh { Reason::Fresh } else { Reason::Stale },
+                    output_digest: None,
+                    warnings: Vec::new(),
+                })
+            }));
+        }
+        let Some(cache) = self.options.cache.clone() else {
+            return Err(Reason::NoCache);
+        };
+        let inputs = self.inputs(plan, task);
+        let mode = if self.force { Mode::Force } else { Mode::Use };
+        Ok(Box::new(move || Done::Checked(cache.check(&inputs, mode))))
+    }
+
+    /// Files a check's answer: what the scheduler must do with the task.
+    pub(crate) fn checked(&mut self, task: TaskId, checked: Checked) -> Next {
+        let slot = &mut self.tasks[task.index()];
+        slot.output_digest = checked.output_digest;
+        match checked.decision {
+            Decision::Run { key } => {
+                slot.log = key.is_some().then(Log::default);
+                slot.key = key;
+                Next::Run
+            }
+            Decision::UpToDate => Next::Skip {
+                status: Status::UpToDate,
+                log: None,
+            },
+            Decision::Restored(log) => Next::Skip {
+                status: Status::Restored,
+                log: Some(log),
+            },
+            Decision::LogOnly(log) => Next::Skip {
+                status: Status::CachedLog,
+                log: Some(log),
+            },
+        }
+    }
+
+    /// How `task` shows its output: a task whose result will be cached reads its output
+    /// through pipes even when the run inherits the terminal, so its log can be stored (the
+    /// reporter still shows it untagged). Like Turborepo, that costs it the terminal.
+    pub(crate) fn output_mode(&self, task: TaskId, run: OutputMode) -> OutputMode {
+        match (run, &self.tasks[task.index()].log) {
+            (OutputMode::Inherit, Some(_)) => OutputMode::Prefixed,
+            (mode, _) => mode,
+        }
+    }
+
+    /// Keeps output the task printed, for its cache entry.
+    pub(crate) fn capture(&mut self, task: TaskId, stream: Stream, bytes: &[u8]) {
+        let slot = &mut self.tasks[task.index()];
+        if let Some(log) = &mut slot.log {
+            let kept = match stream {
+                Stream::Stdout => &mut log.stdout,
+                Stream::Stderr => &mut log.stderr,
+            };
+            kept.extend_from_slice(bytes);
+            if log.stdout.len() + log.stderr.len() > MAX_LOG {
+                slot.log = None;
+                slot.key = None;
+            }
+        }
+    }
+
+    /// The recording to run on a worker after `task` succeeded; `None` if it is not cached.
+    pub(crate) fn record_work(
+        &mut self,
+        plan: &Plan<'_>,
+        task: TaskId,
+        spooled: Option<&SpooledOutput>,
+    ) -> Option<Work<Done>> {
+        let cache = self.options.cache.clone()?;
+        let slot = &mut self.tasks[task.index()];
+        let key = slot.key.take()?;
+        let captured = slot.log.take().unwrap_or_default();
+        let spooled = spooled.cloned();
+        let inputs = self.inputs(plan, task);
+        Some(Box::new(move || {
+            // Grouped output was spooled by the child; read it here, off the poll thread.
+            let log = match spooled {
+                Some(spooled) => read_spool(&spooled),
+                None => captured,
+            };
+            Done::Recorded(cache.record(&inputs, &key, &log))
+        }))
+    }
+
+    /// Files a recording's answer.
+    pub(crate) fn recorded(&mut self, task: TaskId, recorded: &Recorded) {
+        self.tasks[task.index()].output_digest = recorded.output_digest.clone();
+    }
+
+    /// What the key of `task` is computed from, copied out of the plan.
+    fn inputs(&self, plan: &Plan<'_>, task: TaskId) -> TaskInputs {
+        let planned = &plan.tasks[task.index()];
+        let definition = planned.task;
+        let mut env: Vec<(String, Option<String>)> = merge_env(plan.env.iter().chain(&planned.env))
+            .into_iter()
+            .map(|(name, value)| (name, Some(value)))
+            .collect();
+        for name in &definition.env_inputs {
+            if !env.iter().any(|(declared, _)| declared == name) {
+                env.push((name.clone(), std::env::var(name).ok()));
+            }
+        }
+        let root = &plan.file.root;
+        TaskInputs {
+            name: planned.name().to_owned(),
+            commands: planned
+                .commands
+                .iter()
+                .map(|command| command.argv.clone())
+                .collect(),
+            env,
+            dir: planned.dir.clone(),
+            relative_dir: cache::relative(root, &planned.dir),
+            sources: planned.sources.clone(),
+            outputs: planned.outputs.clone(),
+            timeout: definition.timeout,
+            dependencies: plan.prerequisites[task.index()]
+                .iter()
+                .map(|(prerequisite, _)| {
+                    (
+                        plan.tasks[prerequisite.index()].name().to_owned(),
+                        self.tasks[prerequisite.index()].output_digest.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One entry per name, the last definition winning.
+pub(crate) fn merge_env<'a>(
+    definitions: impl Iterator<Item = &'a (String, String)>,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for (name, value) in definitions {
+        match env.iter_mut().find(|(existing, _)| existing == name) {
+            Some(slot) => slot.1.clone_from(value),
+            None => env.push((name.clone(), value.clone())),
+        }
+    }
+    env
+}
+
+fn read_spool(spooled: &SpooledOutput) -> Log {
+    let mut log = Log::default();
+    let _ = spooled.copy_to(Stream::Stdout, &mut log.stdout);
+    let _ = spooled.copy_to(Stream::Stderr, &mut log.stderr);
+    log
+}
+
+/// What a run would do and why, for `--dry-run --explain`: every check runs here, in plan
+/// order, and nothing is written (no restore, no record). A dependency that would run has
+/// no output digest yet, so its dependents are said to wait for it.
+pub(crate) fn explain_dry_run(
+    plan: &Plan<'_>,
+    options: CacheOptions,
+    force: bool,
+) -> Vec<(TaskId, Reason)> {
+    let mut incremental = Incremental::new(plan.tasks.len(), options, force);
+    let mut will_run = vec![false; plan.tasks.len()];
+    let mut explained = Vec::new();
+    for index in 0..plan.tasks.len() {
+        let task = TaskId(index as u32);
+        if plan.tasks[index].commands.is_empty() {
+            continue;
+        }
+        let reason = match incremental.check_now(plan, task) {
+            Some(checked) => {
+                let reason = checked.reason.clone();
+                if let Next::Run = incremental.checked(task, checked) {
+                    will_run[index] = true;
+                }
+                reason
+            }
+            None => {
+                will_run[index] = true;
+                incremental.why_unchecked(plan, task)
+            }
+        };
+        let waits_for = plan.prerequisites[index]
+            .iter()
+            .find(|(prerequisite, _)| will_run[prerequisite.index()])
+            .map(|(prerequisite, _)| plan.tasks[prerequisite.index()].name().to_owned());
+        let reason = match (reason, waits_for) {
+            (Reason::DependencyChanged(_) | Reason::NotCached, Some(name)) => {
+                will_run[index] = true;
+                Reason::DependencyRuns(name)
+            }
+            (reason, _) => reason,
+        };
+        explained.push((task, reason));
+    }
+    explained
+}
+
+impl Incremental {
+    /// The check of `task` computed here and now, in dry-run mode; `None` if it has none.
+    fn check_now(&self, plan: &Plan<'_>, task: TaskId) -> Option<Checked> {
+        let planned = &plan.tasks[task.index()];
+        let definition = planned.task;
+        if planned.sources.is_empty() || self.force {
+            return None;
+        }
+        if definition.method == UpToDateMethod::Timestamp {
+            return match self.check_work(plan, task).ok()?() {
+                Done::Checked(checked) => Some(checked),
+                Done::Recorded(_) => None,
+            };
+        }
+        let cache = self.options.cache.as_ref()?;
+        Some(cache.check(&self.inputs(plan, task), Mode::DryRun))
+    }
+
+    /// Why a task without a check runs.
+    fn why_unchecked(&self, plan: &Plan<'_>, task: TaskId) -> Reason {
+        match self.check_work(plan, task) {
+            Err(reason) => reason,
+            Ok(_) => Reason::Forced,
+        }
+    }
 }

@@ -20,6 +20,7 @@ mod up_to_date;
 mod os;
 
 pub(crate) use capture::Spool;
+pub(crate) use check::{CacheOptions, explain_dry_run};
 pub(crate) use control::{Control, ControlReceiver, ControlSender, channel as control_channel};
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;

@@ -16,7 +16,7 @@ use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::check::{Verdict, check_work};
+use super::check::{CacheOptions, Done, Incremental, Next, merge_env};
 use super::control::ControlReceiver;
 use super::job_tokens::JobTokens;
 use super::offload::Offload;
@@ -25,7 +25,7 @@ use super::signals::SignalPipes;
 use super::{Job, JobEvent, JobResult, RunningJob, Spawn};
 use crate::events::{
     CancelReason, Clock, Event, EventKind, Flow, OutputMode, RunSummary, SCHEMA_VERSION,
-    SpooledOutput, Status, TaskInfo, TaskOutcome, Usage,
+    SpooledOutput, Status, Stream, TaskInfo, TaskOutcome, Usage,
 };
 use crate::graph::{Edge, Plan, TaskId};
 
@@ -47,6 +47,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) own_group: bool,
     /// Run tasks even when their outputs are up to date.
     pub(crate) force: bool,
+    /// The cache, `--explain`.
+    pub(crate) cache: CacheOptions,
     /// rask's own working directory; tasks that run there need no `chdir`.
     pub(crate) working_dir: PathBuf,
     /// The job limit shared with nested rasks, if any; `jobs` applies as well.
@@ -167,6 +169,9 @@ enum TaskState {
     Checking,
     /// Ready, and checked: it must run.
     Checked,
+    /// Succeeded; its outputs are being recorded in the cache, and dependents wait for
+    /// their digest. The outcome is reported once that is done.
+    Recording(Box<(TaskOutcome, Option<SpooledOutput>)>),
     Running(Box<Running>),
     Done,
 }
@@ -208,7 +213,8 @@ struct Run<'r, 'f, S> {
     started: Instant,
     /// A task is ready and a slot free, but the shared job limit has no token to spare.
     waiting_for_token: bool,
-    checks: Offload<Verdict>,
+    checks: Offload<Done>,
+    incremental: Incremental,
     /// Which worker slots are taken, indexed by slot.
     slots: Vec<bool>,
     /// How each finished task ended, as far as the tasks waiting for it care.
@@ -237,6 +243,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             })
             .collect();
         let slots = vec![false; options.jobs];
+        let incremental = Incremental::new(plan.tasks.len(), options.cache.clone(), options.force);
         Run {
             plan,
             spawner,
@@ -251,6 +258,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             started: Instant::now(),
             waiting_for_token: false,
             checks: Offload::new(),
+            incremental,
             slots,
             settled: vec![Settled::default(); plan.tasks.len()],
             round_from: 0,
@@ -349,6 +357,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             return;
         };
         let commands = &self.plan.tasks[task.index()].commands;
+        let incremental = &mut self.incremental;
         let mut finished = None;
         running.job.advance(ready_fds, &mut |event| match event {
             JobEvent::CommandStarted { index } => events.emit(EventKind::CommandStarted {
@@ -356,11 +365,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 index,
                 command: commands[index].display.clone(),
             }),
-            JobEvent::Output { stream, bytes } => events.emit(EventKind::Output {
-                task,
-                stream,
-                bytes,
-            }),
+            JobEvent::Output { stream, bytes } => {
+                incremental.capture(task, stream, &bytes);
+                events.emit(EventKind::Output {
+                    task,
+                    stream,
+                    bytes,
+                });
+            }
             JobEvent::Finished {
                 result,
                 spooled,
@@ -400,18 +412,21 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.finish(task, Status::Succeeded, events);
                 continue;
             }
-            let checked = matches!(self.states[task.index()], TaskState::Checked);
-            if let (false, false, Some(work)) = (self.options.force, checked, check_work(planned)) {
-                match self.checks.submit(task, work) {
-                    Ok(()) => self.states[task.index()] = TaskState::Checking,
-                    // No worker to be had: check here rather than not at all.
-                    Err(work) => {
-                        if let Some(task) = self.checked(task, work(), events) {
-                            self.ready.push_front(task);
+            if !matches!(self.states[task.index()], TaskState::Checked) {
+                match self.incremental.check_work(self.plan, task) {
+                    Ok(work) => {
+                        match self.checks.submit(task, work) {
+                            Ok(()) => self.states[task.index()] = TaskState::Checking,
+                            // No worker to be had: check here rather than not at all.
+                            Err(work) => {
+                                self.states[task.index()] = TaskState::Checking;
+                                self.done(task, work(), events);
+                            }
                         }
+                        continue;
                     }
+                    Err(reason) => self.explain(task, &reason, events),
                 }
-                continue;
             }
             if !self.take_token() {
                 self.waiting_for_token = true;
@@ -464,33 +479,73 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
 
     /// Acts on every check that has finished.
     fn take_checks(&mut self, events: &mut Emitter<'_>) {
-        for (task, verdict) in self.checks.take_finished() {
-            if let Some(task) = self.checked(task, verdict, events) {
-                self.ready.push_front(task);
+        for (task, done) in self.checks.take_finished() {
+            self.done(task, done, events);
+        }
+    }
+
+    /// Acts on a worker's answer: starts, skips or reports the task.
+    fn done(&mut self, task: TaskId, done: Done, events: &mut Emitter<'_>) {
+        match done {
+            Done::Checked(checked) => {
+                // A control message may have stopped or re-armed the task while it was checked.
+                if !matches!(self.states[task.index()], TaskState::Checking) {
+                    return;
+                }
+                for message in &checked.warnings {
+                    events.emit(EventKind::Warning {
+                        message: message.clone(),
+                    });
+                }
+                self.explain(task, &checked.reason, events);
+                match self.incremental.checked(task, checked) {
+                    Next::Run => {
+                        self.states[task.index()] = TaskState::Checked;
+                        self.ready.push_front(task);
+                    }
+                    Next::Skip { status, log } => {
+                        // The cached log is replayed through the events, as if the task ran.
+                        let streams = log.map(|log| {
+                            [(Stream::Stdout, log.stdout), (Stream::Stderr, log.stderr)]
+                        });
+                        for (stream, bytes) in streams.into_iter().flatten() {
+                            if !bytes.is_empty() {
+                                events.emit(EventKind::Output {
+                                    task,
+                                    stream,
+                                    bytes,
+                                });
+                            }
+                        }
+                        self.finish(task, status, events);
+                    }
+                }
+            }
+            Done::Recorded(recorded) => {
+                for message in &recorded.warnings {
+                    events.emit(EventKind::Warning {
+                        message: message.clone(),
+                    });
+                }
+                self.incremental.recorded(task, &recorded);
+                let state = std::mem::replace(&mut self.states[task.index()], TaskState::Done);
+                if let TaskState::Recording(finished) = state {
+                    let (outcome, spooled) = *finished;
+                    self.record(outcome, spooled, events);
+                }
             }
         }
     }
 
-    /// Records a check's verdict; the task, if it must now run.
-    fn checked(
-        &mut self,
-        task: TaskId,
-        verdict: Verdict,
-        events: &mut Emitter<'_>,
-    ) -> Option<TaskId> {
-        // A control message may have stopped or re-armed the task while it was checked.
-        if !matches!(self.states[task.index()], TaskState::Checking) {
-            return None;
-        }
-        match verdict {
-            Verdict::UpToDate => {
-                self.finish(task, Status::UpToDate, events);
-                None
-            }
-            Verdict::Run => {
-                self.states[task.index()] = TaskState::Checked;
-                Some(task)
-            }
+    /// With `--explain`: why the task runs or not.
+    fn explain(&self, task: TaskId, reason: &crate::cache::Reason, events: &mut Emitter<'_>) {
+        if self.incremental.explain() {
+            events.emit(EventKind::TaskExplained {
+                task,
+                code: reason.code().to_owned(),
+                subject: reason.subject().map(str::to_owned),
+                text: reason.describe(),
+            });
         }
     }
 
@@ -544,20 +599,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let planned = &self.plan.tasks[task.index()];
         // One entry per name, the last definition winning: dotenv, then [env], then the
         // task's env, then its parameters for its scripts, then rask's own additions.
-        let mut env: Vec<(String, String)> = Vec::new();
-        let definitions = self
-            .plan
-            .env
-            .iter()
-            .chain(&planned.env)
-            .chain(&planned.param_env)
-            .chain(&self.options.env);
-        for (name, value) in definitions {
-            match env.iter_mut().find(|(existing, _)| existing == name) {
-                Some(slot) => slot.1.clone_from(value),
-                None => env.push((name.clone(), value.clone())),
-            }
-        }
+        let env = merge_env(
+            self.plan
+                .env
+                .iter()
+                .chain(&planned.env)
+                .chain(&planned.param_env)
+                .chain(&self.options.env),
+        );
         let mut checks = planned.checks.clone();
         if self.options.force {
             // `--force` runs tasks whatever says they are up to date, `status` included.
@@ -569,7 +618,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             ignore_errors: planned.ignore_errors,
             dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,
-            output: self.options.output,
+            output: self.incremental.output_mode(task, self.options.output),
             own_group: self.options.own_group,
         }
     }
@@ -629,6 +678,18 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             attempt: 1,
             usage,
         };
+        if outcome.status == Status::Succeeded {
+            if let Some(work) = self
+                .incremental
+                .record_work(self.plan, task, spooled.as_ref())
+            {
+                self.states[task.index()] = TaskState::Recording(Box::new((outcome, spooled)));
+                if let Err(work) = self.checks.submit(task, work) {
+                    self.done(task, work(), events);
+                }
+                return;
+            }
+        }
         self.record(outcome, spooled, events);
     }
 
@@ -838,6 +899,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn into_summary(mut self, events: &mut Emitter<'_>) -> RunSummary {
         let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
         for index in 0..self.states.len() {
+            // Stopped while its outputs were being recorded: it did succeed.
+            if let TaskState::Recording(_) = self.states[index] {
+                let state = std::mem::replace(&mut self.states[index], TaskState::Done);
+                if let TaskState::Recording(finished) = state {
+                    let (outcome, spooled) = *finished;
+                    self.record(outcome, spooled, events);
+                }
+            }
             if matches!(
                 self.states[index],
                 TaskState::Waiting(_) | TaskState::Ready | TaskState::Checking | TaskState::Checked

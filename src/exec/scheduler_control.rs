@@ -140,7 +140,8 @@ impl<S: Spawn> Run<'_, '_, S> {
                     };
                     self.finish(task, status, events);
                 }
-                TaskState::Done => {}
+                // Its commands are over; it is reported once its outputs are recorded.
+                TaskState::Recording(_) | TaskState::Done => {}
             }
         }
     }

@@ -146,6 +146,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         env: Vec::new(),
         own_group: true,
         force: false,
+        cache: crate::exec::CacheOptions::default(),
         working_dir: PathBuf::from("/nowhere"),
         tokens: None,
         warnings: Vec::new(),
@@ -397,6 +398,7 @@ fn a_task_with_sources_is_checked_on_a_worker_then_runs_in_order() {
     ]);
     for task in &mut file.tasks[..2] {
         // Nothing matches under /nowhere, so the worker's verdict is "run".
+        task.method = crate::config::UpToDateMethod::Timestamp;
         task.sources = vec!["src/*.c".to_owned()];
         task.outputs = vec!["app".to_owned()];
     }

@@ -177,8 +177,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let took = format_duration(outcome.duration);
         match &outcome.status {
             Status::Succeeded | Status::Cancelled { started: false, .. } => None,
-            Status::UpToDate if self.options.quiet => None,
+            Status::UpToDate | Status::Restored | Status::CachedLog if self.options.quiet => None,
             Status::UpToDate => Some(format!("rask: task `{name}` is up to date")),
+            Status::Restored => Some(format!("rask: `{name}`: restored from cache")),
+            Status::CachedLog => Some(format!("rask: `{name}`: cached: log only")),
             Status::Skipped { .. } | Status::FailedIgnored { .. } if self.options.quiet => None,
             Status::Skipped { .. } | Status::FailedIgnored { .. } => {
                 Some(format!("rask: task `{name}` {}", describe(&outcome.status)))
@@ -324,6 +326,10 @@ impl Sink for HumanReporter<'_, '_> {
                 let warning = Style::WARNING.paint("warning", self.options.color_stderr);
                 self.say(&format!("{warning}: {message}"));
             }
+            EventKind::TaskExplained { task, text, .. } => {
+                let name = self.plan.tasks[task.index()].name();
+                self.say(&super::explain_line(name, text));
+            }
             EventKind::RunFinished { summary } => self.summary(summary),
             EventKind::RunStarted { .. } | EventKind::TaskStarted { .. } => {}
         }
@@ -340,6 +346,8 @@ pub(super) fn describe(status: &Status) -> String {
     match status {
         Status::Succeeded => "succeeded".to_owned(),
         Status::UpToDate => "is up to date".to_owned(),
+        Status::Restored => "restored from cache".to_owned(),
+        Status::CachedLog => "cached: log only".to_owned(),
         Status::Failed {
             exit: Exit::Code(code),
             ..

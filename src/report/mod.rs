@@ -5,6 +5,7 @@
 //! Colour and terminal choices arrive resolved; nothing here reads the command line.
 
 mod critical_path;
+mod explain;
 mod github;
 mod human;
 mod json;
@@ -16,6 +17,7 @@ mod summary;
 mod timings;
 mod tree;
 
+pub(crate) use explain::{ExplainJson, explain_json, explain_line};
 pub(crate) use github::GithubSink;
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use json::JsonSink;

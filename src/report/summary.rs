@@ -162,6 +162,8 @@ fn status_word(outcome: &TaskOutcome) -> String {
     let word = match &outcome.status {
         Status::Succeeded => "ok".to_owned(),
         Status::UpToDate => "up to date".to_owned(),
+        Status::Restored => "restored".to_owned(),
+        Status::CachedLog => "cached log".to_owned(),
         Status::Failed {
             exit: Exit::Signal(signal),
             ..

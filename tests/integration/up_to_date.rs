@@ -1,5 +1,6 @@
-//! Up-to-date checks (docs/tasks-toml.md): a task with both `sources` and `outputs` is skipped
-//! when every output exists and is newer than every source; `-B`/`--force` runs it anyway.
+//! make's up-to-date rule, `method = "timestamp"` (docs/cache.md): a task with both `sources`
+//! and `outputs` is skipped when every output exists and is newer than every source;
+//! `-B`/`--force` runs it anyway. The content-hash default is tested in `cache.rs`.
 //!
 //! File ages are set explicitly, so no test waits for the clock.
 
@@ -12,6 +13,7 @@ const NEW: Duration = Duration::from_secs(60);
 
 const BUILD: &str = r#"
     [tasks.build]
+    method = "timestamp"
     sources = ["src/*.txt"]
     outputs = ["out/app"]
     run = "echo build >> log"
@@ -80,6 +82,7 @@ fn a_task_with_only_sources_always_runs() {
         .tasks_toml(
             r#"
             [tasks.check]
+            method = "timestamp"
             sources = ["src/*.txt"]
             run = "echo check >> log"
             "#,

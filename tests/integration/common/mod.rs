@@ -92,11 +92,17 @@ pub struct Test {
 impl Test {
     #[track_caller]
     pub fn new() -> Self {
-        Test {
-            tempdir: tempfile::Builder::new()
+        Test::in_project(
+            tempfile::Builder::new()
                 .prefix("rask-it-")
                 .tempdir()
                 .expect("the system temp dir is writable"),
+        )
+    }
+
+    fn in_project(tempdir: TempDir) -> Self {
+        Test {
+            tempdir,
             args: Vec::new(),
             env: Vec::new(),
             current_dir: PathBuf::new(),
@@ -586,6 +592,11 @@ pub struct Output {
 }
 
 impl Output {
+    /// The same project, for another run: its files stay, expectations start afresh.
+    pub fn rerun(self) -> Test {
+        Test::in_project(self.tempdir)
+    }
+
     pub fn stdout_text(&self) -> String {
         String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
     }
