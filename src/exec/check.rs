@@ -200,10 +200,16 @@ impl Incremental {
     fn inputs(&self, plan: &Plan<'_>, task: TaskId) -> TaskInputs {
         let planned = &plan.tasks[task.index()];
         let definition = planned.task;
-        let mut env: Vec<(String, Option<String>)> = merge_env(plan.env.iter().chain(&planned.env))
-            .into_iter()
-            .map(|(name, value)| (name, Some(value)))
-            .collect();
+        let mut env: Vec<(String, Option<String>)> = merge_env(
+            // Script tasks get their parameters as variables: those are inputs too.
+            plan.env
+                .iter()
+                .chain(&planned.env)
+                .chain(&planned.param_env),
+        )
+        .into_iter()
+        .map(|(name, value)| (name, Some(value)))
+        .collect();
         for name in &definition.env_inputs {
             if !env.iter().any(|(declared, _)| declared == name) {
                 env.push((name.clone(), std::env::var(name).ok()));
