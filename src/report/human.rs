@@ -116,6 +116,12 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             self.group(Some(task));
         }
         if self.options.quiet {
+            // Quiet drops the command echo, but a grouped block still needs to say whose it
+            // is (issue #8).
+            if index == 0 && self.options.output == OutputMode::Grouped {
+                let tag = self.tag(task, self.options.color_stderr);
+                self.headers.insert(task, vec![tag.trim_end().to_owned()]);
+            }
             return;
         }
         let echo = Style::COMMAND.paint(&format!("$ {display}"), self.options.color_stderr);
@@ -298,10 +304,19 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 /// Copies a spooled task's output out as one block per stream.
 fn copy_spooled(spooled: &SpooledOutput) -> io::Result<()> {
     let mut out = std::io::stdout().lock();
-    spooled.copy_to(Stream::Stdout, &mut out)?;
+    copy_stream(spooled, Stream::Stdout, &mut out)?;
     out.flush()?;
     drop(out);
-    spooled.copy_to(Stream::Stderr, &mut std::io::stderr().lock())?;
+    copy_stream(spooled, Stream::Stderr, &mut std::io::stderr().lock())
+}
+
+/// One stream of a grouped block, its last line ended, so the next block's header starts on
+/// a line of its own (issue #8: `b2-nonl[a] $ echo a1`).
+fn copy_stream(spooled: &SpooledOutput, stream: Stream, out: &mut impl Write) -> io::Result<()> {
+    let written = spooled.copy_to(stream, out)?;
+    if written > 0 && spooled.tail(stream, 1) != b"\n" {
+        out.write_all(b"\n")?;
+    }
     Ok(())
 }
 

@@ -433,3 +433,37 @@ fn issue_8_a_closed_stdout_stops_grouped_tasks_and_exits_141() {
         .status(141);
     crate::common::assert_dead(output.read_pid("slow.pid"), "the slow task");
 }
+
+/// An unterminated last line was glued to the next block's header (`b2-nonl[a] $ echo a1`).
+#[test]
+fn issue_8_grouped_mode_ends_an_unterminated_last_line() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "printf no-newline"
+            [tasks.b]
+            depends = ["a"]
+            run = "echo b-out"
+            "#,
+        )
+        .args(["--output", "grouped", "b"])
+        .expect_stdout("no-newline\nb-out\n")
+        .success();
+}
+
+/// `-q --output grouped` printed blocks without saying whose they were.
+#[test]
+fn issue_8_quiet_grouped_blocks_keep_their_task_header() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "echo a-out"
+            "#,
+        )
+        .args(["-q", "--output", "grouped", "a"])
+        .expect_stdout("a-out\n")
+        .success();
+    assert_eq!(output.stderr, "[a]\n");
+}
