@@ -71,9 +71,12 @@ pub(crate) enum EventKind {
         #[serde(serialize_with = "lossy_text", rename = "text")]
         bytes: Vec<u8>,
     },
-    /// A task is over, started or not; exactly one per task of the plan per attempt.
+    /// An attempt at a task is over, started or not: exactly one with `retry: false` per task
+    /// of the plan, preceded by one with `retry: true` per failed attempt that is retried.
     TaskFinished {
         outcome: TaskOutcome,
+        /// This attempt failed and the task runs again (`retries`); its dependents wait.
+        retry: bool,
         /// The task's whole output in grouped mode, spooled to files rask reads back.
         #[serde(skip_serializing_if = "Option::is_none")]
         spooled: Option<SpooledOutput>,
@@ -414,6 +417,13 @@ pub(crate) struct Usage {
     pub(crate) system: Duration,
     /// Peak resident set size of the largest single process, in bytes.
     pub(crate) max_rss: u64,
+}
+
+impl TaskOutcome {
+    /// Passed, but only after failing: the same inputs gave different results.
+    pub(crate) fn is_flaky(&self) -> bool {
+        self.attempt > 1 && self.status.is_success()
+    }
 }
 
 impl Usage {

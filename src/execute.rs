@@ -259,6 +259,7 @@ fn scheduler_options(
         working_dir,
         tokens,
         warnings,
+        retries: invocation.ci.retries.unwrap_or(0),
     }
 }
 

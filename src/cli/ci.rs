@@ -22,6 +22,11 @@ pub(crate) struct CiArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub(crate) summary: Option<SummaryArg>,
 
+    /// Run a failed task again up to N times (a task's own `retries` wins); not after a
+    /// timeout unless the task sets `retry_on_timeout`, never after Ctrl-C
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub(crate) retries: Option<u32>,
+
     /// Run only slice K of N of the requested tasks (1-based, round-robin in the order
     /// given); their dependencies still run
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]

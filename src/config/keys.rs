@@ -235,6 +235,25 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         },
     },
     Key {
+        name: "retries",
+        doc: "Run the task again up to this many times after it fails (not after a timeout)",
+        schema: schema::count,
+        read: |draft, value, reader| {
+            draft.task.retries = reader
+                .value::<Integer>(value)
+                .and_then(|retries| read_retries(&draft.task.name, retries, reader));
+        },
+    },
+    Key {
+        name: "retry_on_timeout",
+        doc: "With `retries`, also retry after the task timed out",
+        schema: schema::boolean,
+        read: |draft, value, reader| {
+            draft.task.retry_on_timeout =
+                reader.value::<bool>(value).is_some_and(Spanned::into_inner);
+        },
+    },
+    Key {
         name: "watch_signal",
         doc: "In watch mode, send this signal (e.g. \"SIGHUP\") to the running task instead of restarting it",
         schema: schema::string,
@@ -781,6 +800,26 @@ fn read_jobs(jobs: Spanned<Integer>, reader: &mut Reader<'_>) -> Option<usize> {
                     "not positive",
                 )
                 .with_help("leave `jobs` out to run one job per CPU");
+            reader.problem(problem);
+            None
+        }
+    }
+}
+
+/// The most retries a task may ask for: a flaky task, not a loop.
+const MAX_RETRIES: u32 = 100;
+
+fn read_retries(task: &str, retries: Spanned<Integer>, reader: &mut Reader<'_>) -> Option<u32> {
+    match u32::try_from(retries.get_ref().0) {
+        Ok(count) if count <= MAX_RETRIES => Some(count),
+        _ => {
+            let problem = reader
+                .error(
+                    format!("`retries` in task `{task}` must be from 0 to {MAX_RETRIES}"),
+                    retries.span(),
+                    "out of range",
+                )
+                .with_help("retries are for flaky tasks; a task that needs more is broken");
             reader.problem(problem);
             None
         }

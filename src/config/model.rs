@@ -108,6 +108,10 @@ pub struct Task {
     /// Kept out of `--list`, still runnable by name.
     pub hide: bool,
     pub timeout: Option<Duration>,
+    /// How many times to run the task again after it fails; `None`: `--retries`, else 0.
+    pub retries: Option<u32>,
+    /// Retry after a timeout too (never after Ctrl-C).
+    pub retry_on_timeout: bool,
     /// Watch mode: the signal (e.g. SIGHUP) that tells the running task to reload, sent
     /// instead of restarting it when its inputs change.
     pub watch_signal: Option<i32>,

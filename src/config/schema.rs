@@ -66,6 +66,10 @@ pub(crate) fn positive_integer() -> Json {
     json!({ "type": "integer", "minimum": 1 })
 }
 
+pub(crate) fn count() -> Json {
+    json!({ "type": "integer", "minimum": 0 })
+}
+
 pub(crate) fn value_type() -> Json {
     json!({ "enum": ValueType::NAMES })
 }

@@ -55,6 +55,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) tokens: Option<JobTokens>,
     /// Problems found while preparing the run, reported as its first warnings.
     pub(crate) warnings: Vec<String>,
+    /// How many times a failed task runs again, unless its own `retries` says otherwise.
+    pub(crate) retries: u32,
 }
 
 /// Runs a plan to completion with a [`Spawn`] implementation.
@@ -217,6 +219,8 @@ struct Run<'r, 'f, S> {
     incremental: Incremental,
     /// Which worker slots are taken, indexed by slot.
     slots: Vec<bool>,
+    /// Each task's current attempt: 1, then 2 after its first retry, ...
+    attempts: Vec<u32>,
     /// How each finished task ended, as far as the tasks waiting for it care.
     settled: Vec<Settled>,
     /// Where this round's outcomes begin in `outcomes` (a controlled run has several).
@@ -260,6 +264,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             checks: Offload::new(),
             incremental,
             slots,
+            attempts: vec![1; plan.tasks.len()],
             settled: vec![Settled::default(); plan.tasks.len()],
             round_from: 0,
             round_open: true,
@@ -437,7 +442,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             events.emit(EventKind::TaskStarted {
                 task,
                 slot,
-                attempt: 1,
+                attempt: self.attempts[task.index()],
             });
             let commands = &planned.commands;
             // Read before spawning: the first command is already running when `start` returns,
@@ -671,13 +676,27 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 started: true,
             },
         };
+        let retry = self.should_retry(task, &status);
         let outcome = TaskOutcome {
             task,
             status,
             duration: running.started.elapsed(),
-            attempt: 1,
+            attempt: self.attempts[task.index()],
             usage,
         };
+        if retry {
+            // Reported as an attempt, not an end: dependents wait, and no fail-fast yet.
+            events.emit(EventKind::TaskFinished {
+                outcome,
+                spooled,
+                retry: true,
+            });
+            self.attempts[task.index()] += 1;
+            // Checked: the up-to-date check already said it must run.
+            self.states[task.index()] = TaskState::Checked;
+            self.ready.push_front(task);
+            return;
+        }
         if outcome.status == Status::Succeeded {
             if let Some(work) = self
                 .incremental
@@ -693,6 +712,19 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         self.record(outcome, spooled, events);
     }
 
+    /// A failure (or, with `retry_on_timeout`, a timeout) with retries left, while the run is
+    /// not stopping: never after Ctrl-C, a signal or another task's failure.
+    fn should_retry(&self, task: TaskId, status: &Status) -> bool {
+        let definition = self.plan.tasks[task.index()].task;
+        let retries = definition.retries.unwrap_or(self.options.retries);
+        let retryable = match status {
+            Status::Failed { .. } => true,
+            Status::TimedOut => definition.retry_on_timeout,
+            _ => false,
+        };
+        retryable && self.cancel.is_none() && self.attempts[task.index()] <= retries
+    }
+
     /// Records the end of a task that did not run (an aggregate, up to date, blocked).
     fn finish(&mut self, task: TaskId, status: Status, events: &mut Emitter<'_>) {
         self.states[task.index()] = TaskState::Done;
@@ -700,7 +732,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             task,
             status,
             duration: Duration::ZERO,
-            attempt: 1,
+            attempt: self.attempts[task.index()],
             usage: None,
         };
         self.record(outcome, None, events);
@@ -718,7 +750,11 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         self.settled[task.index()] = settled;
         let root_failure = outcome.status.is_root_failure();
         self.outcomes.push(outcome.clone());
-        events.emit(EventKind::TaskFinished { outcome, spooled });
+        events.emit(EventKind::TaskFinished {
+            outcome,
+            spooled,
+            retry: false,
+        });
         if root_failure && !self.options.keep_going {
             self.cancel_all(CancelReason::Failure, events);
         }
@@ -801,7 +837,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     started: true,
                 },
                 duration: running.started.elapsed(),
-                attempt: 1,
+                attempt: self.attempts[task.index()],
                 usage: None,
             };
             // Dropping the job removes what it keeps on disk, such as a script's file.

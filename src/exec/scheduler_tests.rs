@@ -150,6 +150,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         working_dir: PathBuf::from("/nowhere"),
         tokens: None,
         warnings: Vec::new(),
+        retries: 0,
     }
 }
 

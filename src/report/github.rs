@@ -56,7 +56,11 @@ impl Sink for GithubSink {
     fn event(&mut self, event: &Event) -> Flow {
         match &event.kind {
             EventKind::RunStarted { tasks, .. } => self.tasks.clone_from(tasks),
-            EventKind::TaskFinished { outcome, .. } if outcome.status.is_root_failure() => {
+            EventKind::TaskFinished {
+                outcome,
+                retry: false,
+                ..
+            } if outcome.status.is_root_failure() => {
                 let name = &self.tasks[outcome.task.index()].name;
                 let line = format!(
                     "::error title={}::{}\n",

@@ -147,7 +147,12 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         self.wrote(result);
     }
 
-    fn task_finished(&mut self, outcome: &TaskOutcome, spooled: Option<&SpooledOutput>) {
+    fn task_finished(
+        &mut self,
+        outcome: &TaskOutcome,
+        spooled: Option<&SpooledOutput>,
+        retry: bool,
+    ) {
         let task = outcome.task;
         let grouped = self.options.github_groups && outcome.status.started();
         if grouped && self.options.output == OutputMode::Grouped {
@@ -170,7 +175,16 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         if grouped && self.options.output != OutputMode::Prefixed {
             self.group(None);
         }
-        if let Some(message) = self.outcome_message(outcome) {
+        if retry {
+            let name = self.plan.tasks[outcome.task.index()].name();
+            let message = format!(
+                "rask: task `{name}` {} ({}); retrying (attempt {})",
+                describe(&outcome.status),
+                format_duration(outcome.duration),
+                outcome.attempt + 1
+            );
+            self.say(&message);
+        } else if let Some(message) = self.outcome_message(outcome) {
             self.say(&message);
         }
     }
@@ -239,6 +253,17 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let took = format_duration(summary.duration);
         let skipped = names(&|status| matches!(status, Status::Skipped { .. }));
         let ignored = names(&|status| matches!(status, Status::FailedIgnored { .. }));
+        let flaky: Vec<String> = summary
+            .outcomes
+            .iter()
+            .filter(|outcome| outcome.is_flaky())
+            .map(|outcome| format!("`{}`", self.plan.tasks[outcome.task.index()].name()))
+            .collect();
+        if !flaky.is_empty() && !self.options.quiet {
+            let warning = Style::WARNING.paint("flaky", color);
+            let line = format!("rask: {warning}: passed on a retry: {}", flaky.join(", "));
+            self.say(&line);
+        }
         if failures.is_empty() && summary.signal.is_none() {
             if !self.options.quiet && ran > 1 {
                 let done = Style::SUCCESS.paint("done", color);
@@ -333,8 +358,12 @@ impl Sink for HumanReporter<'_, '_> {
                 stream,
                 bytes,
             } => self.output(*task, *stream, bytes),
-            EventKind::TaskFinished { outcome, spooled } => {
-                self.task_finished(outcome, spooled.as_ref());
+            EventKind::TaskFinished {
+                outcome,
+                spooled,
+                retry,
+            } => {
+                self.task_finished(outcome, spooled.as_ref(), *retry);
             }
             EventKind::Cancelling { reason, running } => self.cancelling(*reason, *running),
             EventKind::Warning { message } => {

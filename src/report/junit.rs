@@ -67,9 +67,21 @@ impl JunitSink {
         String::from_utf8_lossy(&bytes[start..]).into_owned()
     }
 
-    fn finished(&mut self, outcome: &TaskOutcome, spooled: Option<&SpooledOutput>) {
+    fn finished(&mut self, outcome: &TaskOutcome, spooled: Option<&SpooledOutput>, retry: bool) {
         let stdout = self.take_tail(outcome.task, Stream::Stdout, spooled);
         let stderr = self.take_tail(outcome.task, Stream::Stderr, spooled);
+        // A failed attempt that is retried becomes a rerun of the final test case: a
+        // `flakyFailure` if the task then passed, a `rerunFailure` if it never did.
+        if retry {
+            let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+            rerun
+                .set_message(describe(&outcome.status))
+                .set_time(outcome.duration)
+                .set_system_out(stdout)
+                .set_system_err(stderr);
+            self.earlier.entry(outcome.task).or_default().push(rerun);
+            return;
+        }
         self.tails
             .insert((outcome.task, Stream::Stdout), stdout.into_bytes());
         self.tails
@@ -162,8 +174,12 @@ impl Sink for JunitSink {
                 stream,
                 bytes,
             } => self.output(*task, *stream, bytes),
-            EventKind::TaskFinished { outcome, spooled } => {
-                self.finished(outcome, spooled.as_ref());
+            EventKind::TaskFinished {
+                outcome,
+                spooled,
+                retry,
+            } => {
+                self.finished(outcome, spooled.as_ref(), *retry);
             }
             EventKind::RunFinished { summary } => {
                 let report = self.report(summary);

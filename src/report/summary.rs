@@ -177,7 +177,9 @@ fn status_word(outcome: &TaskOutcome) -> String {
         Status::PreconditionFailed { .. } => "precondition failed".to_owned(),
         Status::FailedIgnored { exit: code, .. } => format!("failed, ignored ({})", exit(code)),
     };
-    if outcome.attempt > 1 {
+    if outcome.is_flaky() {
+        format!("flaky ({word} on attempt {})", outcome.attempt)
+    } else if outcome.attempt > 1 {
         format!("{word}, attempt {}", outcome.attempt)
     } else {
         word

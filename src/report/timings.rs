@@ -103,7 +103,7 @@ fn colour(outcome: &TaskOutcome) -> &'static str {
 fn render(tasks: &[TaskInfo], bars: &[Bar], summary: &RunSummary) -> String {
     let lanes = bars.iter().map(|bar| bar.slot + 1).max().unwrap_or(1);
     let total = summary.duration.max(Duration::from_millis(1)).as_secs_f64();
-    let scale = (WIDTH - LEFT - 10.0) / total;
+    let scale = (WIDTH - LEFT - 40.0) / total;
     let height = TOP + LANE * lanes as f64 + 30.0;
     let mut svg = String::new();
     let _ = write!(

@@ -22,6 +22,7 @@ mod params;
 mod partition;
 mod platforms;
 mod reports;
+mod retries;
 mod scripts;
 mod signals;
 mod typed_params;
