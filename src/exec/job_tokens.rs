@@ -35,8 +35,10 @@ impl JobTokens {
         let (read, write) = value.split_once(',')?;
         let (read, write): (RawFd, RawFd) = (read.parse().ok()?, write.parse().ok()?);
         // A program between the two rasks may have closed the descriptors, and the numbers
-        // may since name something else: use them only if both are still pipes.
-        if !is_pipe(read) || !is_pipe(write) || read == write {
+        // may since name something else: `RASK_JOBSERVER=0,1` in a pipeline named stdin and
+        // stdout, two pipes (issue #8). Use them only if they are the two ends of one pipe,
+        // read end for reading and write end for writing.
+        if !same_pipe(read, write) {
             return None;
         }
         // SAFETY: both descriptors are open pipes, inherited for this purpose; nothing else in
@@ -135,12 +137,28 @@ impl Drop for JobTokens {
     }
 }
 
-fn is_pipe(fd: RawFd) -> bool {
+/// The pipe `fd` is open on (device and inode), if it is a pipe opened with `access`.
+fn pipe_identity(fd: RawFd, access: libc::c_int) -> Option<(u64, u64)> {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a stat struct into the buffer we own, or fails without writing.
-    let ok = unsafe { libc::fstat(fd, stat.as_mut_ptr()) } == 0;
+    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
+        return None;
+    }
     // SAFETY: fstat succeeded, so the struct is initialised.
-    ok && unsafe { stat.assume_init() }.st_mode & libc::S_IFMT == libc::S_IFIFO
+    let stat = unsafe { stat.assume_init() };
+    // SAFETY: F_GETFL only reads the descriptor's status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    let is_pipe = stat.st_mode & libc::S_IFMT == libc::S_IFIFO;
+    (is_pipe && flags >= 0 && flags & libc::O_ACCMODE == access)
+        .then_some((stat.st_dev, stat.st_ino))
+}
+
+/// Both ends of one pipe share its inode: two different pipes (stdin and stdout in a
+/// pipeline) do not.
+fn same_pipe(read: RawFd, write: RawFd) -> bool {
+    read != write
+        && pipe_identity(read, libc::O_RDONLY)
+            .is_some_and(|identity| pipe_identity(write, libc::O_WRONLY) == Some(identity))
 }
 
 #[cfg(test)]
@@ -159,6 +177,17 @@ mod tests {
         tokens.release();
         assert!(tokens.try_acquire(), "a released token can be taken again");
         assert_eq!(tokens.held(), 2);
+    }
+
+    #[test]
+    fn issue_8_only_the_two_ends_of_one_pipe_are_trusted() {
+        let one = JobTokens::create(2).expect("pipe");
+        let other = JobTokens::create(2).expect("pipe");
+        let (read, write) = (one.read.as_raw_fd(), one.write.as_raw_fd());
+        assert!(same_pipe(read, write));
+        assert!(!same_pipe(write, read), "ends swapped");
+        assert!(!same_pipe(read, other.write.as_raw_fd()), "two pipes");
+        assert!(!same_pipe(read, read));
     }
 
     #[test]
