@@ -2,7 +2,7 @@
 //! (up to date when every command succeeds), `preconditions` (the task fails before its
 //! commands), a command table's own `if`, and `ignore_errors` ("failed, ignored").
 
-use crate::common::Test;
+use crate::common::{Test, assert_dead, read_pid};
 
 #[test]
 fn a_false_if_skips_the_task_and_its_dependents_still_run() {
@@ -316,4 +316,24 @@ fn bad_condition_keys_are_all_reported_and_nothing_runs() {
         .expect_no_file("ran")
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted());
+}
+
+#[test]
+fn ctrl_c_during_a_condition_stops_it_and_leaves_nothing_running() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            if = "sleep 300 & echo $! > pid.tmp; mv pid.tmp pid; wait"
+            run = "touch ran"
+            "#,
+        )
+        .args(["t"])
+        .expect_no_file("ran")
+        .spawn();
+    running.wait_for_file("pid");
+    let sleep = read_pid(&running.path("pid"));
+    running.signal(libc::SIGINT);
+    running.status(130);
+    assert_dead(sleep, "the condition's background sleep");
 }

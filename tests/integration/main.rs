@@ -10,6 +10,7 @@ mod conditions;
 mod confirm;
 mod env;
 mod errors;
+mod examples;
 mod exit_codes;
 mod github;
 mod includes;
