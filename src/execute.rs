@@ -260,6 +260,7 @@ fn scheduler_options(
         tokens,
         warnings,
         retries: invocation.ci.retries.unwrap_or(0),
+        load_average: invocation.ci.load_average,
     }
 }
 

@@ -27,6 +27,11 @@ pub(crate) struct CiArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub(crate) retries: Option<u32>,
 
+    /// Start no new task while the 1-minute load average is at or above X, unless none is
+    /// running (make's -l)
+    #[arg(long, value_name = "X", value_parser = parse_load)]
+    pub(crate) load_average: Option<f64>,
+
     /// Run only slice K of N of the requested tasks (1-based, round-robin in the order
     /// given); their dependencies still run
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
@@ -38,6 +43,15 @@ pub(crate) struct CiArgs {
 pub(crate) struct Partition {
     pub(crate) index: usize,
     pub(crate) count: usize,
+}
+
+fn parse_load(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(load) if load.is_finite() && load > 0.0 => Ok(load),
+        _ => Err(format!(
+            "expected a positive number, e.g. `4` or `2.5`, not `{text}`"
+        )),
+    }
 }
 
 fn parse_partition(text: &str) -> Result<Partition, String> {

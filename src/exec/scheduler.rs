@@ -20,7 +20,7 @@ use super::check::{CacheOptions, Done, Incremental, Next, merge_env};
 use super::control::ControlReceiver;
 use super::job_tokens::JobTokens;
 use super::offload::Offload;
-use super::os::{poll, readable};
+use super::os::{load_average, poll, readable};
 use super::signals::SignalPipes;
 use super::{Job, JobEvent, JobResult, RunningJob, Spawn};
 use crate::events::{
@@ -57,7 +57,12 @@ pub(crate) struct SchedulerOptions {
     pub(crate) warnings: Vec<String>,
     /// How many times a failed task runs again, unless its own `retries` says otherwise.
     pub(crate) retries: u32,
+    /// `--load-average`: start nothing new while the 1-minute load is at or above this.
+    pub(crate) load_average: Option<f64>,
 }
+
+/// How often a run held back by `--load-average` looks at the load again.
+const LOAD_RECHECK: Duration = Duration::from_millis(500);
 
 /// Runs a plan to completion with a [`Spawn`] implementation.
 pub(crate) struct Scheduler<'p, 'f, S> {
@@ -221,6 +226,8 @@ struct Run<'r, 'f, S> {
     slots: Vec<bool>,
     /// Each task's current attempt: 1, then 2 after its first retry, ...
     attempts: Vec<u32>,
+    /// Held back by `--load-average`: when to look at the load again.
+    load_recheck: Option<Instant>,
     /// How each finished task ended, as far as the tasks waiting for it care.
     settled: Vec<Settled>,
     /// Where this round's outcomes begin in `outcomes` (a controlled run has several).
@@ -265,6 +272,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             incremental,
             slots,
             attempts: vec![1; plan.tasks.len()],
+            load_recheck: None,
             settled: vec![Settled::default(); plan.tasks.len()],
             round_from: 0,
             round_open: true,
@@ -433,6 +441,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     Err(reason) => self.explain(task, &reason, events),
                 }
             }
+            if self.load_too_high() {
+                deferred.insert(0, task);
+                break;
+            }
             if !self.take_token() {
                 self.waiting_for_token = true;
                 deferred.insert(0, task);
@@ -552,6 +564,20 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 text: reason.describe(),
             });
         }
+    }
+
+    /// `--load-average X`: while something runs and the 1-minute load is at or above X, no
+    /// new task starts; the load is looked at again after [`LOAD_RECHECK`] (make's `-l`).
+    fn load_too_high(&mut self) -> bool {
+        let Some(limit) = self.options.load_average else {
+            return false;
+        };
+        if self.running.is_empty() {
+            return false;
+        }
+        let high = load_average().is_some_and(|load| load >= limit);
+        self.load_recheck = high.then(|| Instant::now() + LOAD_RECHECK);
+        high
     }
 
     /// The lowest free worker slot, now taken. There is one whenever a task may start.
@@ -894,7 +920,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     /// The earliest moment something must happen without a descriptor becoming ready: a
     /// timeout, a SIGKILL after grace, or a job's own wake-up.
     fn next_wake(&self) -> Option<Instant> {
-        self.running
+        let jobs = self
+            .running
             .iter()
             .filter_map(|&task| {
                 let TaskState::Running(running) = &self.states[task.index()] else {
@@ -909,7 +936,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     .flatten()
                     .min()
             })
-            .min()
+            .min();
+        [jobs, self.load_recheck].into_iter().flatten().min()
     }
 
     fn enforce_deadlines(&mut self) {

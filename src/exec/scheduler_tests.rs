@@ -151,6 +151,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         tokens: None,
         warnings: Vec::new(),
         retries: 0,
+        load_average: None,
     }
 }
 

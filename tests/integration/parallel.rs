@@ -217,3 +217,52 @@ fn nested_rask_respects_its_parents_job_limit() {
         .expect_no_file("log")
         .status(124);
 }
+
+/// Each of `a` and `b` logs its start, waits (1 s at most) for the other to start, and logs its
+/// end: run in parallel, the two starts come first; run one after the other, they cannot.
+const WAIT_FOR_EACH_OTHER_BRIEFLY: &str = r#"
+    [tasks.a]
+    run = "touch a.started; echo a-start >> log; i=0; while [ ! -e b.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
+    [tasks.b]
+    run = "touch b.started; echo b-start >> log; i=0; while [ ! -e a.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
+    "#;
+
+/// The machine's 1-minute load average, from /proc.
+fn load_now() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn load_average_above_the_limit_starts_one_task_at_a_time() {
+    // Under a limit below the current load, the second task waits for the first to end.
+    let limit = 0.01;
+    if load_now() < 2.0 * limit {
+        return; // An idle machine: the limit would not bite, so there is nothing to check.
+    }
+    let output = Test::new()
+        .tasks_toml(WAIT_FOR_EACH_OTHER_BRIEFLY)
+        .args(["-j", "2", "--load-average", &limit.to_string(), "a", "b"])
+        .success();
+    let log = output.log_lines("log");
+    assert_eq!(log.len(), 4, "{log:?}");
+    let first = &log[0][..1];
+    assert!(
+        log[1].starts_with(first),
+        "the first task ended before the second began: {log:?}"
+    );
+}
+
+#[test]
+fn load_average_below_the_load_keeps_tasks_parallel() {
+    let output = Test::new()
+        .tasks_toml(WAIT_FOR_EACH_OTHER_BRIEFLY)
+        .args(["-j", "2", "--load-average", "100000", "a", "b"])
+        .success();
+    let log = output.log_lines("log");
+    let mut starts: Vec<&str> = log[..2].iter().map(String::as_str).collect();
+    starts.sort_unstable();
+    assert_eq!(starts, ["a-start", "b-start"], "{log:?}");
+}

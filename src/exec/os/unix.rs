@@ -147,6 +147,14 @@ pub(crate) fn read_chunk(fd: RawFd, max: usize) -> io::Result<Vec<u8>> {
     Ok(chunk)
 }
 
+/// The 1-minute load average, as `uptime` shows it; `None` if the system cannot tell.
+pub(crate) fn load_average() -> Option<f64> {
+    let mut loads = [0.0f64; 1];
+    // SAFETY: getloadavg writes at most `nelem` (1) doubles into the array it is given.
+    let filled = unsafe { libc::getloadavg(loads.as_mut_ptr(), 1) };
+    (filled == 1).then_some(loads[0])
+}
+
 /// Makes reads from `fd` return `WouldBlock` instead of waiting.
 pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl with F_GETFL/F_SETFL only reads and sets flags of a descriptor we own.
