@@ -43,6 +43,66 @@ fn main() {
             plan.as_secs_f64() * 1e6 / tasks as f64
         );
     }
+    let tasks = 10_000;
+    let dir = tempfile::tempdir().expect("the system temp dir is writable");
+    write_included_project(dir.path(), tasks);
+    let root = dir.path().join("tasks.toml");
+    let included = median(RUNS, || {
+        let planned = rask::bench_support::load_and_plan(&root, "t00000")
+            .unwrap_or_else(|error| panic!("generated project plans: {error}"));
+        assert_eq!(planned, tasks, "t00000 reaches every task");
+    });
+    println!(
+        "\n{tasks} tasks in 3 files (two levels of includes), vars, a computed var, `if` on every task: read + parse + plan {:.2} ms",
+        included.as_secs_f64() * 1e3
+    );
+}
+
+/// The issue-6 shape: `tasks` tasks split over a root file and two levels of includes
+/// (`a`, `a:b`), every task using a var in its command and an `if` condition, the files' vars
+/// referring to each other, and one computed var (run once, by the plan). Written to `dir`.
+fn write_included_project(dir: &std::path::Path, tasks: usize) {
+    let per_file = tasks / 3;
+    let counts = [per_file, per_file, tasks - 2 * per_file];
+    let files = [
+        ("", "tasks.toml"),
+        ("a:", "a/tasks.toml"),
+        ("a:b:", "a/b/tasks.toml"),
+    ];
+    std::fs::create_dir_all(dir.join("a/b")).expect("the temp dir is writable");
+    for (level, ((prefix, file), count)) in files.iter().zip(counts).enumerate() {
+        let mut out = String::with_capacity(count * 160);
+        match level {
+            0 => out.push_str(
+                "[vars]\nversion = \"1.0\"\nrev = { sh = \"echo abc123\" }\ntag = \"v{{version}}-{{rev}}\"\n[includes]\na = \"a\"\n",
+            ),
+            1 => out.push_str("[vars]\nlevel = \"one-{{version}}\"\n[includes]\nb = \"b/tasks.toml\"\n"),
+            _ => out.push_str("[vars]\nlevel = \"two\"\n[env]\nLEVEL = \"{{level}}\"\n"),
+        }
+        let var = if level == 0 { "tag" } else { "level" };
+        for task in 0..count {
+            out.push_str(&format!(
+                "[tasks.t{task:05}]\ndescription = \"task {task}\"\nif = \"test -n {{{{{var}}}}}\"\nrun = \"/usr/bin/true {{{{{var}}}}}\"\n"
+            ));
+            let mut depends = Vec::new();
+            if task + 1 < count {
+                depends.push(format!("\"t{:05}\"", task + 1));
+            }
+            if task + 2 < count {
+                depends.push(format!("\"t{:05}\"", task + 2));
+            }
+            if task + 1 == count && level < 2 {
+                // The last task of a file reaches the first of the file it includes.
+                let next = files[level + 1].0.trim_start_matches(prefix);
+                depends.push(format!("\"{next}t00000\""));
+            }
+            if !depends.is_empty() {
+                out.push_str(&format!("depends = [{}]\n", depends.join(", ")));
+            }
+            out.push('\n');
+        }
+        std::fs::write(dir.join(file), out).expect("the temp dir is writable");
+    }
 }
 
 fn median(runs: usize, mut work: impl FnMut()) -> Duration {

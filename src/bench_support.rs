@@ -81,3 +81,31 @@ fn located(error: Error) -> String {
     }
     rendered
 }
+
+/// Reads the task file at `path` from disk (with everything it includes), and plans `task`
+/// with its whole closure; returns how many tasks would run. Computed vars the plan uses run.
+pub fn load_and_plan(path: &std::path::Path, task: &str) -> Result<usize, String> {
+    let source = config::discover(Some(path), std::path::Path::new("/"))
+        .map_err(|error| error.to_string())?;
+    let file = config::parse(&source).map_err(|error| match error {
+        config::ConfigError::Invalid {
+            sources,
+            diagnostics,
+        } => diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.render(&sources, false))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    })?;
+    let index = Names::new(&file)
+        .resolve(task)
+        .map_err(|error| error.to_string())?;
+    let request = Request {
+        task: index,
+        values: Vec::new(),
+    };
+    let plan =
+        graph::plan(&file, &[request], &[]).map_err(|errors| format!("{} errors", errors.len()))?;
+    Ok(plan.tasks.len())
+}
