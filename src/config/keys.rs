@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::calls;
 use super::draft::{ComputedDraft, FileDraft, IncludeDraft, ParamDraft, TaskDraft, Template};
 use super::placeholder::is_identifier;
 use super::platform::{OPERATING_SYSTEMS, Platform};
@@ -170,14 +171,16 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
     Key {
         name: "depends",
         doc: "Tasks that must succeed before this one starts",
-        schema: schema::string_or_list,
-        read: |draft, value, reader| draft.task.depends = name_refs(reader, value),
+        schema: schema::dependencies,
+        read: |draft, value, reader| draft.task.depends = calls::dependencies(reader, value),
     },
     Key {
         name: "depends_post",
         doc: "Tasks that run after this one, whether it succeeded or not",
-        schema: schema::string_or_list,
-        read: |draft, value, reader| draft.task.depends_post = name_refs(reader, value),
+        schema: schema::dependencies,
+        read: |draft, value, reader| {
+            draft.task.depends_post = calls::dependencies(reader, value);
+        },
     },
     Key {
         name: "env",
@@ -586,6 +589,7 @@ fn name_refs(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Vec<NameRe
         .map(|name| NameRef {
             span: reader.span(name.span()),
             name: name.into_inner(),
+            args: Vec::new(),
         })
         .collect()
 }

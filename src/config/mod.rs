@@ -2,6 +2,7 @@
 //!
 //! Declarations and re-exports only; the logic lives in the named files.
 
+mod calls;
 mod diagnostic;
 mod discover;
 mod draft;
@@ -25,8 +26,8 @@ mod values;
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
-    Command, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep, Settings, Span,
-    Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
+    CallArg, Command, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep,
+    Settings, Span, Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use platform::{Platform, current as current_platform};

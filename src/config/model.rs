@@ -224,6 +224,18 @@ impl VarValue {
 pub struct NameRef {
     pub name: String,
     pub span: Span,
+    /// `args` of a task call in `depends` (`{ task = "build", args = { … } }`); empty for a name.
+    pub args: Vec<CallArg>,
+}
+
+/// One argument of a task call: `profile = "release"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallArg {
+    pub name: String,
+    pub name_span: Span,
+    pub value: String,
+    /// The value's span.
+    pub span: Span,
 }
 
 /// One command of a task's `run`.

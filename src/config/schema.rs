@@ -82,6 +82,23 @@ pub(crate) fn string_or_list() -> Json {
     json!({ "anyOf": [string(), string_array()] })
 }
 
+/// `depends` / `depends_post`: names, or task calls with arguments.
+pub(crate) fn dependencies() -> Json {
+    let call = json!({
+        "type": "object",
+        "properties": {
+            "task": string(),
+            "args": {
+                "type": "object",
+                "additionalProperties": { "type": ["string", "number", "boolean"] },
+            },
+        },
+        "required": ["task"],
+        "additionalProperties": false,
+    });
+    json!({ "anyOf": [string(), call, { "type": "array", "items": { "anyOf": [string(), call] } }] })
+}
+
 /// `run` and the short form of a task.
 pub(crate) fn run() -> Json {
     json!({

@@ -116,6 +116,7 @@ fn file(tasks: &[(&str, &[&str], &[&str])]) -> TaskFile {
             .map(|name| NameRef {
                 name: (*name).to_owned(),
                 span: Span::default(),
+                args: Vec::new(),
             })
             .collect()
     };

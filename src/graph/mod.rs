@@ -1,6 +1,7 @@
 //! From a validated [`TaskFile`](crate::config::TaskFile) and the tasks asked for, to a
 //! [`Plan`]: names resolved, the dependency closure ordered, commands substituted.
 
+mod calls;
 mod checks;
 mod cycle;
 mod dotenv;
@@ -66,6 +67,14 @@ pub(crate) enum GraphError {
         line: Option<usize>,
         reason: String,
     },
+    /// A task call's `args` do not fit the called task's parameters.
+    #[error("{message}")]
+    BadCall {
+        message: String,
+        span: Span,
+        label: &'static str,
+        help: Option<String>,
+    },
 }
 
 fn cycle_message(path: &[String]) -> String {
@@ -83,6 +92,7 @@ impl GraphError {
             | GraphError::UnknownTask { suggestion, .. } => suggestion
                 .as_ref()
                 .map(|name| format!("did you mean `{name}`?")),
+            GraphError::BadCall { help, .. } => help.clone(),
             GraphError::VarFailed { stderr, .. } if !stderr.is_empty() => {
                 Some(format!("its stderr:\n{stderr}"))
             }
@@ -99,6 +109,7 @@ impl GraphError {
             GraphError::UnknownDependency { span, .. } => (Some(*span), "unknown task"),
             GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
             GraphError::VarFailed { span, .. } => (Some(*span), "computed here"),
+            GraphError::BadCall { span, label, .. } => (Some(*span), *label),
             GraphError::UnknownTask { .. }
             | GraphError::MissingParam { .. }
             | GraphError::Dotenv { .. } => (None, ""),

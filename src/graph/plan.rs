@@ -81,6 +81,9 @@ impl PlannedCommand {
 #[derive(Debug)]
 pub(crate) struct PlannedTask<'f> {
     pub(crate) task: &'f Task,
+    /// The name it is reported under: the task's, or for a task called with other arguments
+    /// than its own, the name and the arguments (`build(profile=release)`).
+    pub(crate) label: String,
     pub(crate) commands: Vec<PlannedCommand>,
     /// What decides, before the commands, whether the task runs at all.
     pub(crate) checks: PlannedChecks,
@@ -101,7 +104,7 @@ pub(crate) struct PlannedTask<'f> {
 
 impl PlannedTask<'_> {
     pub(crate) fn name(&self) -> &str {
-        &self.task.name
+        &self.label
     }
 }
 
@@ -116,8 +119,50 @@ pub(crate) struct Plan<'f> {
     pub(crate) dependents: Vec<Vec<(TaskId, Edge)>>,
 }
 
-/// Every edge of the file, by task index: target, kind, and where it is written.
-type FileEdges = Vec<Vec<(usize, Edge, crate::config::Span)>>;
+/// Every edge of the file, by task index (see [`FileEdge`]).
+type FileEdges = Vec<Vec<FileEdge>>;
+
+/// One entry of a task's `depends` / `depends_post`, resolved.
+struct FileEdge {
+    target: usize,
+    edge: Edge,
+    span: crate::config::Span,
+    /// For a task call with `args`: the called task's values and the node's label
+    /// (`build(profile=release)`). `None`: the target's own node.
+    call: Option<(Vec<String>, String)>,
+}
+
+/// The plan's nodes: a task and its parameter values. A task runs once per distinct set of
+/// values, so a task called with different `args` is several nodes.
+#[derive(Default)]
+struct Nodes {
+    keys: Vec<(usize, Vec<String>)>,
+    /// What the node is called in reports: the task's name, or for a call with values other
+    /// than the task's own, the name and the arguments.
+    labels: Vec<String>,
+    /// Each node's edges: target node, kind, where written.
+    edges: Vec<Vec<(usize, Edge, crate::config::Span)>>,
+    /// Tasks reached without values for a required parameter (an error only when planning).
+    missing: Vec<GraphError>,
+}
+
+impl Nodes {
+    fn intern(
+        &mut self,
+        task: usize,
+        values: Vec<String>,
+        label: impl FnOnce() -> String,
+    ) -> usize {
+        let key = (task, values);
+        if let Some(node) = self.keys.iter().position(|known| *known == key) {
+            return node;
+        }
+        self.keys.push(key);
+        self.labels.push(label());
+        self.edges.push(Vec::new());
+        self.keys.len() - 1
+    }
+}
 
 /// Builds the plan for `requests`; `extra` words are appended to the last requested task's
 /// last command. Reports every unknown dependency name at once.
@@ -126,18 +171,21 @@ pub(crate) fn plan<'f>(
     requests: &[Request],
     extra: &[String],
 ) -> Result<Plan<'f>, Vec<GraphError>> {
-    let (edges, order) = edges_and_order(file, requests)?;
+    let (mut nodes, order) = edges_and_order(file, requests)?;
+    if !nodes.missing.is_empty() {
+        return Err(std::mem::take(&mut nodes.missing));
+    }
     let mut vars = Vars::new(file);
     let env = global_env(file, &mut vars).map_err(|error| vec![error])?;
 
-    let mut id_of = vec![u32::MAX; file.tasks.len()];
-    for (position, &index) in order.iter().enumerate() {
-        id_of[index] = position as u32;
+    let mut id_of = vec![u32::MAX; nodes.keys.len()];
+    for (position, &node) in order.iter().enumerate() {
+        id_of[node] = position as u32;
     }
     let mut prerequisites = vec![Vec::new(); order.len()];
     let mut dependents = vec![Vec::new(); order.len()];
-    for (position, &index) in order.iter().enumerate() {
-        for &(target, edge, _) in &edges[index] {
+    for (position, &node) in order.iter().enumerate() {
+        for &(target, edge, _) in &nodes.edges[node] {
             let (before, after) = match edge {
                 Edge::Hard => (id_of[target], position as u32),
                 Edge::Post => (position as u32, id_of[target]),
@@ -147,17 +195,20 @@ pub(crate) fn plan<'f>(
         }
     }
 
-    let last_requested = requests.last().map(|request| request.task);
+    let last_requested = requests
+        .last()
+        .map(|request| (request.task, request.values.clone()));
     let tasks = order
         .iter()
-        .map(|&index| {
-            let request = requests.iter().find(|request| request.task == index);
-            let extra = if last_requested == Some(index) {
+        .map(|&node| {
+            let key = &nodes.keys[node];
+            let extra = if last_requested.as_ref() == Some(key) {
                 extra
             } else {
                 &[]
             };
-            planned_task(file, index, request, extra, &mut vars)
+            let label = nodes.labels[node].clone();
+            planned_task(file, key.0, key.1.clone(), label, extra, &mut vars)
         })
         .collect::<Result<_, _>>()
         .map_err(|error| vec![error])?;
@@ -179,15 +230,15 @@ pub(crate) fn check(file: &TaskFile, requests: &[Request]) -> Result<(), Vec<Gra
     edges_and_order(file, requests).map(drop)
 }
 
-/// Every edge of the file, and the closure of `requests` in an order respecting them.
+/// The nodes `requests` reach, and their order: each after everything it waits for.
 fn edges_and_order(
     file: &TaskFile,
     requests: &[Request],
-) -> Result<(FileEdges, Vec<usize>), Vec<GraphError>> {
+) -> Result<(Nodes, Vec<usize>), Vec<GraphError>> {
     let edges = resolve_edges(file)?;
-    let closure = closure(&edges, requests);
-    let order = order(file, &edges, &closure, requests).map_err(|error| vec![error])?;
-    Ok((edges, order))
+    let nodes = reach(file, &edges, requests);
+    let order = order(&nodes, requests).map_err(|error| vec![error])?;
+    Ok((nodes, order))
 }
 
 fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
@@ -201,7 +252,19 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
             let post = task.depends_post.iter().map(|name| (name, Edge::Post));
             hard.chain(post)
                 .filter_map(|(reference, edge)| match names.get(&reference.name) {
-                    Some(target) => Some((target, edge, reference.span)),
+                    Some(target) => {
+                        let call = if reference.args.is_empty() {
+                            None
+                        } else {
+                            super::calls::values(&file.tasks[target], reference, &mut errors)
+                        };
+                        Some(FileEdge {
+                            target,
+                            edge,
+                            span: reference.span,
+                            call,
+                        })
+                    }
                     None => {
                         errors.push(GraphError::UnknownDependency {
                             task: task.name.clone(),
@@ -222,48 +285,72 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
     }
 }
 
-/// Which tasks (by file index) the requests reach through either kind of edge.
-fn closure(edges: &FileEdges, requests: &[Request]) -> Vec<bool> {
-    let mut reached = vec![false; edges.len()];
-    let mut pending: Vec<usize> = requests.iter().map(|request| request.task).collect();
-    while let Some(index) = pending.pop() {
-        if !std::mem::replace(&mut reached[index], true) {
-            pending.extend(edges[index].iter().map(|(target, _, _)| *target));
-        }
+/// The nodes the requests reach through either kind of edge. A plain dependency is the task's
+/// own node (its values from the command line, else its defaults); a call with `args` is the
+/// node of those values.
+fn reach(file: &TaskFile, edges: &FileEdges, requests: &[Request]) -> Nodes {
+    let mut nodes = Nodes::default();
+    let mut own: Vec<Option<Vec<String>>> = vec![None; file.tasks.len()];
+    for request in requests {
+        own[request.task] = Some(request.values.clone());
+        nodes.intern(request.task, request.values.clone(), || {
+            file.tasks[request.task].name.clone()
+        });
     }
-    reached
+    let mut next = 0;
+    while next < nodes.keys.len() {
+        let task = nodes.keys[next].0;
+        for file_edge in &edges[task] {
+            let target = file_edge.target;
+            let base = own[target]
+                .get_or_insert_with(|| match default_values(&file.tasks[target]) {
+                    Ok(values) => values,
+                    Err(error) => {
+                        nodes.missing.push(error);
+                        vec![String::new(); file.tasks[target].params.len()]
+                    }
+                })
+                .clone();
+            let name = &file.tasks[target].name;
+            let node = match &file_edge.call {
+                Some((values, label)) if *values != base => {
+                    nodes.intern(target, values.clone(), || label.clone())
+                }
+                _ => nodes.intern(target, base, || name.clone()),
+            };
+            nodes.edges[next].push((node, file_edge.edge, file_edge.span));
+        }
+        next += 1;
+    }
+    nodes
 }
 
-/// File indices of the closure, each after everything it waits for.
-fn order(
-    file: &TaskFile,
-    edges: &FileEdges,
-    closure: &[bool],
-    requests: &[Request],
-) -> Result<Vec<usize>, GraphError> {
+/// Nodes in an order where each comes after everything it waits for.
+fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> {
+    // File order (then first reached), so a file without calls keeps its order.
+    let mut by_task: Vec<usize> = (0..nodes.keys.len()).collect();
+    by_task.sort_by_key(|&node| (nodes.keys[node].0, node));
     // A post edge `a -> c` (c runs after a) makes `a` a prerequisite of `c`.
-    let mut prerequisites: Vec<Vec<Prerequisite>> = vec![Vec::new(); edges.len()];
-    for (index, task_edges) in edges
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| closure[*index])
-    {
-        for (target, edge, span) in task_edges {
+    let mut prerequisites: Vec<Vec<Prerequisite>> = vec![Vec::new(); nodes.keys.len()];
+    for &node in &by_task {
+        for &(target, edge, span) in &nodes.edges[node] {
             match edge {
-                Edge::Hard => prerequisites[index].push((*target, *span)),
-                Edge::Post => prerequisites[*target].push((index, *span)),
+                Edge::Hard => prerequisites[node].push((target, span)),
+                Edge::Post => prerequisites[target].push((node, span)),
             }
         }
     }
     let roots = requests
         .iter()
-        .map(|request| request.task)
-        .chain((0..edges.len()).filter(|index| closure[*index]));
+        .filter_map(|request| {
+            (nodes.keys.iter()).position(|key| key.0 == request.task && key.1 == request.values)
+        })
+        .chain(by_task.iter().copied());
     cycle::order(&prerequisites, roots).map_err(|cycle| GraphError::Cycle {
         path: cycle
             .path
             .iter()
-            .map(|&index| file.tasks[index].name.clone())
+            .map(|&node| nodes.labels[node].clone())
             .collect(),
         span: cycle.span,
     })
@@ -291,15 +378,12 @@ fn file_env(
 fn planned_task<'f>(
     file: &'f TaskFile,
     index: usize,
-    request: Option<&Request>,
+    values: Vec<String>,
+    label: String,
     extra: &[String],
     vars: &mut Vars<'f>,
 ) -> Result<PlannedTask<'f>, GraphError> {
     let task = &file.tasks[index];
-    let values = match request {
-        Some(request) => request.values.clone(),
-        None => default_values(task)?,
-    };
     let bindings = vars.task_bindings(task, &values);
     let lookup = |name: &str| find(&bindings, name);
     let is_words =
@@ -326,6 +410,7 @@ fn planned_task<'f>(
         .collect();
     Ok(PlannedTask {
         task,
+        label,
         commands,
         checks: planned_checks(task, shell, &lookup),
         ignore_errors: task.ignore_errors,

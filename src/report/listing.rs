@@ -206,6 +206,10 @@ pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
     for task in plan.tasks.iter().filter(|task| task.skip.is_none()) {
         let checks = &task.checks;
         let name = task.name();
+        if name != task.task.name {
+            // A task call with other arguments than the task's own (`depends` with `args`).
+            out.push_str(&format!("# {name}\n"));
+        }
         let mut comment =
             |what: &str, check: &str| out.push_str(&format!("# {name}: {what} {check}\n"));
         if let Some(condition) = &checks.condition {

@@ -19,6 +19,19 @@ struct Row {
     prefix: String,
     /// Reached through `depends_post`: runs after its parent rather than before.
     post: bool,
+    /// A task call's arguments, shown after the name: `(profile=release)`.
+    args: String,
+}
+
+/// A dependency's arguments as shown: `(profile=release, jobs=2)`, or nothing.
+fn call_args(dep: &crate::config::NameRef) -> String {
+    if dep.args.is_empty() {
+        return String::new();
+    }
+    let args: Vec<String> = (dep.args.iter())
+        .map(|arg| format!("{}={}", arg.name, arg.value))
+        .collect();
+    format!("({})", args.join(", "))
 }
 
 /// The dependency trees of `roots` (file indices). A task shown before is marked `(*)` and not
@@ -35,32 +48,35 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
             indent: String::new(),
             prefix: String::new(),
             post: false,
+            args: String::new(),
         }];
         while let Some(row) = stack.pop() {
             let task = &file.tasks[row.task];
             let post = if row.post { " (post)" } else { "" };
+            let name = format!("{}{}", task.name, row.args);
             let hard = task.depends.iter().map(|dep| (dep, false));
             let after = task.depends_post.iter().map(|dep| (dep, true));
-            let children: Vec<(usize, bool)> = hard
+            let children: Vec<(usize, bool, String)> = hard
                 .chain(after)
-                .filter_map(|(dep, post)| Some((names.get(&dep.name)?, post)))
+                .filter_map(|(dep, post)| Some((names.get(&dep.name)?, post, call_args(dep))))
                 .collect();
             if shown.contains(&row.task) {
-                out.push_str(&format!("{}{}{post} (*)\n", row.prefix, task.name));
+                out.push_str(&format!("{}{name}{post} (*)\n", row.prefix));
                 continue;
             }
             // Not marked shown: reached again higher up, it is drawn in full there.
             if row.depth == MAX_DEPTH && !children.is_empty() {
                 out.push_str(&format!(
-                    "{}{}{post} (deeper: `rask --graph {}`)\n",
-                    row.prefix, task.name, task.name
+                    "{}{name}{post} (deeper: `rask --graph {}`)\n",
+                    row.prefix, task.name
                 ));
                 continue;
             }
             shown.insert(row.task);
-            out.push_str(&format!("{}{}{post}\n", row.prefix, task.name));
-            for (position, &(child, post)) in children.iter().enumerate().rev() {
-                let last = position + 1 == children.len();
+            let count = children.len();
+            out.push_str(&format!("{}{name}{post}\n", row.prefix));
+            for (position, (child, post, args)) in children.into_iter().enumerate().rev() {
+                let last = position + 1 == count;
                 let (branch, below) = if last {
                     ("└── ", "    ")
                 } else {
@@ -72,6 +88,7 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
                     indent: format!("{}{below}", row.indent),
                     prefix: format!("{}{branch}", row.indent),
                     post,
+                    args,
                 });
             }
         }
@@ -96,6 +113,11 @@ pub(crate) fn dot(file: &TaskFile, roots: &[usize]) -> String {
         let post = task.depends_post.iter().map(|dep| (dep, " [style=dashed]"));
         for (dep, style) in hard.chain(post) {
             if let Some(target) = names.get(&dep.name) {
+                let style = match call_args(dep) {
+                    args if args.is_empty() => style.to_owned(),
+                    args if style.is_empty() => format!(" [label={}]", quoted(&args)),
+                    args => format!(" [style=dashed, label={}]", quoted(&args)),
+                };
                 let target_name = &file.tasks[target].name;
                 out.push_str(&format!(
                     "  {} -> {}{style};\n",

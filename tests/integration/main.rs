@@ -5,6 +5,7 @@
 mod common;
 
 mod cache;
+mod calls;
 mod cli;
 mod conditions;
 mod confirm;
