@@ -200,7 +200,10 @@ impl Decider {
 
     fn changed(&mut self, paths: BTreeSet<PathBuf>, tasks: Vec<TaskId>) {
         match (self.busy, self.on_busy) {
-            (true, OnBusy::DoNothing) => {}
+            (true, OnBusy::DoNothing) => say(&format!(
+                "rask: {} changed: ignored while the current run goes on",
+                self.describe(&paths)
+            )),
             (true, OnBusy::Queue) => {
                 say(&format!(
                     "rask: {} changed: running again when the current run ends",

@@ -216,17 +216,22 @@ fn a_change_restarts_a_running_task_and_its_old_group_is_gone() {
     assert_dead(second, "the second server's background process");
 }
 
+/// A task that runs until the file `go` exists.
+fn slow_task() -> String {
+    let wait_for_go = crate::common::sh_wait_for("go");
+    format!(
+        r#"
+        [tasks.slow]
+        sources = ["src/*"]
+        run = "echo start >> log; {wait_for_go}; echo end >> log"
+        "#
+    )
+}
+
 #[test]
 fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
-    let wait_for_go = crate::common::sh_wait_for("go");
     let running = Test::new()
-        .tasks_toml(&format!(
-            r#"
-            [tasks.slow]
-            sources = ["src/*"]
-            run = "echo start >> log; {wait_for_go}; echo end >> log"
-            "#
-        ))
+        .tasks_toml(&slow_task())
         .write("src/a", "1")
         .args(["--watch", SETTLE.0, SETTLE.1, "--on-busy", "queue", "slow"])
         .spawn();
@@ -236,6 +241,35 @@ fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
     edit(&running, "src/b", "1");
     running.wait_for_stderr("running again when the current run ends", 2);
     fs::write(running.path("go"), "").expect("write go");
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(
+        lines(&running.path("log")),
+        ["start", "end", "start", "end"]
+    );
+    interrupt(running);
+}
+
+#[test]
+fn on_busy_do_nothing_ignores_changes_while_a_run_goes_on() {
+    let running = Test::new()
+        .tasks_toml(&slow_task())
+        .write("src/a", "1")
+        .args([
+            "--watch",
+            SETTLE.0,
+            SETTLE.1,
+            "--on-busy",
+            "do-nothing",
+            "slow",
+        ])
+        .spawn();
+    wait_for_lines(&running, "log", 1);
+    edit(&running, "src/a", "2");
+    running.wait_for_stderr("ignored while the current run goes on", 1);
+    fs::write(running.path("go"), "").expect("write go");
+    running.wait_for_stderr(IDLE, 1);
+    // Idle now: a change runs again, once.
+    edit(&running, "src/a", "3");
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(
         lines(&running.path("log")),
