@@ -72,8 +72,11 @@ pub(crate) fn watch(file: TaskFile, invocation: Invocation, load: Loader) -> Res
                     EventKind::TaskStarted { task, .. } => Input::Started(*task),
                     EventKind::TaskFinished { outcome, .. } => Input::Finished(outcome.task),
                     EventKind::RunFinished { summary } => {
+                        // The decider hears of it before anyone can read the line and act:
+                        // a change made after the line is never taken for the run's own.
+                        let _ = inputs.send(Input::Idle);
                         say(&feedback::round_finished(&plan, summary));
-                        Input::Idle
+                        return;
                     }
                     _ => return,
                 };
