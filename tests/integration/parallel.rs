@@ -222,9 +222,9 @@ fn nested_rask_respects_its_parents_job_limit() {
 /// end: run in parallel, the two starts come first; run one after the other, they cannot.
 const WAIT_FOR_EACH_OTHER_BRIEFLY: &str = r#"
     [tasks.a]
-    run = "touch a.started; echo a-start >> log; i=0; while [ ! -e b.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
+    run = "echo a-start >> log; touch a.started; i=0; while [ ! -e b.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
     [tasks.b]
-    run = "touch b.started; echo b-start >> log; i=0; while [ ! -e a.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
+    run = "echo b-start >> log; touch b.started; i=0; while [ ! -e a.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
     "#;
 
 /// The machine's 1-minute load average, from /proc.
@@ -255,10 +255,21 @@ fn load_average_above_the_limit_starts_one_task_at_a_time() {
     );
 }
 
+/// Like [`WAIT_FOR_EACH_OTHER_BRIEFLY`], but each task waits up to 10 s for the other, so a
+/// loaded machine that is slow to start the second task cannot make a parallel run look serial.
+/// Each task logs its start before touching its marker, so once a task sees the other's marker
+/// both starts are in the log, ahead of either end.
+const WAIT_FOR_EACH_OTHER: &str = r#"
+    [tasks.a]
+    run = "echo a-start >> log; touch a.started; i=0; while [ ! -e b.started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
+    [tasks.b]
+    run = "echo b-start >> log; touch b.started; i=0; while [ ! -e a.started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
+    "#;
+
 #[test]
 fn load_average_below_the_load_keeps_tasks_parallel() {
     let output = Test::new()
-        .tasks_toml(WAIT_FOR_EACH_OTHER_BRIEFLY)
+        .tasks_toml(WAIT_FOR_EACH_OTHER)
         .args(["-j", "2", "--load-average", "100000", "a", "b"])
         .success();
     let log = output.log_lines("log");
