@@ -13,7 +13,7 @@ use super::{RunStep, Settings, Task, Var};
 #[derive(Debug, Default)]
 pub(crate) struct FileDraft {
     pub(crate) settings: Settings,
-    pub(crate) env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, super::EnvSetting)>,
     pub(crate) vars: Vec<Var>,
     /// In file order.
     pub(crate) tasks: Vec<TaskDraft>,
@@ -117,4 +117,11 @@ pub(crate) struct ParamDraft {
 #[derive(Debug, Default)]
 pub(crate) struct ComputedDraft {
     pub(crate) sh: Option<Spanned<String>>,
+}
+
+/// An env value's table, `{ sh | default | unset | prepend | append = … }`, as written.
+#[derive(Debug, Default)]
+pub(crate) struct EnvDraft {
+    /// Each form given, with its key's name, in order (more than one is an error).
+    pub(crate) forms: Vec<(&'static str, super::EnvSetting)>,
 }

@@ -15,14 +15,18 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::calls;
-use super::draft::{ComputedDraft, FileDraft, IncludeDraft, ParamDraft, TaskDraft, Template};
+use super::draft::{
+    ComputedDraft, EnvDraft, FileDraft, IncludeDraft, ParamDraft, TaskDraft, Template,
+};
 use super::placeholder::is_identifier;
 use super::platform::{OPERATING_SYSTEMS, Platform};
 use super::reader::{Reader, entries};
 use super::schema;
 use super::steps;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
-use super::{Command, MAX_JOBS, NameRef, RunStep, Settings, UpToDateMethod, Var, VarValue};
+use super::{
+    Command, EnvSetting, MAX_JOBS, NameRef, RunStep, Settings, Span, UpToDateMethod, Var, VarValue,
+};
 
 /// One key of one kind of table, and how to read it into a `T`.
 pub(crate) struct Key<T> {
@@ -594,24 +598,82 @@ fn name_refs(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Vec<NameRe
         .collect()
 }
 
-/// An `env` table: every key is a variable name, so there are no unknown keys here. Values
-/// may reference vars, so each is also a template.
+/// An `env` table: every key is a variable name, so there are no unknown keys here. A value
+/// is a string (a template, may reference vars) or one table form of [`ENV_KEYS`].
 fn read_env(
     value: Spanned<DeValue<'_>>,
     reader: &mut Reader<'_>,
     templates: &mut Vec<Template>,
-) -> Vec<(String, String)> {
+) -> Vec<(String, EnvSetting)> {
     let Some(table) = reader.table(value) else {
         return Vec::new();
     };
-    entries(table)
-        .filter_map(|(name, value)| {
-            let value = reader.value::<EnvValue>(value)?;
-            templates.push(Template::new(&value.get_ref().0, value.span()));
-            let name = Spanned::new(name.span(), name.into_inner().into_owned());
-            check_env_name(reader, &name).then(|| (name.into_inner(), value.into_inner().0))
-        })
-        .collect()
+    let mut env = Vec::new();
+    for (name, value) in entries(table) {
+        let name = Spanned::new(name.span(), name.into_inner().into_owned());
+        let range = value.span();
+        let setting = match value.into_inner() {
+            DeValue::Table(table) => {
+                let mut draft = EnvDraft::default();
+                let context =
+                    |_: &EnvDraft| format!("in environment variable `{}`", name.get_ref());
+                let known = reader.problems.len();
+                reader.read_table(table, ENV_KEYS, &mut draft, context);
+                if reader.problems.len() != known {
+                    continue;
+                }
+                let mut forms = draft.forms.into_iter();
+                match (forms.next(), forms.next()) {
+                    (Some((_, setting)), None) => setting,
+                    (None, _) => {
+                        let problem = reader
+                            .error(
+                                format!("environment variable `{}` has no value", name.get_ref()),
+                                range.clone(),
+                                "empty table",
+                            )
+                            .with_help(
+                                "write a string or one of `sh`, `default`, `unset`, `prepend`, `append`",
+                            );
+                        reader.problem(problem);
+                        continue;
+                    }
+                    (Some((first, _)), Some((second, _))) => {
+                        let problem = reader
+                            .error(
+                                format!(
+                                    "environment variable `{}` has both `{first}` and `{second}`",
+                                    name.get_ref()
+                                ),
+                                range.clone(),
+                                "two forms at once",
+                            )
+                            .with_help("give one of `sh`, `default`, `unset`, `prepend`, `append`");
+                        reader.problem(problem);
+                        continue;
+                    }
+                }
+            }
+            other => match reader.value::<EnvValue>(Spanned::new(range.clone(), other)) {
+                Some(literal) => EnvSetting::Set(literal.into_inner().0),
+                None => continue,
+            },
+        };
+        let setting = match setting {
+            EnvSetting::Shell { command, .. } => EnvSetting::Shell {
+                command,
+                span: reader.span(range.clone()),
+            },
+            other => other,
+        };
+        for text in setting.texts() {
+            templates.push(Template::new(text, range.clone()));
+        }
+        if check_env_name(reader, &name) {
+            env.push((name.into_inner(), setting));
+        }
+    }
+    env
 }
 
 /// A `vars` table: `name = "literal"` (or a number or boolean) or `name = { sh = "command" }`.
@@ -735,6 +797,77 @@ pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
 ];
 
 /// The table of a computed value.
+/// The table forms of an env value; exactly one may be given.
+pub(crate) const ENV_KEYS: &[Key<EnvDraft>] = &[
+    Key {
+        name: "sh",
+        doc: "A command run through settings.shell, only when a task that will run gets this variable; its stdout is the value",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            if let Some(command) = reader.string(value) {
+                let span = Span::default();
+                draft
+                    .forms
+                    .push(("sh", EnvSetting::Shell { command, span }));
+            }
+        },
+    },
+    Key {
+        name: "default",
+        doc: "The value unless the caller's environment already sets this variable",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            if let Some(text) = reader.value::<EnvValue>(value) {
+                draft
+                    .forms
+                    .push(("default", EnvSetting::Default(text.into_inner().0)));
+            }
+        },
+    },
+    Key {
+        name: "unset",
+        doc: "`true` removes the variable from the task's environment",
+        schema: schema::unset,
+        read: |draft, value, reader| {
+            let span = value.span();
+            match reader.value::<bool>(value).map(Spanned::into_inner) {
+                Some(true) => draft.forms.push(("unset", EnvSetting::Unset)),
+                Some(false) => {
+                    let problem = reader
+                        .error("`unset` must be `true`", span, "false")
+                        .with_help("remove the variable from the table instead");
+                    reader.problem(problem);
+                }
+                None => {}
+            }
+        },
+    },
+    Key {
+        name: "prepend",
+        doc: "Entries joined with `:` before the value set so far (or the caller's); relative ones start from the task's dir",
+        schema: schema::string_array,
+        read: |draft, value, reader| {
+            if let Some(entries) = reader.value::<Vec<String>>(value) {
+                draft
+                    .forms
+                    .push(("prepend", EnvSetting::Prepend(entries.into_inner())));
+            }
+        },
+    },
+    Key {
+        name: "append",
+        doc: "Entries joined with `:` after the value set so far (or the caller's); relative ones start from the task's dir",
+        schema: schema::string_array,
+        read: |draft, value, reader| {
+            if let Some(entries) = reader.value::<Vec<String>>(value) {
+                draft
+                    .forms
+                    .push(("append", EnvSetting::Append(entries.into_inner())));
+            }
+        },
+    },
+];
+
 pub(crate) const COMPUTED_KEYS: &[Key<ComputedDraft>] = &[Key {
     name: "sh",
     doc: "A command run through settings.shell in the task file's directory; its stdout is the value",

@@ -26,8 +26,8 @@ mod values;
 pub(crate) use diagnostic::Diagnostic;
 pub(crate) use discover::{FILE_NAME, Source, discover};
 pub(crate) use model::{
-    CallArg, Command, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition, RunStep,
-    Settings, Span, Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
+    CallArg, Command, EnvSetting, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition,
+    RunStep, Settings, Span, Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
 };
 pub(crate) use parse::parse;
 pub(crate) use platform::{Platform, current as current_platform};

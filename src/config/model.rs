@@ -28,7 +28,7 @@ pub struct TaskFile {
     pub(crate) sources: Sources,
     pub settings: Settings,
     /// Top-level `[env]`, in file order. Task `env` overrides these.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, EnvSetting)>,
     /// Top-level `[vars]`, in file order; a task's own `vars` shadow these.
     pub vars: Vec<Var>,
     /// Every task, in the order the file declares them; then those of each included file.
@@ -76,7 +76,7 @@ pub struct Include {
     /// Its `[vars]`; its tasks see these before the root file's.
     pub vars: Vec<Var>,
     /// Its `[env]`, applied to its tasks over the root file's.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, EnvSetting)>,
 }
 
 /// One `[tasks.NAME]` table.
@@ -100,7 +100,7 @@ pub struct Task {
     /// Tasks that run after this one finishes (success or failure), like a `finally`.
     pub depends_post: Vec<NameRef>,
     /// Per-task environment, in file order; overrides the top-level `[env]`.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, EnvSetting)>,
     /// Working directory as written (it may hold placeholders), relative to the task file's
     /// directory; the plan substitutes and joins it.
     pub dir: Option<String>,
@@ -195,6 +195,41 @@ pub struct Var {
     pub value: VarValue,
     /// Where the value is written, for placeholders inside it and for a failing command.
     pub value_span: Span,
+}
+
+/// An environment variable's value as written in an `env` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSetting {
+    /// `NAME = "value"`; may reference vars.
+    Set(String),
+    /// `NAME = { sh = "…" }`: the command's stdout, run like a computed var, only when a
+    /// planned task gets this variable. `span` is the value's, for errors.
+    Shell {
+        command: String,
+        span: Span,
+    },
+    /// `NAME = { default = "…" }`: the caller's value of NAME if it has one, else this.
+    Default(String),
+    /// `NAME = { unset = true }`: removed from the task's environment.
+    Unset,
+    /// `NAME = { prepend = [...] }` / `{ append = [...] }`: entries joined with `:` before or
+    /// after the value set so far (or the caller's); relative entries start from the task's dir.
+    Prepend(Vec<String>),
+    Append(Vec<String>),
+}
+
+impl EnvSetting {
+    /// Every string of the value that may hold `{{ name }}`.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            EnvSetting::Set(text) | EnvSetting::Default(text) => vec![text],
+            EnvSetting::Shell { command, .. } => vec![command],
+            EnvSetting::Unset => Vec::new(),
+            EnvSetting::Prepend(entries) | EnvSetting::Append(entries) => {
+                entries.iter().map(String::as_str).collect()
+            }
+        }
+    }
 }
 
 /// What a variable holds.

@@ -743,6 +743,7 @@ mod tests {
     use std::time::Duration;
 
     use super::{ConfigError, NameRef, ParamKind, Source, TaskFile, parse};
+    use crate::config::EnvSetting;
     use crate::config::{Command, RunStep, Settings};
 
     fn source(text: &str) -> Source {
@@ -849,7 +850,7 @@ params = [
         assert_eq!(
             file.env,
             [("RUST_LOG", "info"), ("PORT", "8080"), ("VERBOSE", "true")]
-                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .map(|(name, value)| (name.to_owned(), EnvSetting::Set(value.to_owned())))
         );
         let [build, greet] = file.tasks.as_slice() else {
             panic!("expected two tasks, got {:?}", file.tasks);
@@ -871,7 +872,8 @@ params = [
         );
         assert_eq!(
             build.env,
-            [("A", "1"), ("B", "2")].map(|(name, value)| (name.to_owned(), value.to_owned()))
+            [("A", "1"), ("B", "2")]
+                .map(|(name, value)| (name.to_owned(), EnvSetting::Set(value.to_owned())))
         );
         assert_eq!(build.dir.as_deref(), Some("sub/dir"));
         assert_eq!(names(&build.aliases), ["b", "bld"]);

@@ -7,7 +7,7 @@ use serde_json::{Value as Json, json};
 use super::ValueType;
 
 use super::keys::{
-    COMPUTED_KEYS, INCLUDE_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS,
+    COMPUTED_KEYS, ENV_KEYS, INCLUDE_KEYS, Key, PARAM_KEYS, SETTINGS_KEYS, TASK_KEYS, TOP_KEYS,
 };
 use super::steps::{COMMAND_KEYS, PRECONDITION_KEYS};
 
@@ -27,6 +27,7 @@ pub(crate) fn document() -> Json {
             "task": object(TASK_KEYS),
             "param": object(PARAM_KEYS),
             "computed": object(COMPUTED_KEYS),
+            "env_value": env_value(),
             "command": object(COMMAND_KEYS),
             "precondition": object(PRECONDITION_KEYS),
             "include": object(INCLUDE_KEYS),
@@ -48,6 +49,16 @@ fn object<T>(keys: &[Key<T>]) -> Json {
         })
         .collect();
     json!({ "type": "object", "properties": properties, "additionalProperties": false })
+}
+
+/// One form of [`ENV_KEYS`], exactly one key.
+fn env_value() -> Json {
+    let mut value = object(ENV_KEYS);
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("minProperties".into(), json!(1));
+        fields.insert("maxProperties".into(), json!(1));
+    }
+    value
 }
 
 pub(crate) fn reference(definition: &str) -> Json {
@@ -115,8 +126,15 @@ pub(crate) fn run() -> Json {
 pub(crate) fn env() -> Json {
     json!({
         "type": "object",
-        "additionalProperties": { "type": ["string", "integer", "boolean"] },
+        "additionalProperties": {
+            "anyOf": [{ "type": ["string", "integer", "boolean"] }, reference("env_value")]
+        },
     })
+}
+
+/// `unset` in an env table: only `true`.
+pub(crate) fn unset() -> Json {
+    json!({ "const": true })
 }
 
 /// `[vars]`: a literal, or a computed value's table.

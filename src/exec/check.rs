@@ -208,8 +208,10 @@ impl Incremental {
                 .chain(&planned.param_env),
         )
         .into_iter()
+        .filter(|(name, _)| !planned.env_remove.contains(name))
         .map(|(name, value)| (name, Some(value)))
         .collect();
+        env.extend(planned.env_remove.iter().map(|name| (name.clone(), None)));
         for name in &definition.env_inputs {
             if !env.iter().any(|(declared, _)| declared == name) {
                 env.push((name.clone(), std::env::var(name).ok()));

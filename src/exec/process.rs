@@ -306,6 +306,9 @@ fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningComm
     if let Some(dir) = &job.dir {
         command.current_dir(dir);
     }
+    for name in &job.env_remove {
+        command.env_remove(name);
+    }
     command.envs(job.env.iter().map(|(name, value)| (name, value)));
     if job.own_group {
         command.process_group(0);
@@ -367,6 +370,7 @@ mod tests {
             ignore_errors: false,
             dir: None,
             env: Vec::new(),
+            env_remove: Vec::new(),
             output,
             own_group: true,
         }

@@ -630,7 +630,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let planned = &self.plan.tasks[task.index()];
         // One entry per name, the last definition winning: dotenv, then [env], then the
         // task's env, then its parameters for its scripts, then rask's own additions.
-        let env = merge_env(
+        let mut env = merge_env(
             self.plan
                 .env
                 .iter()
@@ -638,6 +638,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 .chain(&planned.param_env)
                 .chain(&self.options.env),
         );
+        env.retain(|(name, _)| !planned.env_remove.contains(name));
         let mut checks = planned.checks.clone();
         if self.options.force {
             // `--force` runs tasks whatever says they are up to date, `status` included.
@@ -649,6 +650,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             ignore_errors: planned.ignore_errors,
             dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,
+            env_remove: planned.env_remove.clone(),
             output: self.incremental.output_mode(task, self.options.output),
             own_group: self.options.own_group,
         }

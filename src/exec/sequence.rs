@@ -148,6 +148,7 @@ mod tests {
             ignore_errors: false,
             dir: None,
             env: Vec::new(),
+            env_remove: Vec::new(),
             output: OutputMode::Inherit,
             own_group: true,
         }

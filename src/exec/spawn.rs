@@ -29,6 +29,8 @@ pub(crate) struct Job {
     pub(crate) dir: Option<PathBuf>,
     /// Variables set on top of rask's own environment, one per name.
     pub(crate) env: Vec<(String, String)>,
+    /// Variables removed from rask's environment for the job (`{ unset = true }`).
+    pub(crate) env_remove: Vec<String>,
     pub(crate) output: OutputMode,
     /// Put the task in a process group of its own. Off only for a lone task in the foreground
     /// of a terminal, which must stay in rask's group to get the terminal and its Ctrl-C.

@@ -5,6 +5,7 @@ mod calls;
 mod checks;
 mod cycle;
 mod dotenv;
+mod env;
 mod partition;
 mod plan;
 mod resolve;

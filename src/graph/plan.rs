@@ -1,15 +1,16 @@
 //! The [`Plan`]: the closure of the requested tasks, ordered, with commands ready to spawn.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::PlannedChecks;
 use super::checks::{planned_check, planned_checks};
 use super::cycle::{self, Prerequisite};
+use super::env::EnvState;
 use super::script::{has_scripts, planned_script, script_env};
 use super::substitute::{self, Quoting, quote, substitute, substitute_words};
 use super::vars::{Bindings, Vars, task_dir};
 use super::{GraphError, Names};
-use crate::config::{Command, Platform, Task, TaskFile, current_platform, placeholder};
+use crate::config::{Command, EnvSetting, Platform, Task, TaskFile, current_platform, placeholder};
 
 /// A task's index into the vectors of a [`Plan`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -95,8 +96,10 @@ pub(crate) struct PlannedTask<'f> {
     /// Why the task does not run at all here, e.g. `platforms` leaves this system out: it is
     /// reported as skipped with this note and counts as done for its dependents.
     pub(crate) skip: Option<String>,
-    /// The task's own `env`, values substituted; applied over the plan's `env`.
+    /// The task's env, every layer applied (see `env.rs`); applied over the plan's `env`.
     pub(crate) env: Vec<(String, String)>,
+    /// Variables removed from the task's environment (`{ unset = true }`).
+    pub(crate) env_remove: Vec<String>,
     /// `sources` and `outputs`, substituted, relative to `dir`.
     pub(crate) sources: Vec<String>,
     pub(crate) outputs: Vec<String>,
@@ -176,7 +179,10 @@ pub(crate) fn plan<'f>(
         return Err(std::mem::take(&mut nodes.missing));
     }
     let mut vars = Vars::new(file);
-    let env = global_env(file, &mut vars).map_err(|error| vec![error])?;
+    let global = global_env(file, &mut vars).map_err(|error| vec![error])?;
+    let env = (global.iter())
+        .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
+        .collect();
 
     let mut id_of = vec![u32::MAX; nodes.keys.len()];
     for (position, &node) in order.iter().enumerate() {
@@ -208,7 +214,7 @@ pub(crate) fn plan<'f>(
                 &[]
             };
             let label = nodes.labels[node].clone();
-            planned_task(file, key.0, key.1.clone(), label, extra, &mut vars)
+            planned_task(file, key.0, key.1.clone(), label, extra, &mut vars, &global)
         })
         .collect::<Result<_, _>>()
         .map_err(|error| vec![error])?;
@@ -356,23 +362,28 @@ fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> 
     })
 }
 
-fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<Vec<(String, String)>, GraphError> {
-    let mut env = super::dotenv::load(&file.root, &file.settings.dotenv)?;
-    env.extend(file_env(vars, None, &file.env));
+fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<EnvState, GraphError> {
+    let dotenv = super::dotenv::load(&file.root, &file.settings.dotenv)?;
+    let mut env: EnvState = (dotenv.into_iter())
+        .map(|(name, value)| (name, Some(value)))
+        .collect();
+    file_env(&mut env, vars, None, &file.env, &file.root);
     Ok(env)
 }
 
-/// A file's `[env]` (the root's, or an included file's), values substituted in its scope.
+/// Applies a file's `[env]` (the root's, or an included file's), substituted in its scope.
 fn file_env(
+    state: &mut EnvState,
     vars: &mut Vars<'_>,
     include: Option<usize>,
-    env: &[(String, String)],
-) -> Vec<(String, String)> {
-    let bindings = vars.file_bindings(include, env.iter().map(|(_, value)| value.as_str()));
+    env: &[(String, EnvSetting)],
+    dir: &Path,
+) {
+    let texts = env.iter().flat_map(|(_, value)| value.texts());
+    let bindings = vars.file_bindings(include, texts);
     let lookup = |name: &str| find(&bindings, name);
-    env.iter()
-        .map(|(name, value)| (name.clone(), substitute(value, Quoting::Verbatim, lookup)))
-        .collect()
+    let text = |value: &str, quoting| substitute(value, quoting, lookup);
+    super::env::apply(state, env, dir, vars, text);
 }
 
 fn planned_task<'f>(
@@ -382,6 +393,7 @@ fn planned_task<'f>(
     label: String,
     extra: &[String],
     vars: &mut Vars<'f>,
+    global: &EnvState,
 ) -> Result<PlannedTask<'f>, GraphError> {
     let task = &file.tasks[index];
     let bindings = vars.task_bindings(task, &values);
@@ -408,6 +420,21 @@ fn planned_task<'f>(
             planned
         })
         .collect();
+    let dir = match &task.dir {
+        Some(dir) => task_dir(file, task).join(verbatim(dir)),
+        None => task_dir(file, task).to_owned(),
+    };
+    // Layers over dotenv and `[env]`: an included file's `[env]`, then the task's own.
+    let mut env = global.clone();
+    if let Some(index) = task.include {
+        let include = &file.includes[index];
+        file_env(&mut env, vars, Some(index), &include.env, &include.dir);
+    }
+    let text = |value: &str, quoting| match quoting {
+        Quoting::Verbatim => verbatim(&value.to_owned()),
+        _ => substitute(value, quoting, lookup),
+    };
+    super::env::apply(&mut env, &task.env, &dir, vars, text);
     Ok(PlannedTask {
         task,
         label,
@@ -419,22 +446,13 @@ fn planned_task<'f>(
         } else {
             Vec::new()
         },
-        dir: match &task.dir {
-            Some(dir) => task_dir(file, task).join(verbatim(dir)),
-            None => task_dir(file, task).to_owned(),
-        },
+        dir,
         skip: platform_skip(task),
-        // An included file's `[env]` first, then the task's own.
-        env: task
-            .include
-            .map(|index| file_env(vars, Some(index), &file.includes[index].env))
-            .unwrap_or_default()
-            .into_iter()
-            .chain(
-                task.env
-                    .iter()
-                    .map(|(name, value)| (name.clone(), verbatim(value))),
-            )
+        env: (env.iter())
+            .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
+            .collect(),
+        env_remove: (env.into_iter())
+            .filter_map(|(name, value)| value.is_none().then_some(name))
             .collect(),
         sources: task.sources.iter().map(verbatim).collect(),
         outputs: task.outputs.iter().map(verbatim).collect(),

@@ -173,6 +173,31 @@ impl<'f> Vars<'f> {
     }
 }
 
+impl Vars<'_> {
+    /// An env value's `{ sh = "…" }`, run like a computed var's; `None` (and an error kept
+    /// for the plan) when it fails.
+    pub(crate) fn run_env(
+        &mut self,
+        name: &str,
+        command: &str,
+        dir: &Path,
+        span: crate::config::Span,
+    ) -> Option<String> {
+        match run(&self.file.settings.shell, dir, command) {
+            Ok(value) => Some(value),
+            Err((reason, stderr)) => {
+                self.errors.push(GraphError::VarFailed {
+                    name: name.to_owned(),
+                    reason,
+                    stderr,
+                    span,
+                });
+                None
+            }
+        }
+    }
+}
+
 /// The directory a task's relative paths start from: its include's, or the root.
 pub(crate) fn task_dir<'f>(file: &'f TaskFile, task: &Task) -> &'f std::path::Path {
     match task.include {
@@ -190,7 +215,7 @@ fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
     commands
         .map(String::as_str)
         .chain(super::checks::templates(task))
-        .chain(task.env.iter().map(|(_, value)| value.as_str()))
+        .chain(task.env.iter().flat_map(|(_, value)| value.texts()))
         .chain(task.dir.as_deref())
         .chain(task.sources.iter().map(String::as_str))
         .chain(task.outputs.iter().map(String::as_str))

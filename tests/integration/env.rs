@@ -216,3 +216,114 @@ fn issue_8_a_missing_dotenv_file_is_skipped() {
         .expect_stdout("echo ran\n")
         .success();
 }
+
+#[test]
+fn env_sh_default_unset_and_append_forms() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [env]
+            REV = { sh = "echo abc" }
+            LEVEL = { default = "info" }
+            [tasks.t]
+            env = { GONE = { unset = true }, LIST = { append = ["/z"] } }
+            run = "echo $REV $LEVEL ${GONE-unset} $LIST"
+            "#,
+        )
+        .env("GONE", "set by caller")
+        .env("LIST", "/a")
+        .args(["t"])
+        .expect_stdout("abc info unset /a:/z\n")
+        .success();
+}
+
+#[test]
+fn env_default_yields_to_the_caller() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            env = { LEVEL = { default = "info" } }
+            run = "echo $LEVEL"
+            "#,
+        )
+        .env("LEVEL", "debug")
+        .args(["t"])
+        .expect_stdout("debug\n")
+        .success();
+}
+
+#[test]
+fn env_prepend_makes_a_relative_dir_absolute_and_its_scripts_runnable() {
+    let test = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            dir = "web"
+            env = { PATH = { prepend = ["./bin"] } }
+            run = "hello-tool && echo ${PATH%%:*}"
+            "#,
+        )
+        .write("web/bin/hello-tool", "#!/bin/sh\necho hello from tool\n");
+    let tool = test.path("web/bin/hello-tool");
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let bin = test.path("web/./bin");
+    test.args(["t"])
+        .expect_stdout(&format!("hello from tool\n{}\n", bin.display()))
+        .success();
+}
+
+#[test]
+fn env_sh_of_a_task_that_does_not_run_never_runs() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.other]
+            env = { X = { sh = "touch marker && echo x" } }
+            run = "echo $X"
+            [tasks.t]
+            run = "echo ok"
+            "#,
+        )
+        .args(["t"])
+        .expect_stdout("ok\n")
+        .expect_no_file("marker")
+        .success();
+}
+
+#[test]
+fn env_sh_failure_names_the_variable_and_shows_stderr() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.t]
+            env = { X = { sh = "echo broken >&2; exit 3" } }
+            run = "touch ran"
+            "#,
+        )
+        .args(["t"])
+        .expect_stderr_contains("`X` failed")
+        .expect_stderr_contains("broken")
+        .expect_no_file("ran")
+        .status(2);
+}
+
+#[test]
+fn bad_env_tables_are_all_reported() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [env]
+            A = { defualt = "x" }
+            B = { sh = "x", default = "y" }
+            [tasks.t]
+            env = { C = { unset = "yes" }, D = { prepend = "bin" } }
+            run = "touch ran"
+            "#,
+        )
+        .args(["t"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+}
