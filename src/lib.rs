@@ -5,6 +5,7 @@
 //! `cli` (argv → `Args`) → `config` (`Source` → `TaskFile`) → `cli` again (task words →
 //! `Invocation`) → `graph` (`Plan`) → `exec` (`Scheduler`, emitting events) → `report`.
 
+mod atomic_file;
 #[doc(hidden)]
 pub mod bench_support;
 mod cache;

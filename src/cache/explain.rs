@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::digest;
 use super::key::Manifest;
+use crate::atomic_file::write_atomically;
 
 /// Why a task ran, or did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,10 +185,9 @@ pub(crate) fn load_manifest(path: &Path) -> Option<Manifest> {
 pub(crate) fn save_manifest(path: &Path, manifest: &Manifest) -> std::io::Result<()> {
     let parent = path.parent().expect("manifest paths have a parent");
     std::fs::create_dir_all(parent)?;
-    let mut temp = tempfile::NamedTempFile::new_in(parent)?;
-    serde_json::to_writer(&mut temp, manifest).map_err(std::io::Error::other)?;
-    temp.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    write_atomically(path, |file| {
+        serde_json::to_writer(file, manifest).map_err(std::io::Error::other)
+    })
 }
 
 #[cfg(test)]

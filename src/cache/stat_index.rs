@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::digest;
 use super::reapi::Digest;
+use crate::atomic_file::write_atomically;
 
 /// How recent a modification must be for its stat not to be trusted yet.
 const RACY: Duration = Duration::from_secs(2);
@@ -160,9 +161,7 @@ impl StatIndex {
         };
         let parent = self.file.parent().expect("the index file has a parent");
         std::fs::create_dir_all(parent)?;
-        let mut temp = tempfile::NamedTempFile::new_in(parent)?;
-        std::io::Write::write_all(&mut temp, &bytes)?;
-        temp.persist(&self.file).map_err(|error| error.error)?;
+        write_atomically(&self.file, |file| std::io::Write::write_all(file, &bytes))?;
         *dirty = false;
         Ok(())
     }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::atomic_file::write_atomically;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::Sink;
@@ -118,14 +119,9 @@ impl JunitSink {
     }
 
     fn write(&self, report: &Report) -> std::io::Result<()> {
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        report.serialize(&mut file).map_err(std::io::Error::other)?;
-        file.persist(&self.path)?;
-        Ok(())
+        write_atomically(&self.path, |file| {
+            report.serialize(file).map_err(std::io::Error::other)
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::Sink;
 use super::human::{describe, format_duration};
+use crate::atomic_file::write_atomically;
 use crate::events::{Event, EventKind, Flow, RunSummary, StatusClass, TaskInfo, TaskOutcome};
 use crate::graph::TaskId;
 
@@ -51,14 +52,7 @@ impl TimingsSink {
 
     fn write(&self, summary: &RunSummary) -> std::io::Result<()> {
         let html = render(&self.tasks, &self.bars, summary);
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(html.as_bytes())?;
-        file.persist(&self.path)?;
-        Ok(())
+        write_atomically(&self.path, |file| file.write_all(html.as_bytes()))
     }
 }
 
