@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue};
 use super::draft::{FileDraft, ParamDraft, TaskDraft, Template};
 use super::include;
 use super::keys::{PARAM_KEYS, TOP_KEYS};
-use super::placeholder::{is_identifier, placeholders};
+use super::placeholder::{Form, Malformed, is_identifier, placeholders};
 use super::reader::Reader;
 use super::{
     ConfigError, Diagnostic, Include, NameRef, Param, ParamKind, Source, Sources, Span, Task,
@@ -321,10 +321,19 @@ fn check_placeholders(
 ) {
     for placeholder in placeholders(&template.text) {
         let name = placeholder.name;
+        let span = reader.span_within(
+            template.range.clone(),
+            &template.text,
+            placeholder.range.clone(),
+        );
+        if let Form::Malformed(reason) = placeholder.form {
+            let written = &template.text[placeholder.range];
+            reader.problem(malformed_word(written, name, reason, span, context));
+            continue;
+        }
         if scope.names().any(|known| known == name) {
             continue;
         }
-        let span = reader.span_within(template.range.clone(), &template.text, placeholder.range);
         let (what, help) = match (scope.in_task, scope.has_vars()) {
             (true, false) => (
                 "parameter",
@@ -350,6 +359,42 @@ fn check_placeholders(
         };
         reader.problem(diagnostic);
     }
+}
+
+/// `{{ name ? text }}` whose text is not one quoted string.
+fn malformed_word(
+    written: &str,
+    name: &str,
+    reason: Malformed,
+    span: Span,
+    context: &str,
+) -> Diagnostic {
+    let text = written
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split_once('?')
+        .map_or("", |(_, text)| text.trim());
+    let (label, fixed) = match reason {
+        Malformed::Unquoted => ("the text is not in quotes", text.to_owned()),
+        Malformed::Unclosed => (
+            "the quote is not closed (the text cannot hold `}}`)",
+            text.trim_start_matches(['"', '\'']).to_owned(),
+        ),
+        Malformed::Trailing => {
+            let quote = text.chars().next().unwrap_or('"');
+            let inner = text[1..].split(quote).next().unwrap_or_default();
+            ("something follows the closing quote", inner.to_owned())
+        }
+    };
+    let quote = if fixed.contains('"') { '\'' } else { '"' };
+    Diagnostic::new(
+        format!("bad optional word `{written}` {context}"),
+        span,
+        label,
+    )
+    .with_help(format!(
+        "write `{{{{{name} ? {quote}{fixed}{quote}}}}}`: the text, in quotes, substituted when `{name}` is set"
+    ))
 }
 
 /// A var whose value refers, through other vars of the same table, back to itself.

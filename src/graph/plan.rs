@@ -516,13 +516,20 @@ fn planned_command<'a>(
         Command::Argv(words) => {
             let mut argv: Vec<String> = Vec::with_capacity(words.len() + extra.len());
             for word in words {
-                // A word that is just a variadic parameter becomes one argument per value.
+                // A word that is just a placeholder may stand for no argument or several: a
+                // list parameter, `{{x?}}`, `{{x...}}`, `{{x ? "text"}}`.
                 let mut found = placeholder::placeholders(word);
-                match (found.next(), found.next()) {
-                    (Some(only), None) if only.range == (0..word.len()) && is_words(only.name) => {
-                        argv.extend(lookup(only.name).map(substitute::words).unwrap_or_default());
+                let whole = match (found.next(), found.next()) {
+                    (Some(only), None) if only.range == (0..word.len()) => {
+                        lookup(only.name).map(|value| (only, value))
                     }
-                    _ => argv.push(substitute_words(word, Quoting::Verbatim, lookup, is_words)),
+                    _ => None,
+                };
+                match whole {
+                    Some((only, value)) => {
+                        argv.extend(substitute::argv_words(&only, value, is_words(only.name)));
+                    }
+                    None => argv.push(substitute_words(word, Quoting::Verbatim, lookup, is_words)),
                 }
             }
             argv.extend(extra.iter().cloned());

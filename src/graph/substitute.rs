@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::placeholder;
+use crate::config::placeholder::{self, Form, Placeholder};
 
 /// How a substituted value is written into the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,25 +25,53 @@ pub(super) fn substitute<'a>(
     substitute_words(template, quoting, lookup, |_| false)
 }
 
-/// Like [`substitute`], but the names `is_words` picks hold several words (a variadic
-/// parameter's, encoded by `shell_words::join`): in a shell command they become separate
-/// shell-quoted words, elsewhere the words joined by spaces.
+/// Like [`substitute`], but the names `is_words` picks hold several words (a variadic or
+/// `multiple` parameter's, encoded by `shell_words::join`): in a shell command they become
+/// separate shell-quoted words, elsewhere the words joined by spaces.
+///
+/// The optional-word forms: `{{x?}}` writes nothing for an empty value (in a shell command,
+/// instead of `''`); `{{x...}}` writes the value's shell words; `{{x ? "text"}}` writes `text`
+/// as written when `x` is set, nothing otherwise.
 pub(super) fn substitute_words<'a>(
     template: &str,
     quoting: Quoting,
     lookup: impl Fn(&str) -> Option<&'a str>,
     is_words: impl Fn(&str) -> bool,
 ) -> String {
-    placeholder::replace(template, lookup, |out, name, value| {
-        match (is_words(name), quoting) {
-            (true, Quoting::Shell) => out.push_str(value),
-            (true, Quoting::Verbatim) => out.push_str(&words(value).join(" ")),
-            (false, _) => out.push_str(&quote(value, quoting)),
-        }
+    placeholder::replace(template, lookup, |out, found, value| match found.form {
+        Form::IfSet(text) if Form::is_set(value) => out.push_str(text),
+        Form::IfSet(_) => {}
+        Form::Optional if value.is_empty() => {}
+        Form::Words => push_words(out, &words(value), quoting),
+        _ if is_words(found.name) => push_words(out, &words(value), quoting),
+        _ => out.push_str(&quote(value, quoting)),
     })
 }
 
-/// The words of a variadic parameter's value.
+/// The arguments a placeholder that is a whole word of an argv command stands for: none for
+/// an empty `{{x?}}` or an unset `{{x ? "text"}}`, one per word for a list parameter,
+/// `{{x...}}` and the text of `{{x ? "text"}}` (split by shell-words' rules, as it is written
+/// in shell syntax), else the value as one argument.
+pub(super) fn argv_words(found: &Placeholder<'_>, value: &str, list: bool) -> Vec<String> {
+    match found.form {
+        Form::IfSet(text) if Form::is_set(value) => words(text),
+        Form::IfSet(_) => Vec::new(),
+        Form::Optional if value.is_empty() => Vec::new(),
+        Form::Words => words(value),
+        _ if list => words(value),
+        _ => vec![value.to_owned()],
+    }
+}
+
+fn push_words(out: &mut String, words: &[String], quoting: Quoting) {
+    match quoting {
+        Quoting::Shell => out.push_str(&shell_words::join(words)),
+        Quoting::Verbatim => out.push_str(&words.join(" ")),
+    }
+}
+
+/// The words of a list parameter's value, or of any value split by `{{x...}}`; a value that
+/// is not valid shell words (an unclosed quote) is one word.
 pub(super) fn words(value: &str) -> Vec<String> {
     shell_words::split(value).unwrap_or_else(|_| vec![value.to_owned()])
 }
@@ -91,6 +119,48 @@ mod tests {
             substitute("{{evil}}", Quoting::Verbatim, lookup),
             "\"; rm -rf ~; echo \""
         );
+    }
+
+    fn values(name: &str) -> Option<&'static str> {
+        match name {
+            "empty" => Some(""),
+            "off" => Some("false"),
+            "on" => Some("true"),
+            "two" => Some("a 'b c'"),
+            _ => lookup(name),
+        }
+    }
+
+    #[test]
+    fn optional_words_in_shell_commands() {
+        let shell = |template| substitute(template, Quoting::Shell, values);
+        assert_eq!(shell("x {{empty?}} {{name?}} {{empty}}"), "x  Bob ''");
+        assert_eq!(
+            shell(r#"go test {{on ? '--race'}}{{off ? "-v"}}"#),
+            "go test --race"
+        );
+        assert_eq!(shell("ls {{two...}}"), "ls a 'b c'");
+        assert_eq!(shell("{{empty ? 'x'}}{{name ? 'y z'}}"), "y z");
+    }
+
+    #[test]
+    fn optional_words_verbatim() {
+        let verbatim = |template| substitute(template, Quoting::Verbatim, values);
+        assert_eq!(verbatim("{{empty?}}|{{two...}}|{{on ? 'r'}}"), "|a b c|r");
+    }
+
+    #[test]
+    fn optional_words_as_whole_argv_words() {
+        let words = |template: &str, value| {
+            let found = placeholder::placeholders(template).next().unwrap();
+            argv_words(&found, value, false)
+        };
+        assert!(words("{{x?}}", "").is_empty());
+        assert_eq!(words("{{x?}}", "a b"), ["a b"]);
+        assert_eq!(words("{{x}}", ""), [""]);
+        assert_eq!(words("{{x...}}", "a 'b c'"), ["a", "b c"]);
+        assert_eq!(words("{{x ? '-v --race'}}", "true"), ["-v", "--race"]);
+        assert!(words("{{x ? '-v'}}", "false").is_empty());
     }
 
     #[test]

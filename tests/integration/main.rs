@@ -16,6 +16,7 @@ mod exit_codes;
 mod github;
 mod includes;
 mod list;
+mod optional_words;
 mod ordering;
 mod orphans;
 mod output;
