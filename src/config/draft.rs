@@ -113,10 +113,12 @@ pub(crate) struct ParamDraft {
     pub(crate) value_type: Option<Spanned<String>>,
 }
 
-/// A computed value's table, `{ sh = "…" }`, as written.
+/// A var's table, `{ sh = "…" }` or `{ env = "NAME", default = "…" }`, as written.
 #[derive(Debug, Default)]
 pub(crate) struct ComputedDraft {
     pub(crate) sh: Option<Spanned<String>>,
+    pub(crate) env: Option<Spanned<String>>,
+    pub(crate) default: Option<Spanned<String>>,
 }
 
 /// An env value's table, `{ sh | default | unset | prepend | append = … }`, as written.

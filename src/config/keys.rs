@@ -692,20 +692,9 @@ fn read_vars(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<Var> {
                 let mut computed = ComputedDraft::default();
                 let context = |_: &ComputedDraft| format!("in variable `{}`", name.get_ref());
                 reader.read_table(table, COMPUTED_KEYS, &mut computed, context);
-                match computed.sh {
-                    Some(command) => VarValue::Shell(command.into_inner()),
-                    None if !empty => continue,
-                    None => {
-                        let problem = reader
-                            .error(
-                                format!("variable `{}` has no value", name.get_ref()),
-                                value_range.clone(),
-                                "missing `sh`",
-                            )
-                            .with_help("write `{ sh = \"command\" }` or a plain string");
-                        reader.problem(problem);
-                        continue;
-                    }
+                match var_table(reader, name.get_ref(), computed, value_range.clone(), empty) {
+                    Some(value) => value,
+                    None => continue,
                 }
             }
             other => match reader.value::<EnvValue>(Spanned::new(value_range.clone(), other)) {
@@ -732,6 +721,71 @@ fn read_vars(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<Var> {
         });
     }
     vars
+}
+
+/// A var's table as a value: `{ sh }` or `{ env, default? }`, nothing else.
+fn var_table(
+    reader: &mut Reader<'_>,
+    name: &str,
+    computed: ComputedDraft,
+    range: std::ops::Range<usize>,
+    empty: bool,
+) -> Option<VarValue> {
+    let problem = match computed {
+        ComputedDraft {
+            sh: Some(command),
+            env: None,
+            default: None,
+        } => return Some(VarValue::Shell(command.into_inner())),
+        ComputedDraft {
+            sh: None,
+            env: Some(env),
+            default,
+        } if !env.get_ref().is_empty() && !env.get_ref().contains(['=', '\0']) => {
+            return Some(VarValue::Env {
+                name: env.into_inner(),
+                default: default.map(Spanned::into_inner).unwrap_or_default(),
+            });
+        }
+        ComputedDraft { env: Some(env), sh: None, .. } => reader
+            .error(
+                format!("invalid environment variable name `{}` for variable `{name}`", env.get_ref()),
+                env.span(),
+                "not a variable name",
+            )
+            .with_help(format!("write `{name} = {{ env = \"NAME\" }}`")),
+        ComputedDraft { sh: Some(_), env: Some(env), .. } => reader
+            .error(
+                format!("variable `{name}` has both `sh` and `env`"),
+                env.span(),
+                "two sources at once",
+            )
+            .with_help("a var is computed (`sh`) or taken from the caller's environment (`env`)"),
+        ComputedDraft { sh: Some(_), default: Some(default), .. } => reader
+            .error(
+                format!("`default` in variable `{name}` needs `env`"),
+                default.span(),
+                "a computed var has no default",
+            )
+            .with_help(format!("write `{name} = {{ env = \"NAME\", default = \"...\" }}`")),
+        ComputedDraft { default: Some(default), .. } => reader
+            .error(
+                format!("`default` in variable `{name}` needs `env`"),
+                default.span(),
+                "default for which variable?",
+            )
+            .with_help(format!("write `{name} = {{ env = \"NAME\", default = \"...\" }}`")),
+        ComputedDraft { .. } if !empty => return None,
+        ComputedDraft { .. } => reader
+            .error(
+                format!("variable `{name}` has no value"),
+                range,
+                "empty table",
+            )
+            .with_help("write `{ sh = \"command\" }`, `{ env = \"NAME\", default = \"...\" }` or a plain string"),
+    };
+    reader.problem(problem);
+    None
 }
 
 /// `[includes]`: each key a namespace, each value a path or an include table.
@@ -868,12 +922,31 @@ pub(crate) const ENV_KEYS: &[Key<EnvDraft>] = &[
     },
 ];
 
-pub(crate) const COMPUTED_KEYS: &[Key<ComputedDraft>] = &[Key {
-    name: "sh",
-    doc: "A command run through settings.shell in the task file's directory; its stdout is the value",
-    schema: schema::string,
-    read: |computed, value, reader| computed.sh = reader.value(value),
-}];
+/// The table of a var that is not a literal: computed, or taken from the caller's environment.
+pub(crate) const COMPUTED_KEYS: &[Key<ComputedDraft>] = &[
+    Key {
+        name: "sh",
+        doc: "A command run through settings.shell in the task file's directory; its stdout is the value",
+        schema: schema::string,
+        read: |computed, value, reader| computed.sh = reader.value(value),
+    },
+    Key {
+        name: "env",
+        doc: "The caller's environment variable of this name, when it is set (make's `?=`)",
+        schema: schema::string,
+        read: |computed, value, reader| computed.env = reader.value(value),
+    },
+    Key {
+        name: "default",
+        doc: "With `env`: the value when the caller's environment does not set it; may use {{vars}}",
+        schema: schema::scalar,
+        read: |computed, value, reader| {
+            computed.default = reader
+                .value::<EnvValue>(value)
+                .map(|text| Spanned::new(text.span(), text.into_inner().0));
+        },
+    },
+];
 
 /// Names the OS cannot hold would only fail later, at spawn time, for every task.
 fn check_env_name(reader: &mut Reader<'_>, name: &Spanned<String>) -> bool {

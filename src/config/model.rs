@@ -242,6 +242,9 @@ pub enum VarValue {
     Shell(String),
     /// `rask version=2.0 …` or `--set version=2.0`: taken verbatim, placeholders and all.
     Given(String),
+    /// `version = { env = "VERSION", default = "dev" }`: the caller's `VERSION` if it is set
+    /// (make's `?=`), else the default (which may reference other vars; empty if none).
+    Env { name: String, default: String },
 }
 
 impl VarValue {
@@ -249,6 +252,7 @@ impl VarValue {
     pub fn template(&self) -> &str {
         match self {
             VarValue::Literal(text) | VarValue::Shell(text) => text,
+            VarValue::Env { default, .. } => default,
             VarValue::Given(_) => "",
         }
     }

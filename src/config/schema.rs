@@ -69,6 +69,11 @@ pub(crate) fn string() -> Json {
     json!({ "type": "string" })
 }
 
+/// A string, or an integer or boolean taken as its text.
+pub(crate) fn scalar() -> Json {
+    json!({ "type": ["string", "integer", "boolean"] })
+}
+
 pub(crate) fn boolean() -> Json {
     json!({ "type": "boolean" })
 }

@@ -134,6 +134,12 @@ impl<'f> Vars<'f> {
     /// A var's value: its text with the names it uses substituted, or its command's output.
     /// Validation ruled out cycles, so the recursion ends.
     fn evaluate(&mut self, var: &Var, scope: Scope<'_>, task_vars: &mut [Memo]) -> Option<String> {
+        // The caller's environment first: the default (and what it uses) is then not needed.
+        if let VarValue::Env { name, .. } = &var.value {
+            if let Some(value) = std::env::var_os(name) {
+                return Some(value.to_string_lossy().into_owned());
+            }
+        }
         let text = var.value.template();
         let mut bindings: Bindings = Vec::new();
         for found in placeholder::placeholders(text) {
@@ -148,7 +154,9 @@ impl<'f> Vars<'f> {
         };
         match &var.value {
             VarValue::Given(value) => Some(value.clone()),
-            VarValue::Literal(_) => Some(substitute(text, Quoting::Verbatim, lookup)),
+            VarValue::Literal(_) | VarValue::Env { .. } => {
+                Some(substitute(text, Quoting::Verbatim, lookup))
+            }
             VarValue::Shell(_) => {
                 let command = substitute(text, Quoting::Shell, lookup);
                 let dir = match scope {

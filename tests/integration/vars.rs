@@ -265,3 +265,64 @@ fn bad_vars_are_all_reported_before_anything_runs() {
       = help: did you mean `version`?
     "#);
 }
+
+const ENV_VARS: &str = r#"
+    [vars]
+    version = { env = "RASK_IT_VERSION", default = "dev" }
+    [tasks.show]
+    vars = { tag = { env = "RASK_IT_TAG", default = "v{{version}}" }, rev = { env = "RASK_IT_REV" } }
+    run = "printf '%s|%s|%s' {{version}} {{tag}} {{rev?}} > out"
+    "#;
+
+#[test]
+fn an_env_backed_var_takes_the_callers_environment_first() {
+    Test::new()
+        .tasks_toml(ENV_VARS)
+        .args(["show"])
+        .expect_file("out", "dev|vdev|")
+        .success();
+    Test::new()
+        .tasks_toml(ENV_VARS)
+        .env("RASK_IT_VERSION", "1.2")
+        .env("RASK_IT_REV", "abc")
+        .args(["show"])
+        .expect_file("out", "1.2|v1.2|abc")
+        .success();
+    Test::new()
+        .tasks_toml(ENV_VARS)
+        .env("RASK_IT_TAG", "nightly")
+        .args(["show"])
+        .expect_file("out", "dev|nightly|")
+        .success();
+}
+
+#[test]
+fn an_env_backed_var_is_still_overridden_from_the_command_line() {
+    Test::new()
+        .tasks_toml(ENV_VARS)
+        .env("RASK_IT_VERSION", "1.2")
+        .args(["version=3.0", "show"])
+        .expect_file("out", "3.0|v3.0|")
+        .success();
+}
+
+#[test]
+fn bad_env_backed_vars_are_all_reported() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [vars]
+            a = { sh = "echo", env = "A" }
+            b = { default = "x" }
+            c = { env = "" }
+            d = { env = "D", defualt = "x" }
+            [tasks.t]
+            vars = { e = { sh = "echo", default = "y" } }
+            run = "touch ran"
+            "#,
+        )
+        .args(["t"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+}
