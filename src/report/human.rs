@@ -75,10 +75,11 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
 
     fn output(&mut self, task: TaskId, stream: Stream, bytes: &[u8]) {
         let prefix = self.tag(task, self.color_of(stream));
-        self.buffer.clear();
-        self.prefixer
-            .push(task, stream, prefix.as_bytes(), bytes, &mut self.buffer);
-        self.flush_buffer(stream);
+        let prefixer = &mut self.prefixer;
+        let result = write_batched(stream, &mut self.buffer, |out| {
+            prefixer.push(task, stream, prefix.as_bytes(), bytes, out)
+        });
+        self.wrote(result);
     }
 
     fn color_of(&self, stream: Stream) -> bool {
@@ -86,18 +87,6 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             Stream::Stdout => self.options.color_stdout,
             Stream::Stderr => self.options.color_stderr,
         }
-    }
-
-    /// Writes the buffer in one call.
-    fn flush_buffer(&mut self, stream: Stream) {
-        if self.buffer.is_empty() {
-            return;
-        }
-        let result = match stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(&self.buffer),
-            Stream::Stderr => std::io::stderr().lock().write_all(&self.buffer),
-        };
-        self.wrote(result);
     }
 
     /// One line to stderr, in one write: stderr is unbuffered, and `writeln!` would make two.
@@ -163,10 +152,11 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         }
         for stream in [Stream::Stdout, Stream::Stderr] {
             let prefix = self.tag(task, self.color_of(stream));
-            self.buffer.clear();
-            self.prefixer
-                .finish(task, stream, prefix.as_bytes(), &mut self.buffer);
-            self.flush_buffer(stream);
+            let prefixer = &mut self.prefixer;
+            let result = write_batched(stream, &mut self.buffer, |out| {
+                prefixer.finish(task, stream, prefix.as_bytes(), out)
+            });
+            self.wrote(result);
         }
         if let Some(spooled) = spooled {
             let result = copy_spooled(spooled);
@@ -323,6 +313,61 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             lines.push(format!("  not started: {}", not_started.join(", ")));
         }
         self.say(&lines.join("\n"));
+    }
+}
+
+/// Runs `write` on `stream`, locked for the whole call so that no other write of rask's comes
+/// between its lines, through `buffer` so that many small writes leave as few large ones.
+fn write_batched(
+    stream: Stream,
+    buffer: &mut Vec<u8>,
+    write: impl FnOnce(&mut Batch<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut stdout;
+    let mut stderr;
+    let out: &mut dyn Write = match stream {
+        Stream::Stdout => {
+            stdout = std::io::stdout().lock();
+            &mut stdout
+        }
+        Stream::Stderr => {
+            stderr = std::io::stderr().lock();
+            &mut stderr
+        }
+    };
+    buffer.clear();
+    let mut batch = Batch { buffer, out };
+    let result = write(&mut batch).and_then(|()| batch.flush());
+    batch.buffer.clear();
+    result
+}
+
+/// A writer that gathers writes in a reused buffer of fixed capacity and passes them on when it
+/// fills: a `BufWriter` that keeps its buffer between calls (one allocation per reporter, not
+/// one per chunk of output).
+struct Batch<'b> {
+    buffer: &'b mut Vec<u8>,
+    out: &'b mut dyn Write,
+}
+
+impl Write for Batch<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.buffer.len() + bytes.len() > self.buffer.capacity() {
+            self.out.write_all(self.buffer)?;
+            self.buffer.clear();
+        }
+        if bytes.len() > self.buffer.capacity() {
+            self.out.write_all(bytes)?;
+        } else {
+            self.buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(self.buffer)?;
+        self.buffer.clear();
+        self.out.flush()
     }
 }
 

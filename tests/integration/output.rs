@@ -467,3 +467,26 @@ fn issue_8_quiet_grouped_blocks_keep_their_task_header() {
         .success();
     assert_eq!(output.stderr, "[a]\n");
 }
+
+/// A 200,000-byte line left prefixed mode as two prefixed lines, though lines are promised
+/// whole (issue #8). Whole lines however long: a 200 kB and a 10 MB one, between short ones.
+#[test]
+fn issue_8_prefixed_mode_keeps_a_very_long_line_whole() {
+    for length in [200_000, 10 * 1024 * 1024] {
+        let output = Test::new()
+            .tasks_toml(&format!(
+                r#"
+                [tasks.long]
+                run = "echo before; head -c {length} /dev/zero | tr '\\0' x; echo; echo after"
+                "#
+            ))
+            .args(["--output", "prefixed", "long"])
+            .success();
+        let lines = output.stdout_lines();
+        assert_eq!(lines.len(), 3, "{length}-byte line: {} lines", lines.len());
+        assert_eq!(lines[0], "[long] before");
+        assert_eq!(lines[1].len(), "[long] ".len() + length);
+        assert!(lines[1].starts_with("[long] xxx") && lines[1].ends_with("xxx"));
+        assert_eq!(lines[2], "[long] after");
+    }
+}
