@@ -101,8 +101,8 @@ fn load(
 
 fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
     match &invocation.action {
-        Action::List { json: false } => print(&report::list(file)),
-        Action::List { json: true } => print(&report::list_json(file)),
+        Action::List { json: false, group } => print(&report::list(file, group.as_deref())),
+        Action::List { json: true, group } => print(&report::list_json(file, group.as_deref())),
         Action::TaskHelp(task) => print(&report::task_help(&file.tasks[*task])),
         Action::Graph { dot } => {
             // Check names and cycles first, so the graph shown is one that could run; no

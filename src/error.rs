@@ -108,6 +108,7 @@ fn render_plain(message: String, help: Option<String>, color: bool) -> String {
         span: None,
         label: String::new(),
         help,
+        also: None,
     };
     diagnostic.render(&Sources::default(), color)
 }

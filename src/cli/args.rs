@@ -21,6 +21,10 @@ pub(crate) struct Args {
     #[arg(short = 'l', long)]
     pub(crate) list: bool,
 
+    /// With --list: only the tasks of this group (task key `group`)
+    #[arg(long, value_name = "NAME", requires = "list")]
+    pub(crate) group: Option<String>,
+
     /// With --list or --explain: print JSON for tools
     #[arg(long, requires = "json_with")]
     pub(crate) json: bool,

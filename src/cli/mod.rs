@@ -28,6 +28,8 @@ pub(crate) enum Action {
     DryRun,
     List {
         json: bool,
+        /// `--group NAME`: only that group's tasks; the name is one some task has.
+        group: Option<String>,
     },
     Graph {
         dot: bool,
@@ -119,6 +121,13 @@ pub(crate) enum CliError {
         name: String,
         suggestion: Option<String>,
     },
+    #[error("no task is in group `{name}`")]
+    UnknownGroup {
+        name: String,
+        suggestion: Option<String>,
+        /// Every group in the file, for the help line when nothing is close.
+        known: Vec<String>,
+    },
     #[error("{0}")]
     Args(#[from] clap::Error),
 }
@@ -133,6 +142,21 @@ impl CliError {
                 ..
             } => Some(format!("did you mean `{name}`?")),
             CliError::UnknownVar { .. } => Some("only top-level `[vars]` can be set".to_owned()),
+            CliError::UnknownGroup {
+                suggestion: Some(name),
+                ..
+            } => Some(format!("did you mean `{name}`?")),
+            CliError::UnknownGroup { known, .. } if known.is_empty() => {
+                Some("no task has a `group`".to_owned())
+            }
+            CliError::UnknownGroup { known, .. } => Some(format!(
+                "the groups are {}",
+                known
+                    .iter()
+                    .map(|group| format!("`{group}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             CliError::UnknownParam { suggestion, .. }
             | CliError::UnknownOption { suggestion, .. } => suggestion
                 .as_ref()
@@ -231,7 +255,13 @@ pub(crate) fn resolve(
     } else if args.cache_clear {
         Action::CacheClear
     } else if args.list {
-        Action::List { json: args.json }
+        if let Some(group) = &args.group {
+            check_group(file, group)?;
+        }
+        Action::List {
+            json: args.json,
+            group: args.group.clone(),
+        }
     } else if args.graph || args.dot {
         Action::Graph { dot: args.dot }
     } else if requests.is_empty() {
@@ -246,7 +276,10 @@ pub(crate) fn resolve(
             }
             // An empty list would say nothing at all: say why instead (issue #8).
             None if file.tasks.is_empty() => return Err(CliError::NoTasks),
-            None => Action::List { json: false },
+            None => Action::List {
+                json: false,
+                group: None,
+            },
         }
     } else if args.dry_run {
         Action::DryRun
@@ -282,6 +315,19 @@ pub(crate) fn resolve(
             clear: args.clear,
             extra_paths: args.watch_path,
         }),
+    })
+}
+
+/// `--group NAME` must name a group some task has.
+fn check_group(file: &TaskFile, group: &str) -> Result<(), CliError> {
+    let groups = file.groups();
+    if groups.contains(&group) {
+        return Ok(());
+    }
+    Err(CliError::UnknownGroup {
+        name: group.to_owned(),
+        suggestion: crate::config::suggest(group, groups.iter().copied()).map(str::to_owned),
+        known: groups.iter().map(|group| (*group).to_owned()).collect(),
     })
 }
 

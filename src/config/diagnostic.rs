@@ -15,6 +15,9 @@ pub(crate) struct Diagnostic {
     pub(crate) label: String,
     /// A `help:` line, e.g. "did you mean `depends`?".
     pub(crate) help: Option<String>,
+    /// A second place the problem involves (where a name was first defined), with its label;
+    /// it may be in another file.
+    pub(crate) also: Option<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -25,7 +28,14 @@ impl Diagnostic {
             span: Some(span),
             label: label.into(),
             help: None,
+            also: None,
         }
+    }
+
+    /// Points at a second place too, labelled `label`.
+    pub(crate) fn with_also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.also = Some((span, label.into()));
+        self
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -63,18 +73,37 @@ impl Diagnostic {
         // the file system); annotate-snippets cleans only titles and source lines of control
         // characters, so the rest is cleaned here before it can reach a terminal.
         let title = Level::ERROR.primary_title(self.message.as_str());
+        let snippet = |span: &Span| {
+            let source = sources.get(span.file);
+            Snippet::source(source.text.as_str())
+                .path(normalize_untrusted_str(&source.path.display().to_string()))
+        };
+        let annotation = |kind: AnnotationKind, span: &Span, label: &str| {
+            let text = &sources.get(span.file).text;
+            kind.span(clamp(&span.range(), text))
+                .label(normalize_untrusted_str(label))
+        };
         let mut group = match &self.span {
             Some(span) => {
-                let source = sources.get(span.file);
-                title.element(
-                    Snippet::source(source.text.as_str())
-                        .path(normalize_untrusted_str(&source.path.display().to_string()))
-                        .annotation(
-                            AnnotationKind::Primary
-                                .span(clamp(&span.range(), &source.text))
-                                .label(normalize_untrusted_str(&self.label)),
-                        ),
-                )
+                let primary = annotation(AnnotationKind::Primary, span, &self.label);
+                match &self.also {
+                    Some((also, label)) if also.file == span.file => {
+                        title.element(snippet(span).annotation(primary).annotation(annotation(
+                            AnnotationKind::Context,
+                            also,
+                            label,
+                        )))
+                    }
+                    // The `-->` line stays the primary place; the other file follows.
+                    Some((also, label)) => title
+                        .element(snippet(span).annotation(primary))
+                        .element(snippet(also).annotation(annotation(
+                            AnnotationKind::Context,
+                            also,
+                            label,
+                        ))),
+                    None => title.element(snippet(span).annotation(primary)),
+                }
             }
             None => Group::with_title(title),
         };
@@ -134,6 +163,7 @@ mod tests {
             span: None,
             label: String::new(),
             help: Some("try again".to_owned()),
+            also: None,
         };
         insta::assert_snapshot!(diagnostic.render(&source("a = 1\n"), false));
     }

@@ -33,6 +33,8 @@ pub(crate) struct IncludeDraft {
     pub(crate) path: Option<Spanned<String>>,
     pub(crate) optional: bool,
     pub(crate) dir: Option<String>,
+    pub(crate) flatten: bool,
+    pub(crate) aliases: Vec<super::NameRef>,
     /// The whole entry's value.
     pub(crate) range: Range<usize>,
 }

@@ -13,6 +13,8 @@ pub(super) struct Request {
     /// The path as written, relative to `base`.
     path: String,
     pub(super) optional: bool,
+    pub(super) flatten: bool,
+    pub(super) aliases: Vec<super::NameRef>,
     dir: Option<String>,
     /// The including file's directory.
     base: PathBuf,
@@ -26,6 +28,8 @@ impl Request {
             namespace: entry.name.map(|name| name.into_inner()).unwrap_or_default(),
             path: entry.path.map(|path| path.into_inner()).unwrap_or_default(),
             optional: entry.optional,
+            flatten: entry.flatten,
+            aliases: entry.aliases,
             dir: entry.dir,
             base: base.to_owned(),
             span: Span::new(file, entry.range),
@@ -97,7 +101,7 @@ impl Request {
 }
 
 /// `path` relative to the root file's directory, for messages.
-fn display(path: &Path, root_file: &Path) -> String {
+pub(super) fn display(path: &Path, root_file: &Path) -> String {
     let root_dir = root_file.parent().unwrap_or(Path::new(""));
     let canonical_root = std::fs::canonicalize(root_dir).unwrap_or(root_dir.to_owned());
     path.strip_prefix(&canonical_root)

@@ -25,7 +25,8 @@ use super::schema;
 use super::steps;
 use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
 use super::{
-    Command, EnvSetting, MAX_JOBS, NameRef, RunStep, Settings, Span, UpToDateMethod, Var, VarValue,
+    Command, Diagnostic, EnvSetting, MAX_JOBS, NameRef, RunStep, Settings, Span, UpToDateMethod,
+    Var, VarValue,
 };
 
 /// One key of one kind of table, and how to read it into a `T`.
@@ -221,6 +222,28 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
                 super::parse::check_alias_name(reader, &draft.task.name, alias);
             }
             draft.task.aliases = aliases;
+        },
+    },
+    Key {
+        name: "group",
+        doc: "The heading --list shows the task under; `--list --group NAME` lists only that group",
+        schema: schema::string,
+        read: |draft, value, reader| {
+            let Some(group) = reader.value::<String>(value) else {
+                return;
+            };
+            if group.get_ref().trim().is_empty() {
+                let problem = reader
+                    .error(
+                        format!("empty `group` in task `{}`", draft.task.name),
+                        group.span(),
+                        "empty name",
+                    )
+                    .with_help("name the group, or leave `group` out");
+                reader.problem(problem);
+                return;
+            }
+            draft.task.group = Some(group.into_inner());
         },
     },
     Key {
@@ -821,6 +844,22 @@ fn read_includes(file: &mut FileDraft, value: Spanned<DeValue<'_>>, reader: &mut
             reader.problem(problem);
             continue;
         }
+        for alias in &include.aliases {
+            if !is_identifier(&alias.name) {
+                let problem = Diagnostic::new(
+                    format!(
+                        "invalid alias `{}` of namespace `{}`",
+                        alias.name,
+                        name.get_ref()
+                    ),
+                    alias.span,
+                    "not a valid name",
+                )
+                .with_help("use letters, digits, `-` and `_`, not starting with `-`");
+                reader.problem(problem);
+            }
+        }
+        include.aliases.retain(|alias| is_identifier(&alias.name));
         include.name = Some(name);
         file.includes.push(include);
     }
@@ -847,6 +886,20 @@ pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
         doc: "The default working directory of its tasks, relative to this file",
         schema: schema::string,
         read: |include, value, reader| include.dir = reader.string(value),
+    },
+    Key {
+        name: "flatten",
+        doc: "Its tasks join this file's names (no namespace); a name defined twice is an error",
+        schema: schema::boolean,
+        read: |include, value, reader| {
+            include.flatten = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
+        },
+    },
+    Key {
+        name: "aliases",
+        doc: "Other names of the namespace: `aliases = [\"w\"]` makes `rask w:build` run `web:build`",
+        schema: schema::string_or_list,
+        read: |include, value, reader| include.aliases = name_refs(reader, value),
     },
 ];
 

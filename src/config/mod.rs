@@ -9,6 +9,7 @@ mod draft;
 mod include;
 mod keys;
 mod model;
+mod namespace;
 mod parse;
 pub(crate) mod placeholder;
 mod platform;

@@ -37,6 +37,19 @@ pub struct TaskFile {
     pub includes: Vec<Include>,
 }
 
+impl TaskFile {
+    /// Every task `group`, in first-seen order (hidden tasks' too).
+    pub fn groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = Vec::new();
+        for group in self.tasks.iter().filter_map(|task| task.group.as_deref()) {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        groups
+    }
+}
+
 /// The most commands rask runs at once (`-j`, `settings.jobs`). A bound, not a hint: past it
 /// the shared job pipe (make's jobserver protocol, one byte per free slot) would no longer hold
 /// every token, and filling it would block rask before it ran anything (issue #8).
@@ -69,8 +82,15 @@ impl Default for Settings {
 /// A file pulled in through `[includes]`: where its tasks live, and its own vars and env.
 #[derive(Debug, Clone, Default)]
 pub struct Include {
-    /// `web`, or `web:api` for an include inside an include.
+    /// `web`, or `web:api` for an include inside an include; for a `flatten = true` include,
+    /// its includer's namespace (empty at the root).
     pub namespace: String,
+    /// The include that pulled this one in; `None` when the root file did.
+    pub parent: Option<usize>,
+    /// `flatten = true`: its tasks join the includer's names instead of a namespace.
+    pub flatten: bool,
+    /// `aliases = ["w"]`: other names of this include's own namespace segment, as written.
+    pub aliases: Vec<NameRef>,
     /// The default working directory of its tasks, which their `dir` is relative to.
     pub dir: PathBuf,
     /// Its `[vars]`; its tasks see these before the root file's.
@@ -84,13 +104,6 @@ pub struct Include {
 pub struct Task {
     pub name: String,
     /// Span of the task's name in its table header (or key).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "for diagnostics about a whole task; tests check it now"
-        )
-    )]
     pub name_span: Span,
     pub description: Option<String>,
     /// Commands, run in order; the first failure stops the task. Empty for a pure aggregate.
@@ -107,6 +120,12 @@ pub struct Task {
     pub aliases: Vec<NameRef>,
     /// Kept out of `--list`, still runnable by name.
     pub hide: bool,
+    /// `group = "release"`: the heading `--list` shows the task under.
+    pub group: Option<String>,
+    /// Names the task also answers to without `--list` showing them: its name through a
+    /// namespace alias (`w:build` for `web:build`), and the namespace itself for a
+    /// namespace's `default` task. An explicit name or alias of the same spelling wins.
+    pub other_names: Vec<NameRef>,
     pub timeout: Option<Duration>,
     /// How many times to run the task again after it fails; `None`: `--retries`, else 0.
     pub retries: Option<u32>,

@@ -2,7 +2,7 @@
 //! `keys.rs`, then run the checks that span several keys, collecting every problem before
 //! returning. The main function here is [`parse`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue};
 use super::draft::{FileDraft, ParamDraft, TaskDraft, Template};
 use super::include;
 use super::keys::{PARAM_KEYS, TOP_KEYS};
+use super::namespace;
 use super::placeholder::{Form, Malformed, is_identifier, placeholders};
 use super::reader::Reader;
 use super::{
@@ -34,7 +35,7 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         mut file,
     } = loader;
     if read {
-        resolve_namespaces(&mut file);
+        namespace::resolve(&mut file, &sources, &mut problems);
         check_aliases(&file.tasks, &mut problems);
     }
     if !read || !problems.is_empty() {
@@ -78,7 +79,10 @@ impl Loader {
         };
         let file_vars = &draft.vars;
         check_file_vars(&mut reader, &draft, file_vars, root_vars);
-        let namespace = include.map(|index| self.file.includes[index].namespace.clone());
+        // A flattened include at the root has no namespace: its tasks keep their names.
+        let namespace = include
+            .map(|index| self.file.includes[index].namespace.clone())
+            .filter(|namespace| !namespace.is_empty());
         for task in draft.tasks {
             let mut task = finish_task(&mut reader, task, file_vars, root_vars);
             if let Some(namespace) = &namespace {
@@ -124,13 +128,19 @@ impl Loader {
             }
         }
         for request in requests {
-            self.include(request, namespace.as_deref(), chain);
+            self.include(request, include, namespace.as_deref(), chain);
         }
         true
     }
 
     /// Reads one `[includes]` entry, unless it closes a cycle or is missing.
-    fn include(&mut self, request: include::Request, parent: Option<&str>, chain: &[PathBuf]) {
+    fn include(
+        &mut self,
+        request: include::Request,
+        including: Option<usize>,
+        parent: Option<&str>,
+        chain: &[PathBuf],
+    ) {
         let path = request.file_path();
         if let Some(problem) = request.cycle(&path, chain) {
             self.problems.push(problem);
@@ -144,46 +154,25 @@ impl Loader {
                 return;
             }
         };
-        let namespace = match parent {
-            Some(parent) => format!("{parent}:{}", request.namespace),
-            None => request.namespace.clone(),
+        let namespace = match (parent, request.flatten) {
+            (Some(parent), true) => parent.to_owned(),
+            (None, true) => String::new(),
+            (Some(parent), false) => format!("{parent}:{}", request.namespace),
+            (None, false) => request.namespace.clone(),
         };
         let dir = request.task_dir(&path);
         self.file.includes.push(Include {
             namespace,
             dir,
+            parent: including,
+            flatten: request.flatten,
+            aliases: request.aliases,
             ..Include::default()
         });
         let index = self.file.includes.len() - 1;
         let mut chain = chain.to_vec();
         chain.push(path.clone());
         self.load(Source { path, text }, Some(index), &chain);
-    }
-}
-
-/// In an included file, `depends = ["gen"]` means its own `web:gen` when there is one; `:gen`
-/// always means the root's `gen`; any other name is taken as a full name.
-fn resolve_namespaces(file: &mut TaskFile) {
-    let names: HashSet<String> = file
-        .tasks
-        .iter()
-        .flat_map(|task| std::iter::once(&task.name).chain(task.aliases.iter().map(|a| &a.name)))
-        .cloned()
-        .collect();
-    for task in &mut file.tasks {
-        let namespace = task
-            .include
-            .map(|index| file.includes[index].namespace.as_str());
-        for reference in task.depends.iter_mut().chain(task.depends_post.iter_mut()) {
-            if let Some(root_name) = reference.name.strip_prefix(':') {
-                reference.name = root_name.to_owned();
-            } else if let Some(namespace) = namespace {
-                let local = format!("{namespace}:{}", reference.name);
-                if names.contains(&local) {
-                    reference.name = local;
-                }
-            }
-        }
     }
 }
 

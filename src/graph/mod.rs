@@ -120,6 +120,7 @@ impl GraphError {
             span,
             label: label.to_owned(),
             help: self.help(),
+            also: None,
         }
     }
 }

@@ -21,6 +21,12 @@ impl<'f> Names<'f> {
                 by_name.insert(alias.name.as_str(), index);
             }
         }
+        // `w:build`, `web` for `web:default`: only where no task or alias has the name.
+        for (index, task) in file.tasks.iter().enumerate() {
+            for other in &task.other_names {
+                by_name.entry(other.name.as_str()).or_insert(index);
+            }
+        }
         Names { file, by_name }
     }
 
@@ -40,8 +46,12 @@ impl<'f> Names<'f> {
     /// The known name or alias closest to `name`, for a did-you-mean.
     pub(crate) fn suggest(&self, name: &str) -> Option<String> {
         let names = self.file.tasks.iter().flat_map(|task| {
-            std::iter::once(task.name.as_str())
-                .chain(task.aliases.iter().map(|alias| alias.name.as_str()))
+            std::iter::once(task.name.as_str()).chain(
+                task.aliases
+                    .iter()
+                    .chain(&task.other_names)
+                    .map(|alias| alias.name.as_str()),
+            )
         });
         suggest(name, names).map(str::to_owned)
     }

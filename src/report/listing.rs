@@ -11,34 +11,122 @@ use crate::graph::Plan;
 /// 5,000, issue #8).
 const MAX_LABEL_COLUMNS: usize = 32;
 
-/// `--list`: one line per visible task, `name (aliases)` padded, then the description. Tasks
-/// of included files follow, grouped under a `namespace:` heading and indented.
-pub(crate) fn list(file: &TaskFile) -> String {
-    let visible: Vec<&Task> = file.tasks.iter().filter(|task| !task.hide).collect();
-    let labels: Vec<String> = visible
-        .iter()
-        .map(|task| match task.include {
-            Some(_) => format!("  {}", label(task)),
-            None => label(task),
-        })
-        .collect();
-    let column = label_column(labels.iter().map(String::as_str));
-    let mut out = String::new();
-    let mut group = None;
-    for (task, label) in visible.iter().zip(&labels) {
-        if task.include.is_some() && task.include != group {
-            group = task.include;
-            let namespace = namespace(file, task).unwrap_or_default();
-            out.push_str(&format!("\n{namespace}:\n"));
+/// `--list`: one line per visible task, `name (aliases)` padded, then the description.
+///
+/// Namespaces are the outer level, groups the inner one: the root file's tasks come first,
+/// then each namespace under a `namespace:` heading, indented. Within each, tasks without a
+/// `group` come first, then each group under a `[group]` heading, indented once more; all in
+/// the order the files declare them. `group` keeps only that group's tasks.
+pub(crate) fn list(file: &TaskFile, group: Option<&str>) -> String {
+    let mut lines: Vec<(String, Option<&str>)> = Vec::new();
+    for (index, section) in sections(file, group).iter().enumerate() {
+        let indent = match section.namespace {
+            "" => "",
+            namespace => {
+                lines.push((String::new(), None));
+                lines.push((format!("{}:", namespace_heading(file, namespace)), None));
+                "  "
+            }
+        };
+        for (group, tasks) in &section.groups {
+            let indent = match group {
+                None => indent.to_owned(),
+                Some(group) => {
+                    // Blank before a root group, as before a namespace; none inside one.
+                    if index == 0 && section.namespace.is_empty() {
+                        lines.push((String::new(), None));
+                    }
+                    lines.push((format!("{indent}[{group}]"), None));
+                    format!("{indent}  ")
+                }
+            };
+            for task in tasks {
+                let label = format!("{indent}{}", label(task));
+                lines.push((label, Some(task.description.as_deref().unwrap_or_default())));
+            }
         }
+    }
+    let column = label_column(
+        lines
+            .iter()
+            .filter(|(_, description)| description.is_some())
+            .map(|(label, _)| label.as_str()),
+    );
+    let mut out = String::new();
+    for (label, description) in &lines {
         out.push_str(label);
-        if let Some(description) = &task.description {
+        if let Some(description) = description.filter(|text| !text.is_empty()) {
             out.push_str(&padding(column, label));
             out.push_str(description);
         }
         out.push('\n');
     }
-    out
+    // The first section may be a namespace: no blank line above everything.
+    match out.strip_prefix('\n') {
+        Some(rest) => rest.to_owned(),
+        None => out,
+    }
+}
+
+/// The visible tasks of one namespace (`""`: the root's names, flattened includes' too), by
+/// group (`None` first).
+struct Section<'f> {
+    namespace: &'f str,
+    groups: Vec<(Option<&'f str>, Vec<&'f Task>)>,
+}
+
+/// Visible tasks (of `group` only, if given) by namespace, then group, in first-seen order.
+fn sections<'f>(file: &'f TaskFile, group: Option<&str>) -> Vec<Section<'f>> {
+    let mut sections: Vec<Section<'f>> = vec![Section {
+        namespace: "",
+        groups: vec![(None, Vec::new())],
+    }];
+    let mut index_of: std::collections::HashMap<&str, usize> = [("", 0)].into();
+    let tasks = file.tasks.iter().filter(|task| !task.hide);
+    for task in tasks.filter(|task| group.is_none() || task.group.as_deref() == group) {
+        let namespace = namespace(file, task).unwrap_or_default();
+        let at = *index_of.entry(namespace).or_insert_with(|| {
+            sections.push(Section {
+                namespace,
+                groups: vec![(None, Vec::new())],
+            });
+            sections.len() - 1
+        });
+        let groups = &mut sections[at].groups;
+        let task_group = task.group.as_deref();
+        match groups.iter_mut().find(|(name, _)| *name == task_group) {
+            Some((_, tasks)) => tasks.push(task),
+            None => groups.push((task_group, vec![task])),
+        }
+    }
+    sections
+}
+
+/// `web`, or `web (w)` when the namespace has aliases.
+fn namespace_heading(file: &TaskFile, namespace: &str) -> String {
+    let Some(include) = file
+        .includes
+        .iter()
+        .find(|include| include.namespace == namespace && !include.flatten)
+    else {
+        return namespace.to_owned();
+    };
+    if include.aliases.is_empty() {
+        return namespace.to_owned();
+    }
+    let parent = include
+        .parent
+        .map(|parent| file.includes[parent].namespace.as_str())
+        .filter(|parent| !parent.is_empty());
+    let aliases: Vec<String> = include
+        .aliases
+        .iter()
+        .map(|alias| match parent {
+            Some(parent) => format!("{parent}:{}", alias.name),
+            None => alias.name.clone(),
+        })
+        .collect();
+    format!("{namespace} ({})", aliases.join(", "))
 }
 
 /// The column descriptions start at: the widest label that fits under the cap.
@@ -57,10 +145,12 @@ fn padding(column: usize, label: &str) -> String {
     " ".repeat(column.saturating_sub(label.width()) + 2)
 }
 
-/// The namespace of an included task (`web`, `web:api`); `None` for the root file's.
+/// The namespace of an included task (`web`, `web:api`); `None` for the root file's, and for
+/// a task of a flattened include at the root.
 fn namespace<'f>(file: &'f TaskFile, task: &Task) -> Option<&'f str> {
     task.include
         .map(|index| file.includes[index].namespace.as_str())
+        .filter(|namespace| !namespace.is_empty())
 }
 
 fn label(task: &Task) -> String {
@@ -75,12 +165,14 @@ fn label(task: &Task) -> String {
     format!("{} ({})", task.name, aliases.join(", "))
 }
 
-/// `--list --json`: every visible task with what a tool needs to drive it.
-pub(crate) fn list_json(file: &TaskFile) -> String {
+/// `--list --json`: every visible task (of `group` only, if given) with what a tool needs to
+/// drive it.
+pub(crate) fn list_json(file: &TaskFile, group: Option<&str>) -> String {
     let tasks: Vec<serde_json::Value> = file
         .tasks
         .iter()
         .filter(|task| !task.hide)
+        .filter(|task| group.is_none() || task.group.as_deref() == group)
         .map(|task| {
             let names = |refs: &[crate::config::NameRef]| -> Vec<String> {
                 refs.iter().map(|r| r.name.clone()).collect()
@@ -104,6 +196,7 @@ pub(crate) fn list_json(file: &TaskFile) -> String {
             serde_json::json!({
                 "name": task.name,
                 "namespace": namespace(file, task),
+                "group": task.group,
                 "description": task.description,
                 "aliases": names(&task.aliases),
                 "depends": names(&task.depends),

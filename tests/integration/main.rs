@@ -14,6 +14,7 @@ mod errors;
 mod examples;
 mod exit_codes;
 mod github;
+mod include_modes;
 mod includes;
 mod list;
 mod optional_words;

@@ -1,0 +1,185 @@
+//! Include modes (issue #11): `flatten = true` merges an include's tasks into the includer's
+//! names, `aliases` give a namespace other names, a namespace's `default` task runs by the
+//! namespace's name; and task `group`s, which `--list` shows as headings and
+//! `--list --group` filters on.
+
+use crate::common::Test;
+
+const ROOT: &str = r#"
+    [includes]
+    web = { path = "web", aliases = ["w"] }
+    lib = { path = "lib/tasks.toml", flatten = true }
+    [tasks.build]
+    description = "Build everything"
+    run = "echo root-build >> log"
+    [tasks.publish]
+    group = "release"
+    description = "Publish the crate"
+    run = "echo publish >> log"
+    "#;
+
+const WEB: &str = r#"
+    [tasks.default]
+    depends = ["gen"]
+    run = "echo web-default >> ../log"
+    [tasks.gen]
+    group = "codegen"
+    run = "echo web-gen >> ../log"
+    [tasks.ship]
+    group = "release"
+    description = "Ship the site"
+    run = "echo web-ship >> ../log"
+    "#;
+
+const LIB: &str = r#"
+    [tasks.fmt]
+    description = "Format the library"
+    depends = ["schema"]
+    run = "echo fmt $(basename $(pwd)) >> ../log"
+    [tasks.schema]
+    group = "codegen"
+    run = "echo schema >> ../log"
+    "#;
+
+fn project() -> Test {
+    Test::new()
+        .tasks_toml(ROOT)
+        .write("web/tasks.toml", WEB)
+        .write("lib/tasks.toml", LIB)
+}
+
+#[test]
+fn a_flattened_include_adds_its_tasks_under_their_own_names() {
+    project()
+        .args(["fmt", "-j", "1"])
+        .expect_file("log", "schema\nfmt lib\n")
+        .success();
+}
+
+#[test]
+fn a_namespace_alias_reaches_the_namespace_tasks() {
+    project()
+        .args(["w:gen"])
+        .expect_file("log", "web-gen\n")
+        .success();
+}
+
+#[test]
+fn a_namespace_runs_its_default_task_by_its_own_name_or_alias() {
+    project()
+        .args(["web"])
+        .expect_file("log", "web-gen\nweb-default\n")
+        .success();
+    project()
+        .args(["w"])
+        .expect_file("log", "web-gen\nweb-default\n")
+        .success();
+}
+
+#[test]
+fn a_root_task_named_like_a_namespace_wins_over_its_default() {
+    Test::new()
+        .tasks_toml("[includes]\nweb = \"web\"\n[tasks.web]\nrun = \"echo root-web >> log\"\n")
+        .write("web/tasks.toml", WEB)
+        .args(["web"])
+        .expect_file("log", "root-web\n")
+        .success();
+}
+
+#[test]
+fn list_shows_groups_inside_namespaces() {
+    let output = project().args(["--list"]).success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    build          Build everything
+    fmt            Format the library
+
+    [release]
+      publish      Publish the crate
+
+    [codegen]
+      schema
+
+    web (w):
+      web:default
+      [codegen]
+        web:gen
+      [release]
+        web:ship   Ship the site
+    ");
+}
+
+#[test]
+fn list_group_keeps_only_that_group() {
+    let output = project().args(["--list", "--group", "release"]).success();
+    insta::assert_snapshot!(output.stdout_text(), @r"
+    [release]
+      publish     Publish the crate
+
+    web (w):
+      [release]
+        web:ship  Ship the site
+    ");
+}
+
+#[test]
+fn list_json_carries_the_group_and_filters_by_it() {
+    let output = project()
+        .args(["--list", "--json", "--group", "codegen"])
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("--list --json prints JSON");
+    let tasks: Vec<(&str, &str)> = json
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|task| {
+            (
+                task["name"].as_str().expect("a name"),
+                task["group"].as_str().expect("a group"),
+            )
+        })
+        .collect();
+    assert_eq!(tasks, [("web:gen", "codegen"), ("schema", "codegen")]);
+}
+
+#[test]
+fn an_unknown_group_filter_is_an_error_with_a_suggestion() {
+    let output = project().args(["--list", "--group", "relase"]).status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r"
+    error: no task is in group `relase`
+      |
+      = help: did you mean `release`?
+    ");
+    project()
+        .args(["--list", "--group", "nightly"])
+        .expect_stderr_contains("help: the groups are `release`, `codegen`")
+        .status(2);
+}
+
+#[test]
+fn bad_include_modes_are_reported_together_and_nothing_runs() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [includes]
+            web = { path = "web", aliases = ["w", "build", "lib"] }
+            lib = { path = "lib/tasks.toml", aliases = ["l"] }
+            flat = { path = "flat.toml", flatten = true, aliases = ["f"] }
+            [tasks.build]
+            run = "echo root-build >> log"
+            [tasks.publish]
+            group = ""
+            run = "true"
+            "#,
+        )
+        .write("web/tasks.toml", WEB)
+        .write("lib/tasks.toml", LIB)
+        .write(
+            "flat.toml",
+            "[tasks.build]\nrun = \"echo flat-build >> log\"\n",
+        )
+        .args(["build"])
+        .expect_no_file("log")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+}
