@@ -61,11 +61,15 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
                 continue;
             }
             if let Some(option) = word.strip_prefix("--") {
+                if let Some(position) = switch_off(task, option) {
+                    current.values[position] = Some("false".to_owned());
+                    continue;
+                }
                 if let Some(position) = param_position(task, option) {
                     let value = param_value(task, &task.params[position], option, &mut words)?;
-                    // `--files a --files b` adds to a variadic parameter.
+                    // `--files a --files b` adds to a list parameter.
                     let slot = &mut current.values[position];
-                    *slot = match (task.params[position].variadic, slot.take()) {
+                    *slot = match (task.params[position].is_list(), slot.take()) {
                         (true, Some(given)) => {
                             Some(format!("{given} {}", shell_words::quote(&value)))
                         }
@@ -125,6 +129,16 @@ pub(crate) fn assignment(word: &str) -> Option<(String, String)> {
     crate::config::placeholder::is_identifier(name).then(|| (name.to_owned(), value.to_owned()))
 }
 
+/// The switch `--no-NAME` turns off (invoke's way), unless a parameter is called `no-NAME`.
+fn switch_off(task: &Task, option: &str) -> Option<usize> {
+    let name = option.strip_prefix("no-")?;
+    if param_position(task, option).is_some() {
+        return None;
+    }
+    let position = task.params.iter().position(|param| param.name == name)?;
+    task.params[position].is_switch().then_some(position)
+}
+
 /// The parameter an option word (without `--`, maybe with `=value`) names.
 fn param_position(task: &Task, option: &str) -> Option<usize> {
     let name = option.split_once('=').map_or(option, |(name, _)| name);
@@ -161,14 +175,9 @@ fn param_value<'a>(
     }
 }
 
-/// `choices` and `type`, checked on every word given (each word of a variadic parameter).
+/// `choices` and `type`, checked on every word given (each word of a list parameter).
 fn check_value(task: &Task, param: &Param, value: &str) -> Result<(), CliError> {
-    let words = if param.variadic {
-        shell_words::split(value).unwrap_or_default()
-    } else {
-        vec![value.to_owned()]
-    };
-    for word in words {
+    for word in param.words(value) {
         param.check(&word).map_err(|expected| CliError::BadValue {
             task: task.name.clone(),
             param: param.name.clone(),
@@ -179,12 +188,12 @@ fn check_value(task: &Task, param: &Param, value: &str) -> Result<(), CliError> 
     Ok(())
 }
 
-/// The first value parameter, in declaration order, that has no value yet.
+/// The first value parameter, in declaration order, that has no value yet; a `multiple` one is
+/// given only as options.
 fn next_positional(task: &Task, values: &[Option<String>]) -> Option<usize> {
-    task.params
-        .iter()
-        .zip(values)
-        .position(|(param, value)| matches!(param.kind, ParamKind::Value { .. }) && value.is_none())
+    task.params.iter().zip(values).position(|(param, value)| {
+        matches!(param.kind, ParamKind::Value { .. }) && !param.multiple && value.is_none()
+    })
 }
 
 /// A `-…` word that is neither a parameter of the task before it nor one of rask's options.

@@ -111,6 +111,7 @@ pub(crate) struct ParamDraft {
     pub(crate) required: Option<Spanned<bool>>,
     pub(crate) flag: Option<Spanned<bool>>,
     pub(crate) variadic: Option<Spanned<bool>>,
+    pub(crate) multiple: Option<Spanned<bool>>,
     pub(crate) choices: Option<Spanned<Vec<Spanned<String>>>>,
     pub(crate) value_type: Option<Spanned<String>>,
 }

@@ -436,6 +436,12 @@ pub(crate) const PARAM_KEYS: &[Key<ParamDraft>] = &[
         read: |param, value, reader| param.variadic = reader.value(value),
     },
     Key {
+        name: "multiple",
+        doc: "Given as a repeated option (`--NAME a --NAME b`), each value substituted as its own word",
+        schema: schema::boolean,
+        read: |param, value, reader| param.multiple = reader.value(value),
+    },
+    Key {
         name: "choices",
         doc: "The only values allowed",
         schema: schema::string_array,

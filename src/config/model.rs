@@ -315,6 +315,9 @@ pub struct Param {
     /// The last parameter may take every remaining word; its value then holds them encoded
     /// with `shell_words::join`, and each is substituted as its own word.
     pub variadic: bool,
+    /// `multiple = true`: given as a repeated option (`--folder a --folder b`), never
+    /// positionally; its value is encoded like a variadic one's.
+    pub multiple: bool,
     /// When not empty, the only values allowed.
     pub choices: Vec<String>,
     pub value_type: ValueType,
@@ -343,7 +346,27 @@ impl ValueType {
 }
 
 impl Param {
-    /// Whether `value` (one word of it, for a variadic parameter) is acceptable; if not, what
+    /// Whether the value holds several words (`variadic` or `multiple`), encoded with
+    /// `shell_words::join`, each substituted as its own word.
+    pub fn is_list(&self) -> bool {
+        self.variadic || self.multiple
+    }
+
+    /// The words of a value: each word of a list parameter's, else the value itself.
+    pub fn words(&self, value: &str) -> Vec<String> {
+        if self.is_list() {
+            shell_words::split(value).unwrap_or_default()
+        } else {
+            vec![value.to_owned()]
+        }
+    }
+
+    /// Whether `--no-NAME` turns it off: a flag, or a `type = "bool"` parameter.
+    pub fn is_switch(&self) -> bool {
+        self.kind == ParamKind::Flag || self.value_type == ValueType::Bool
+    }
+
+    /// Whether `value` (one word of it, for a list parameter) is acceptable; if not, what
     /// was expected, for the error.
     pub fn check(&self, value: &str) -> Result<(), String> {
         if !self.choices.is_empty() && !self.choices.iter().any(|choice| choice == value) {
@@ -365,11 +388,11 @@ impl Param {
     pub fn fallback(&self) -> Option<String> {
         match &self.kind {
             ParamKind::Flag => Some("false".to_owned()),
-            // Not given, a variadic parameter holds no words.
+            // Not given, a list parameter holds no words.
             ParamKind::Value {
                 default: None,
                 required: false,
-            } if self.variadic => Some(String::new()),
+            } if self.is_list() => Some(String::new()),
             ParamKind::Value { default, .. } => default.clone(),
         }
     }

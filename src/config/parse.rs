@@ -613,6 +613,7 @@ fn read_param(
         help: raw.help.clone(),
         kind,
         variadic: is_set(&raw.variadic) && !is_set(&raw.flag),
+        multiple: is_set(&raw.multiple) && !is_set(&raw.flag),
         choices: Vec::new(),
         value_type: ValueType::String,
     };
@@ -636,6 +637,9 @@ fn check_param_values(reader: &mut Reader<'_>, task: &str, param: &mut Param, ra
     };
     if let (true, Some(variadic)) = (flag, &raw.variadic) {
         not_on_flag(reader, "variadic", variadic.span());
+    }
+    if let (true, Some(multiple)) = (flag, &raw.multiple) {
+        not_on_flag(reader, "multiple", multiple.span());
     }
     if let Some(choices) = &raw.choices {
         if flag {
@@ -680,12 +684,7 @@ fn check_param_values(reader: &mut Reader<'_>, task: &str, param: &mut Param, ra
         }
     }
     if let Some(default) = &raw.default {
-        let words = if param.variadic {
-            shell_words::split(default.get_ref()).unwrap_or_default()
-        } else {
-            vec![default.get_ref().clone()]
-        };
-        for word in words {
+        for word in param.words(default.get_ref()) {
             if let Err(expected) = param.check(&word) {
                 let problem = reader.error(
                     format!(

@@ -27,12 +27,7 @@ pub(super) fn values(
     for param in &task.params {
         match call.args.iter().rev().find(|arg| arg.name == param.name) {
             Some(arg) => {
-                let words = if param.variadic {
-                    shell_words::split(&arg.value).unwrap_or_default()
-                } else {
-                    vec![arg.value.clone()]
-                };
-                for word in words {
+                for word in param.words(&arg.value) {
                     if let Err(expected) = param.check(&word) {
                         errors.push(GraphError::BadCall {
                             message: format!(

@@ -404,7 +404,7 @@ fn planned_task<'f>(
     let bindings = vars.task_bindings(task, &values);
     let lookup = |name: &str| find(&bindings, name);
     let is_words =
-        |name: &str| (task.params.iter()).any(|param| param.variadic && param.name == name);
+        |name: &str| (task.params.iter()).any(|param| param.is_list() && param.name == name);
     let verbatim = |text: &String| substitute_words(text, Quoting::Verbatim, lookup, is_words);
     let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);

@@ -225,10 +225,18 @@ pub(crate) fn task_help(task: &Task) -> String {
                     (None, false) => String::new(),
                 };
                 note.push_str(&value_note(param));
-                let dots = if param.variadic { "..." } else { "" };
+                let dots = if param.is_list() { "..." } else { "" };
                 (format!("--{} <{metavar}>{dots}", param.name), note)
             }
         };
+        // A `type = "bool"` parameter on by default is turned off with `--no-NAME`.
+        let on_by_default = param.fallback().is_some_and(|value| value == "true");
+        let switch_off = (param.value_type == ValueType::Bool && on_by_default).then(|| {
+            (
+                format!("--no-{}", param.name),
+                format!("set `{}` to false", param.name),
+            )
+        });
         let required = matches!(param.kind, ParamKind::Value { required: true, .. });
         usage.push_str(&if required {
             format!(" {synopsis}")
@@ -241,6 +249,7 @@ pub(crate) fn task_help(task: &Task) -> String {
                 .trim_start()
                 .to_owned(),
         ));
+        rows.extend(switch_off);
     }
     usage.push_str(" [-- ARGS...]\n");
     let mut out = usage;
@@ -273,7 +282,7 @@ pub(crate) fn task_help(task: &Task) -> String {
     out
 }
 
-/// What `choices`, `type` and `variadic` allow, for `rask TASK --help`.
+/// What `choices`, `type`, `variadic` and `multiple` allow, for `rask TASK --help`.
 fn value_note(param: &crate::config::Param) -> String {
     let mut note = String::new();
     if !param.choices.is_empty() {
@@ -286,6 +295,8 @@ fn value_note(param: &crate::config::Param) -> String {
     }
     if param.variadic {
         note.push_str(" [takes every remaining word]");
+    } else if param.multiple {
+        note.push_str(" [repeatable, not positional]");
     }
     note
 }

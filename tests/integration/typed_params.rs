@@ -156,3 +156,108 @@ fn bad_parameter_declarations_are_all_reported() {
       = help: list the values allowed, or leave `choices` out
     "#);
 }
+
+const RICHER: &str = r#"
+    [tasks.lint]
+    run = '''printf '<%s>' {{fix ? "--fix"}} {{folder}} > out'''
+    params = [
+      { name = "fix", type = "bool", default = "true", help = "fix what can be fixed" },
+      { name = "folder", multiple = true, default = "src", help = "a folder to lint" },
+      { name = "level", default = "1" },
+    ]
+    [tasks.argv]
+    run = [["printf", "[%s]", "{{folder}}", "--", "{{folder?}}", "{{folder...}}"]]
+    params = [{ name = "folder", multiple = true, choices = ["a", "b c"] }]
+    "#;
+
+#[test]
+fn a_bool_parameter_that_defaults_to_true_is_turned_off_with_no_name() {
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint"])
+        .expect_file("out", "<--fix><src>")
+        .success();
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint", "--no-fix"])
+        .expect_file("out", "<src>")
+        .success();
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint", "--no-fix", "--fix=true"])
+        .expect_file("out", "<--fix><src>")
+        .success();
+}
+
+#[test]
+fn a_multiple_parameter_is_a_repeated_option_and_one_word_per_value() {
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint", "--folder", "a b", "--folder=it's", "false", "7"])
+        .expect_file("out", "<a b><it's>")
+        .success();
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["argv", "--folder", "b c", "--folder", "a"])
+        .expect_stdout("[b c][a][--][b c][a][b c][a]")
+        .success();
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["argv"])
+        .expect_stdout("[--]")
+        .success();
+}
+
+#[test]
+fn multiple_values_are_each_checked_and_no_name_only_turns_off_switches() {
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["argv", "--folder", "a", "--folder", "d"])
+        .expect_stderr_contains(
+            "invalid value `d` for parameter `folder` of task `argv`: expected one of `a`, `b c`",
+        )
+        .status(2);
+    Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint", "--no-level"])
+        .expect_stderr_contains("--no-level")
+        .expect_no_file("out")
+        .status(2);
+}
+
+#[test]
+fn task_help_shows_no_name_and_repeatable_parameters() {
+    let output = Test::new()
+        .tasks_toml(RICHER)
+        .args(["lint", "--help"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text(), @r#"
+    Usage: rask lint [--fix <FIX>] [--folder <FOLDER>...] [--level <LEVEL>] [-- ARGS...]
+
+    Parameters (also accepted positionally, in this order):
+      --fix <FIX>           fix what can be fixed [default: true] [true or false]
+      --no-fix              set `fix` to false
+      --folder <FOLDER>...  a folder to lint [default: src] [repeatable, not positional]
+      --level <LEVEL>       [default: 1]
+
+    Runs:
+      printf '<%s>' {{fix ? "--fix"}} {{folder}} > out
+    "#);
+}
+
+#[test]
+fn a_flag_cannot_be_multiple() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "touch ran"
+            params = [{ name = "on", flag = true, multiple = true }]
+            "#,
+        )
+        .args(["a"])
+        .expect_stderr_contains("flag parameter `on` in task `a` cannot be `multiple`")
+        .expect_stderr_contains("tasks.toml:3:")
+        .expect_no_file("ran")
+        .status(2);
+}
