@@ -189,13 +189,25 @@ pub(crate) enum Stream {
 pub(crate) struct SpooledOutput {
     stdout: Arc<File>,
     stderr: Arc<File>,
+    /// Past this many bytes, a stream is shown as its head and tail only ([`kept_bytes`]).
+    max_size: u64,
+}
+
+/// The variable that bounds a grouped task's spool, per stream.
+pub(crate) const SPOOL_MAX_SIZE_VAR: &str = "RASK_SPOOL_MAX_SIZE";
+
+/// For a spooled stream of `len` bytes past `max_size`, how many bytes of its head and of its
+/// tail are kept; `None` when all of it is.
+pub(crate) fn kept_bytes(len: u64, max_size: u64) -> Option<(u64, u64)> {
+    (len > max_size).then(|| (max_size / 2, max_size - max_size / 2))
 }
 
 impl SpooledOutput {
-    pub(crate) fn new(stdout: File, stderr: File) -> SpooledOutput {
+    pub(crate) fn new(stdout: File, stderr: File, max_size: u64) -> SpooledOutput {
         SpooledOutput {
             stdout: Arc::new(stdout),
             stderr: Arc::new(stderr),
+            max_size,
         }
     }
 
@@ -211,19 +223,51 @@ impl SpooledOutput {
         self.file(stream).metadata().map_or(0, |meta| meta.len())
     }
 
-    /// Copies all of `stream` to `out` (kernel to kernel where the OS can: `io::copy` uses
-    /// `copy_file_range`/`sendfile` between descriptors).
+    /// Copies `stream` to `out` (kernel to kernel where the OS can: `io::copy` uses
+    /// `copy_file_range`/`sendfile` between descriptors). A stream past the bound is copied as
+    /// its head, one line saying how many bytes were dropped, and its tail.
     pub(crate) fn copy_to(&self, stream: Stream, out: &mut impl Write) -> io::Result<u64> {
+        use std::io::{Read, SeekFrom};
         let mut file = self.file(stream);
         file.rewind()?;
-        io::copy(&mut file, out)
+        let len = self.len(stream);
+        let Some((head, tail)) = kept_bytes(len, self.max_size) else {
+            return io::copy(&mut file, out);
+        };
+        let mut written = io::copy(&mut file.take(head), out)?;
+        let mut file = self.file(stream);
+        let ends_line = head == 0 || self.byte_at(stream, head - 1) == Some(b'\n');
+        let name = match stream {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        };
+        let marker = format!(
+            "{}[rask: {} bytes of {name} dropped here: the task wrote {len}, more than the {} \
+             kept (first and last half; {SPOOL_MAX_SIZE_VAR})]\n",
+            if ends_line { "" } else { "\n" },
+            len - head - tail,
+            self.max_size
+        );
+        out.write_all(marker.as_bytes())?;
+        written += marker.len() as u64;
+        file.seek(SeekFrom::Start(len - tail))?;
+        Ok(written + io::copy(&mut file, out)?)
     }
 
-    /// The last `max` bytes of `stream`, e.g. for a failure's excerpt.
+    fn byte_at(&self, stream: Stream, offset: u64) -> Option<u8> {
+        use std::os::unix::fs::FileExt;
+        let mut byte = [0];
+        self.file(stream).read_exact_at(&mut byte, offset).ok()?;
+        Some(byte[0])
+    }
+
+    /// The last `max` bytes of `stream` (of its kept tail, past the bound), e.g. for a
+    /// failure's excerpt.
     pub(crate) fn tail(&self, stream: Stream, max: usize) -> Vec<u8> {
         use std::os::unix::fs::FileExt;
         let len = self.len(stream);
-        let start = len.saturating_sub(max as u64);
+        let kept_tail = kept_bytes(len, self.max_size).map_or(len, |(_, tail)| tail);
+        let start = len.saturating_sub((max as u64).min(kept_tail));
         let mut tail = vec![0; usize::try_from(len - start).unwrap_or(0)];
         match self.file(stream).read_exact_at(&mut tail, start) {
             Ok(()) => tail,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::cache::{self, Cache};
 use crate::cli::{ExplainFormat, Invocation, OutputArg, ReportFormat, SummaryArg};
 use crate::error::Error;
-use crate::events::{Event, OutputMode, RunSummary};
+use crate::events::{Event, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
 use crate::exec::{
     self, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler, SchedulerOptions,
     SignalPipes,
@@ -244,6 +244,12 @@ fn scheduler_options(
     // whose directory is rask's own is spared the `chdir`.
     let working_dir = std::env::current_dir().unwrap_or_default();
     let cache = cache_options(plan, invocation, &mut warnings);
+    let spool_max_size = exec::spool_max_size().unwrap_or_else(|text| {
+        warnings.push(format!(
+            "`{SPOOL_MAX_SIZE_VAR}` is not a size: `{text}`; using the default"
+        ));
+        exec::DEFAULT_SPOOL_MAX_SIZE
+    });
     SchedulerOptions {
         cache,
         jobs,
@@ -261,6 +267,7 @@ fn scheduler_options(
         warnings,
         retries: invocation.ci.retries.unwrap_or(0),
         load_average: invocation.ci.load_average,
+        spool_max_size,
     }
 }
 

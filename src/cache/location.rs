@@ -27,7 +27,7 @@ pub(crate) fn max_size() -> Result<u64, String> {
     parse_size(&text).ok_or(text)
 }
 
-fn parse_size(text: &str) -> Option<u64> {
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((at, _)) => text.split_at(at),

@@ -16,6 +16,6 @@ mod tree;
 pub(crate) use action::{Cache, Checked, DEFAULT_MAX_SIZE, Decision, Log, Mode, Recorded};
 pub(crate) use explain::Reason;
 pub(crate) use key::{Key, TaskInputs, relative};
-pub(crate) use location::{MAX_SIZE_VAR, cache_dir, max_size};
+pub(crate) use location::{MAX_SIZE_VAR, cache_dir, max_size, parse_size};
 pub(crate) use maintenance::{clear, info};
 pub(crate) use reapi::Digest;

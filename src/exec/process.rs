@@ -71,7 +71,7 @@ impl LocalJob {
             usage: None,
         };
         match local.job.output {
-            OutputMode::Grouped => match Spool::new() {
+            OutputMode::Grouped => match Spool::new(local.job.spool_max_size) {
                 Ok(spool) => local.spool = Some(spool),
                 Err(error) => {
                     local.result = Some(spawn_failed(
@@ -232,14 +232,23 @@ impl RunningJob for LocalJob {
             // Finished (or failed to start): report it at once.
             return Some(Instant::now());
         };
-        match (command.exit, &command.pidfd) {
+        let command_wake = match (command.exit, &command.pidfd) {
             (Some((_, exited_at)), _) => Some(exited_at + LINGER),
             (None, Some(_)) => None,
             (None, None) => Some(command.next_exit_check),
+        };
+        // A grouped task's spool is measured now and then, to bound the disk it takes.
+        let spool_check = self.spool.as_ref().map(Spool::check_at);
+        match (command_wake, spool_check) {
+            (Some(command), Some(spool)) => Some(command.min(spool)),
+            (command, spool) => command.or(spool),
         }
     }
 
     fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
+        if let Some(spool) = &mut self.spool {
+            spool.bound();
+        }
         self.read_output(ready, report);
         self.check_exit();
         self.complete_command(report);
@@ -373,6 +382,7 @@ mod tests {
             env_remove: Vec::new(),
             output,
             own_group: true,
+            spool_max_size: crate::exec::DEFAULT_SPOOL_MAX_SIZE,
         }
     }
 

@@ -59,6 +59,8 @@ pub(crate) struct SchedulerOptions {
     pub(crate) retries: u32,
     /// `--load-average`: start nothing new while the 1-minute load is at or above this.
     pub(crate) load_average: Option<f64>,
+    /// Grouped mode: the most of each stream of a task kept on disk (`$RASK_SPOOL_MAX_SIZE`).
+    pub(crate) spool_max_size: u64,
 }
 
 /// How often a run held back by `--load-average` looks at the load again.
@@ -653,6 +655,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             env_remove: planned.env_remove.clone(),
             output: self.incremental.output_mode(task, self.options.output),
             own_group: self.options.own_group,
+            spool_max_size: self.options.spool_max_size,
         }
     }
 

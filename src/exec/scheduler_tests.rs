@@ -153,6 +153,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         warnings: Vec::new(),
         retries: 0,
         load_average: None,
+        spool_max_size: crate::exec::DEFAULT_SPOOL_MAX_SIZE,
     }
 }
 

@@ -151,6 +151,7 @@ mod tests {
             env_remove: Vec::new(),
             output: OutputMode::Inherit,
             own_group: true,
+            spool_max_size: crate::exec::DEFAULT_SPOOL_MAX_SIZE,
         }
     }
 

@@ -35,6 +35,8 @@ pub(crate) struct Job {
     /// Put the task in a process group of its own. Off only for a lone task in the foreground
     /// of a terminal, which must stay in rask's group to get the terminal and its Ctrl-C.
     pub(crate) own_group: bool,
+    /// Grouped mode: past this many bytes per stream, only the head and tail are kept.
+    pub(crate) spool_max_size: u64,
 }
 
 /// Starts jobs. When `start` returns, the job's first process has been started (or has failed

@@ -490,3 +490,65 @@ fn issue_8_prefixed_mode_keeps_a_very_long_line_whole() {
         assert_eq!(lines[2], "[long] after");
     }
 }
+
+/// Grouped mode spooled without a bound: an orphaned `yes` filled 14 GB of disk. Past
+/// `RASK_SPOOL_MAX_SIZE` a block is its head, a line saying how much was dropped, its tail.
+#[test]
+fn grouped_output_past_the_spool_bound_keeps_its_head_and_tail() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.chatty]
+            run = "echo HEAD; head -c 100000 /dev/zero | tr '\\0' m; echo; echo TAIL"
+            "#,
+        )
+        .env("RASK_SPOOL_MAX_SIZE", "1000")
+        .args(["--output", "grouped", "chatty"])
+        .success();
+    let stdout = output.stdout_text();
+    let (head, rest) = stdout
+        .split_once("\n[rask: ")
+        .expect("a dropped-bytes line");
+    let (marker, tail) = rest.split_once('\n').expect("the marker ends its line");
+    assert_eq!(head, format!("HEAD\n{}", "m".repeat(495)));
+    // 5 + 100,000 + 1 + 5 bytes written, 1,000 kept.
+    assert!(
+        marker.starts_with("99011 bytes of stdout dropped here"),
+        "{marker}"
+    );
+    assert_eq!(tail, format!("{}\nTAIL\n", "m".repeat(494)));
+}
+
+/// The bound holds on disk while the task runs, not only in what is shown: the task itself
+/// measures the blocks its stdout (the spool file) takes after writing 20 MB.
+#[test]
+fn grouped_spool_frees_the_dropped_middle_while_the_task_runs() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.chatty]
+            run = """
+            head -c 20000000 /dev/zero
+            for i in $(seq 100); do
+              blocks=$(stat -L -c %b /proc/$$/fd/1)
+              [ "$blocks" -lt 4096 ] && break
+              sleep 0.1
+            done
+            echo "$blocks" > blocks
+            """
+            "#,
+        )
+        .env("RASK_SPOOL_MAX_SIZE", "1M")
+        .args(["--output", "grouped", "chatty"])
+        .success();
+    let blocks: u64 = output.read("blocks").trim().parse().expect("a block count");
+    assert!(
+        blocks < 4096,
+        "the spool takes {blocks} blocks of 512 bytes"
+    );
+    let shown = output.stdout.len();
+    assert!(
+        (1 << 20..(1 << 20) + 200).contains(&shown),
+        "{shown} bytes shown"
+    );
+}

@@ -195,3 +195,35 @@ pub(crate) fn readable(fd: RawFd) -> libc::pollfd {
         revents: 0,
     }
 }
+
+/// Frees the disk blocks of `len` bytes of the file `fd` from `offset`, keeping its size: the
+/// range then reads as zeros (a sparse file). Linux only; elsewhere it is `Unsupported`.
+pub(crate) fn punch_hole(fd: RawFd, offset: u64, len: u64) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len))
+        else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        // SAFETY: fallocate(2) only reads its integer arguments; a bad descriptor or an
+        // unsupported file system is an error return, not undefined behaviour.
+        let result = unsafe {
+            libc::fallocate(
+                fd,
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                offset,
+                len,
+            )
+        };
+        if result == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (fd, offset, len);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
