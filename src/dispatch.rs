@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{self, Action, Invocation};
+use crate::events::Status;
+use crate::exec::Foreseen;
+use crate::report::DrySkip;
 use crate::config::{self, TaskFile};
 use crate::error::{self, Error};
 use crate::graph::{self, Plan};
@@ -118,10 +121,7 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
         }
         Action::DryRun => {
             let plan = plan(file, invocation)?;
-            if invocation.explain != Some(cli::ExplainFormat::Json) {
-                print(&report::dry_run(&plan))?;
-            }
-            explain_dry_run(&plan, invocation)
+            dry_run(&plan, invocation)
         }
         Action::CacheInfo => {
             let dir = cache::cache_dir(&file.root, file.settings.cache_dir.as_deref());
@@ -140,17 +140,29 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
     }
 }
 
-/// `--dry-run --explain`: why each task would run or not, computed without writing anything.
-fn explain_dry_run(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Error> {
-    let Some(format) = invocation.explain else {
-        return Ok(error::EXIT_SUCCESS);
-    };
+/// `--dry-run`: the commands a run would run, each task a real run would skip marked as
+/// such; with `--explain`, why each task would run or not. Only checks that run no command
+/// are made (timestamps, content hashes), and nothing is written.
+fn dry_run(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Error> {
     let mut warnings = Vec::new();
     let options = execute::cache_options(plan, invocation, &mut warnings);
-    let explained = exec::explain_dry_run(plan, options, invocation.force);
+    let foreseen = exec::explain_dry_run(plan, options, invocation.force);
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut skips = vec![None; plan.tasks.len()];
+    for task in &foreseen {
+        skips[task.task.index()] = task.skip.as_ref().map(|status| DrySkip {
+            restored: !matches!(status, Status::UpToDate),
+            why: task.reason.describe(),
+        });
+    }
+    let Some(format) = invocation.explain else {
+        return print(&report::dry_run(plan, &skips));
+    };
     let mut text = String::new();
     let mut json = String::new();
-    for (task, reason) in explained {
+    for Foreseen { task, reason, .. } in foreseen {
         let name = plan.tasks[task.index()].name();
         text.push_str(&report::explain_line(name, &reason.describe()));
         text.push('\n');
@@ -162,13 +174,16 @@ fn explain_dry_run(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, Erro
         ));
         json.push('\n');
     }
-    for warning in warnings {
-        eprintln!("warning: {warning}");
-    }
-    eprint!("{text}");
     match format {
-        cli::ExplainFormat::Json => print(&json),
-        cli::ExplainFormat::Text => Ok(error::EXIT_SUCCESS),
+        cli::ExplainFormat::Json => {
+            eprint!("{text}");
+            print(&json)
+        }
+        cli::ExplainFormat::Text => {
+            print(&report::dry_run(plan, &skips))?;
+            eprint!("{text}");
+            Ok(error::EXIT_SUCCESS)
+        }
     }
 }
 

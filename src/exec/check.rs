@@ -265,49 +265,59 @@ fn read_spool(spooled: &SpooledOutput) -> Log {
     log
 }
 
-/// What a run would do and why, for `--dry-run --explain`: every check runs here, in plan
-/// order, and nothing is written (no restore, no record). A dependency that would run has
-/// no output digest yet, so its dependents are said to wait for it.
-pub(crate) fn explain_dry_run(
-    plan: &Plan<'_>,
-    options: CacheOptions,
-    force: bool,
-) -> Vec<(TaskId, Reason)> {
+/// What a run would do with one task, foreseen by a dry run.
+#[derive(Debug)]
+pub(crate) struct Foreseen {
+    pub(crate) task: TaskId,
+    pub(crate) reason: Reason,
+    /// How a real run would finish it without running it (up to date, restored from the
+    /// cache, its cached output replayed); `None`: it would run.
+    pub(crate) skip: Option<Status>,
+}
+
+/// What a run would do and why, for `--dry-run`: every check that needs no command runs here
+/// (timestamps, content hashes), in plan order, and nothing is written (no restore, no
+/// record). A dependency that would run has no output digest yet, so its dependents are said
+/// to wait for it. `status` checks are commands, so a dry run never runs them.
+pub(crate) fn explain_dry_run(plan: &Plan<'_>, options: CacheOptions, force: bool) -> Vec<Foreseen> {
     let mut incremental = Incremental::new(plan.tasks.len(), options, force);
     let mut will_run = vec![false; plan.tasks.len()];
-    let mut explained = Vec::new();
+    let mut foreseen = Vec::new();
     for index in 0..plan.tasks.len() {
         let task = TaskId(index as u32);
         if plan.tasks[index].commands.is_empty() {
             continue;
         }
-        let reason = match incremental.check_now(plan, task) {
+        let (reason, skip) = match incremental.check_now(plan, task) {
             Some(checked) => {
                 let reason = checked.reason.clone();
-                if let Next::Run = incremental.checked(task, checked) {
-                    will_run[index] = true;
+                match incremental.checked(task, checked) {
+                    Next::Run => {
+                        will_run[index] = true;
+                        (reason, None)
+                    }
+                    Next::Skip { status, .. } => (reason, Some(status)),
                 }
-                reason
             }
             None => {
                 will_run[index] = true;
-                incremental.why_unchecked(plan, task)
+                (incremental.why_unchecked(plan, task), None)
             }
         };
         let waits_for = plan.prerequisites[index]
             .iter()
             .find(|(prerequisite, _)| will_run[prerequisite.index()])
             .map(|(prerequisite, _)| plan.tasks[prerequisite.index()].name().to_owned());
-        let reason = match (reason, waits_for) {
+        let (reason, skip) = match (reason, waits_for) {
             (Reason::DependencyChanged(_) | Reason::NotCached, Some(name)) => {
                 will_run[index] = true;
-                Reason::DependencyRuns(name)
+                (Reason::DependencyRuns(name), None)
             }
-            (reason, _) => reason,
+            (reason, _) => (reason, skip),
         };
-        explained.push((task, reason));
+        foreseen.push(Foreseen { task, reason, skip });
     }
-    explained
+    foreseen
 }
 
 impl Incremental {

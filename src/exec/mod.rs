@@ -22,7 +22,7 @@ mod os;
 pub(crate) use capture::{
     DEFAULT_MAX_SIZE as DEFAULT_SPOOL_MAX_SIZE, Spool, max_size as spool_max_size,
 };
-pub(crate) use check::{CacheOptions, explain_dry_run};
+pub(crate) use check::{CacheOptions, Foreseen, explain_dry_run};
 pub(crate) use control::{Control, ControlReceiver, ControlSender, channel as control_channel};
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;

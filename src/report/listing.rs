@@ -301,13 +301,24 @@ fn value_note(param: &crate::config::Param) -> String {
     note
 }
 
+/// A task a dry run found a real run would not run.
+#[derive(Debug, Clone)]
+pub(crate) struct DrySkip {
+    /// Restored from the cache (or its cached output replayed), rather than up to date.
+    pub(crate) restored: bool,
+    /// Why, as `--explain` says it.
+    pub(crate) why: String,
+}
+
 /// `--dry-run`: every command that would run, in order, after substitution, one per line.
 /// The checks that decide whether it runs are shown as `#` comments (a dry run evaluates
-/// none of them), so the output still reads as a shell script.
-pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
+/// none that runs a command), so the output still reads as a shell script; so are the
+/// commands of a task a real run would skip (`skips`, by task index), under a line saying so.
+pub(crate) fn dry_run(plan: &Plan<'_>, skips: &[Option<DrySkip>]) -> String {
     let mut out = String::new();
     // A task skipped here (its `platforms` leave this system out) would run nothing.
-    for task in plan.tasks.iter().filter(|task| task.skip.is_none()) {
+    let tasks = plan.tasks.iter().zip(skips).filter(|(task, _)| task.skip.is_none());
+    for (task, skip) in tasks {
         let checks = &task.checks;
         let name = task.name();
         if name != task.task.name {
@@ -323,8 +334,20 @@ pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
             comment("precondition", &precondition.check.display);
         }
         for status in &checks.status {
-            comment("up to date if", &status.display);
+            comment("up to date if", &format!("{} (status not checked)", status.display));
         }
+        let skipped = match skip {
+            Some(DrySkip { restored, why }) => {
+                let verdict = if *restored {
+                    "would restore from cache"
+                } else {
+                    "up to date"
+                };
+                out.push_str(&format!("# {name}: {verdict}, not run ({why})\n"));
+                "# "
+            }
+            None => "",
+        };
         for command in &task.commands {
             if let Some(condition) = &command.condition {
                 out.push_str(&format!(
@@ -332,6 +355,7 @@ pub(crate) fn dry_run(plan: &Plan<'_>) -> String {
                     condition.display
                 ));
             }
+            out.push_str(skipped);
             out.push_str(&command.display);
             out.push('\n');
         }

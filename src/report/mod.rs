@@ -22,7 +22,7 @@ pub(crate) use github::GithubSink;
 pub(crate) use human::{HumanReporter, ReportOptions};
 pub(crate) use json::JsonSink;
 pub(crate) use junit::JunitSink;
-pub(crate) use listing::{dry_run, list, list_json, task_help};
+pub(crate) use listing::{DrySkip, dry_run, list, list_json, task_help};
 pub(crate) use style::Style;
 pub(crate) use summary::{SummarySink, SummaryWhen};
 pub(crate) use timings::TimingsSink;

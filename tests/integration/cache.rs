@@ -540,3 +540,51 @@ fn a_dependency_without_outputs_reruns_its_dependents_when_it_reruns() {
         .expect_file("count", "build\ntest\nbuild\ntest\n")
         .success();
 }
+
+#[test]
+fn issue_8_a_dry_run_marks_what_a_run_would_skip_or_restore() {
+    let toml = r#"
+        [tasks.gen]
+        sources = ["in.txt"]
+        outputs = ["gen.txt"]
+        run = "echo gen >> count; cp in.txt gen.txt"
+        [tasks.stamp]
+        depends = ["gen"]
+        method = "timestamp"
+        sources = ["in.txt"]
+        outputs = ["stamp.txt"]
+        run = "echo stamp >> count; cp in.txt stamp.txt"
+        [tasks.all]
+        depends = ["stamp"]
+        run = "echo all >> count"
+    "#;
+    let first = Test::new()
+        .tasks_toml(toml)
+        .write("in.txt", "in\n")
+        .args(["all"])
+        .expect_file("count", "gen\nstamp\nall\n")
+        .success();
+    let second = first
+        .rerun()
+        .args(["-n", "all"])
+        .expect_stdout(
+            "# gen: up to date, not run (skipped: inputs unchanged)\n\
+             # echo gen >> count; cp in.txt gen.txt\n\
+             # stamp: up to date, not run (skipped: outputs newer than sources (timestamp))\n\
+             # echo stamp >> count; cp in.txt stamp.txt\n\
+             echo all >> count\n",
+        )
+        .expect_file("count", "gen\nstamp\nall\n")
+        .success();
+    fs::remove_file(second.path("gen.txt")).expect("remove the output");
+    second
+        .rerun()
+        .args(["-n", "all"])
+        .expect_stdout_contains(
+            "# gen: would restore from cache, not run (restored: inputs unchanged, output `gen.txt` missing)\n\
+             # echo gen >> count; cp in.txt gen.txt\n",
+        )
+        .expect_no_file("gen.txt")
+        .expect_file("count", "gen\nstamp\nall\n")
+        .success();
+}

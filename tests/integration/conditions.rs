@@ -271,7 +271,8 @@ fn a_dry_run_shows_conditions_and_runs_none() {
         .args(["--dry-run", "build"])
         .expect_stdout(
             "# build: if touch if-ran\n# build: precondition touch pre-ran\n\
-             # build: up to date if touch status-ran\n# build: next command if touch cmd-if-ran\n\
+             # build: up to date if touch status-ran (status not checked)\n\
+             # build: next command if touch cmd-if-ran\n\
              echo hi\n",
         )
         .expect_no_file("if-ran")
