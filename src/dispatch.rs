@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{self, Action, Invocation};
-use crate::events::Status;
-use crate::exec::Foreseen;
-use crate::report::DrySkip;
 use crate::config::{self, TaskFile};
 use crate::error::{self, Error};
+use crate::events::Status;
+use crate::exec::Foreseen;
 use crate::graph::{self, Plan};
+use crate::report::DrySkip;
 use crate::{cache, exec, execute, report};
 
 pub(crate) fn run_argv(argv: &[OsString]) -> Result<i32, Error> {

@@ -11,8 +11,8 @@ use crate::cli::{ExplainFormat, Invocation, OutputArg, ReportFormat, SummaryArg}
 use crate::error::Error;
 use crate::events::{Event, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
 use crate::exec::{
-    self, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler, SchedulerOptions,
-    SignalPipes,
+    self, Alone, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler,
+    SchedulerOptions, SignalPipes,
 };
 use crate::graph::Plan;
 use crate::report::{
@@ -62,28 +62,27 @@ pub(crate) fn execute(plan: &Plan<'_>, invocation: &Invocation) -> Result<i32, E
 /// is adopted by the first taker).
 pub(crate) struct Resources {
     signals: SignalPipes,
-    /// Why signals could not be handled, if they cannot.
-    signal_warning: Option<String>,
+    /// Why signals could not be handled, if they cannot; why an inherited job limit is not
+    /// used, if it is not. Each run reports them as its first warnings.
+    warnings: Vec<String>,
     tokens: Option<JobTokens>,
-    /// The variable naming a job pipe this rask created, for its tasks.
+    /// The variable naming a job FIFO this rask created, for its tasks.
     tokens_env: Option<(String, String)>,
 }
 
 impl Resources {
     pub(crate) fn acquire(plan: &Plan<'_>, invocation: &Invocation) -> Resources {
-        let (signals, signal_warning) = match SignalPipes::install() {
-            Ok(signals) => (signals, None),
-            Err(error) => (
-                SignalPipes::none(),
-                Some(format!(
-                    "cannot handle signals ({error}); Ctrl-C will not stop tasks"
-                )),
-            ),
-        };
-        let (tokens, tokens_env) = shared_job_limit(jobs(plan, invocation));
+        let mut warnings = Vec::new();
+        let signals = SignalPipes::install().unwrap_or_else(|error| {
+            warnings.push(format!(
+                "cannot handle signals ({error}); Ctrl-C will not stop tasks"
+            ));
+            SignalPipes::none()
+        });
+        let (tokens, tokens_env) = shared_job_limit(jobs(plan, invocation), &mut warnings);
         Resources {
             signals,
-            signal_warning,
+            warnings,
             tokens,
             tokens_env,
         }
@@ -101,7 +100,7 @@ pub(crate) fn run(
 ) -> Result<RunSummary, ReportError> {
     let terminal = Terminal::detect(invocation);
     let mut options = scheduler_options(plan, invocation, &terminal, resources);
-    options.warnings.extend(resources.signal_warning.clone());
+    options.warnings.extend(resources.warnings.iter().cloned());
     let mut reporter = reporter(plan, invocation, &terminal, options.output)?;
     let mut scheduler = Scheduler::new(plan, LocalSpawner, options);
     if let Some(control) = control {
@@ -234,8 +233,18 @@ fn scheduler_options(
         && one_at_a_time
         && terminal.interactive
         && invocation.watch.is_none();
+    // Left to choose, rask gives the terminal to a task that runs alone even when others run
+    // before or after it (the last task of a chain, a prompt after its dependencies), as
+    // `-j 1` would (docs/cli.md, "Output"). A grouped run keeps its blocks.
+    let alone = (invocation.output.is_none()
+        && output == OutputMode::Prefixed
+        && invocation.watch.is_none())
+    .then_some(Alone {
+        own_group: !terminal.interactive,
+    });
     let mut warnings = Vec::new();
-    if foreground && exec::become_subreaper().is_err() {
+    let keeps_terminal = foreground || alone.is_some_and(|alone| !alone.own_group);
+    if keeps_terminal && exec::become_subreaper().is_err() {
         warnings
             .push("cannot adopt orphans; a task's background processes may outlive it".to_owned());
     }
@@ -261,6 +270,7 @@ fn scheduler_options(
         grace: invocation.grace,
         env,
         own_group: !foreground,
+        alone,
         force: invocation.force,
         working_dir,
         tokens,
@@ -273,17 +283,25 @@ fn scheduler_options(
 
 /// The job limit to share with nested rasks: the parent rask's (already in every task's
 /// inherited environment), or a new one of `jobs` slots with the variable that names it to
-/// the tasks. `None` if no pipe can be had; the local `-j` still applies then.
-fn shared_job_limit(jobs: usize) -> (Option<JobTokens>, Option<(String, String)>) {
-    if let Some(inherited) = JobTokens::inherited() {
-        return (Some(inherited), None);
+/// the tasks. `None` if no FIFO can be had; the local `-j` still applies then. An inherited
+/// `RASK_JOBSERVER` that names nothing usable is reported in `warnings` and replaced.
+fn shared_job_limit(
+    jobs: usize,
+    warnings: &mut Vec<String>,
+) -> (Option<JobTokens>, Option<(String, String)>) {
+    match JobTokens::inherited() {
+        Ok(Some(inherited)) => return (Some(inherited), None),
+        Ok(None) => {}
+        Err(why) => warnings.push(format!(
+            "{why}; not sharing a parent's job limit, `-j {jobs}` applies to this rask alone"
+        )),
     }
     match JobTokens::create(jobs) {
         // Passed with each job rather than set on rask's own environment, which another
         // thread may be reading; std builds each child's environment block from it.
         Ok(created) => {
             let env = created.env();
-            (Some(created), Some(env))
+            (Some(created), env)
         }
         Err(_) => (None, None),
     }

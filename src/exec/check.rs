@@ -279,7 +279,11 @@ pub(crate) struct Foreseen {
 /// (timestamps, content hashes), in plan order, and nothing is written (no restore, no
 /// record). A dependency that would run has no output digest yet, so its dependents are said
 /// to wait for it. `status` checks are commands, so a dry run never runs them.
-pub(crate) fn explain_dry_run(plan: &Plan<'_>, options: CacheOptions, force: bool) -> Vec<Foreseen> {
+pub(crate) fn explain_dry_run(
+    plan: &Plan<'_>,
+    options: CacheOptions,
+    force: bool,
+) -> Vec<Foreseen> {
     let mut incremental = Incremental::new(plan.tasks.len(), options, force);
     let mut will_run = vec![false; plan.tasks.len()];
     let mut foreseen = Vec::new();

@@ -3,93 +3,112 @@
 //!
 //! A fifth of real tasks call the runner again (`rask lint` inside `rask ci`); without a shared
 //! limit, `rask -j 4` running four nested `rask -j 4` runs sixteen commands. rask uses make's
-//! jobserver protocol: a pipe holds one byte per free job slot; every rask may run one command
-//! without a token (the slot its parent already counted) and takes a byte from the pipe for
-//! each further command, writing it back when that command ends. The top-level rask creates the
-//! pipe with `jobs - 1` bytes and names it to its tasks in `RASK_JOBSERVER=READ_FD,WRITE_FD`.
+//! jobserver protocol in the form of GNU make 4.4's `--jobserver-style=fifo`: a named FIFO holds
+//! one byte per free job slot; every rask may run one command without a token (the slot its
+//! parent already counted) and takes a byte from the FIFO for each further command, writing it
+//! back when that command ends. The top-level rask creates the FIFO, in a private temporary
+//! directory, with `jobs - 1` bytes and names it to its tasks in `RASK_JOBSERVER=fifo:PATH`.
+//!
+//! A FIFO rather than an inherited pipe: a pipe's two descriptors would leak into every task
+//! process (issue #8), where a program that closes or reuses them breaks the pool; a path is
+//! opened only by the rasks that want it, and every descriptor here is close-on-exec.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::os::set_nonblocking;
-
-/// The environment variable through which a rask names its token pipe to nested rasks.
+/// The environment variable through which a rask names its token FIFO to nested rasks.
 pub(crate) const ENV_VAR: &str = "RASK_JOBSERVER";
 
-/// A token pipe, and the tokens this rask holds from it.
+/// How the variable's value starts; the rest is the FIFO's path.
+const FIFO_PREFIX: &str = "fifo:";
+
+/// A token FIFO, and the tokens this handle holds from it.
 #[derive(Debug)]
 pub(crate) struct JobTokens {
-    read: File,
-    write: File,
+    /// The FIFO, open for reading and writing (so a read never sees end-of-file, and opening
+    /// never waits for a peer), non-blocking and close-on-exec.
+    pool: File,
+    path: PathBuf,
     /// One byte per running command beyond the first, to be written back.
     held: Vec<u8>,
-    /// The pipe failed: stop asking it, and rely on the local `-j` alone.
+    /// The pool failed: stop asking it, and rely on the local `-j` alone.
     broken: bool,
+    /// The directory holding a FIFO this rask created: removed once every handle is gone.
+    _dir: Option<Arc<tempfile::TempDir>>,
 }
 
 impl JobTokens {
-    /// The pipe of the rask that started this one, if its `RASK_JOBSERVER` names a usable one.
-    pub(crate) fn inherited() -> Option<JobTokens> {
-        let value = std::env::var(ENV_VAR).ok()?;
-        let (read, write) = value.split_once(',')?;
-        let (read, write): (RawFd, RawFd) = (read.parse().ok()?, write.parse().ok()?);
-        // A program between the two rasks may have closed the descriptors, and the numbers
-        // may since name something else: `RASK_JOBSERVER=0,1` in a pipeline named stdin and
-        // stdout, two pipes (issue #8). Use them only if they are the two ends of one pipe,
-        // read end for reading and write end for writing.
-        if !same_pipe(read, write) {
-            return None;
+    /// The pool of the rask that started this one: `Ok(None)` when `RASK_JOBSERVER` is not
+    /// set, `Err` saying why when it is set but names nothing usable (the caller warns and
+    /// falls back, as make does).
+    pub(crate) fn inherited() -> Result<Option<JobTokens>, String> {
+        match std::env::var_os(ENV_VAR) {
+            None => Ok(None),
+            Some(value) => JobTokens::from_env_value(&value.to_string_lossy()).map(Some),
         }
-        // SAFETY: both descriptors are open pipes, inherited for this purpose; nothing else in
-        // this process owns them.
-        let (read, write) = unsafe { (File::from_raw_fd(read), File::from_raw_fd(write)) };
-        Some(JobTokens::new(read, write))
     }
 
-    /// A new pipe holding `jobs - 1` tokens, which the tasks' processes inherit.
+    /// The pool a `RASK_JOBSERVER` value names.
+    fn from_env_value(value: &str) -> Result<JobTokens, String> {
+        let unusable = |why: String| format!("`{ENV_VAR}={value}` is not usable ({why})");
+        let Some(path) = value.strip_prefix(FIFO_PREFIX) else {
+            return Err(unusable(format!("expected `{FIFO_PREFIX}PATH`")));
+        };
+        let pool = open_fifo(Path::new(path)).map_err(|error| unusable(error.to_string()))?;
+        Ok(JobTokens::new(pool, PathBuf::from(path), None))
+    }
+
+    /// A new FIFO holding `jobs - 1` tokens, for this rask and the rasks its tasks start.
     pub(crate) fn create(jobs: usize) -> io::Result<JobTokens> {
-        let mut fds = [0; 2];
-        // No O_CLOEXEC: the whole point is that the tasks' processes inherit both ends.
-        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), 0) } != 0 {
+        let dir = tempfile::Builder::new()
+            .prefix("rask-jobserver-")
+            .tempdir()?;
+        let path = dir.path().join("fifo");
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "NUL in the temp dir's path"))?;
+        // SAFETY: `c_path` is a valid NUL-terminated string; mkfifo only reads it.
+        if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        // SAFETY: pipe2 just created these two descriptors; nothing else owns them.
-        let (read, mut write) = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
-        write.write_all(&vec![b'+'; jobs.saturating_sub(1)])?;
-        Ok(JobTokens::new(read, write))
+        let mut pool = open_fifo(&path)?;
+        // Non-blocking: a pool larger than the FIFO's buffer fails here instead of hanging.
+        pool.write_all(&vec![b'+'; jobs.saturating_sub(1)])?;
+        Ok(JobTokens::new(pool, path, Some(Arc::new(dir))))
     }
 
-    fn new(read: File, write: File) -> JobTokens {
-        // Taking a token must never block the scheduler: it polls the pipe instead.
-        let broken = set_nonblocking(read.as_raw_fd()).is_err();
+    fn new(pool: File, path: PathBuf, dir: Option<Arc<tempfile::TempDir>>) -> JobTokens {
         JobTokens {
-            read,
-            write,
+            pool,
+            path,
             held: Vec::new(),
-            broken,
+            broken: false,
+            _dir: dir,
         }
     }
 
-    /// Another handle on the same pipe, holding no tokens (its descriptors are close-on-exec:
-    /// the tasks inherit the original's).
+    /// Another handle on the same pool, holding no tokens.
     pub(crate) fn try_clone(&self) -> io::Result<JobTokens> {
         Ok(JobTokens::new(
-            self.read.try_clone()?,
-            self.write.try_clone()?,
+            self.pool.try_clone()?,
+            self.path.clone(),
+            self._dir.clone(),
         ))
     }
 
-    /// The variable that hands this pipe to nested rasks.
-    pub(crate) fn env(&self) -> (String, String) {
-        let value = format!("{},{}", self.read.as_raw_fd(), self.write.as_raw_fd());
-        (ENV_VAR.to_owned(), value)
+    /// The variable that names this pool to nested rasks; `None` if its path is not UTF-8.
+    pub(crate) fn env(&self) -> Option<(String, String)> {
+        let path = self.path.to_str()?;
+        Some((ENV_VAR.to_owned(), format!("{FIFO_PREFIX}{path}")))
     }
 
     /// What to poll while waiting for a token.
     pub(crate) fn fd(&self) -> RawFd {
-        self.read.as_raw_fd()
+        self.pool.as_raw_fd()
     }
 
     pub(crate) fn held(&self) -> usize {
@@ -102,7 +121,7 @@ impl JobTokens {
             return true;
         }
         let mut token = [0u8; 1];
-        match (&self.read).read(&mut token) {
+        match (&self.pool).read(&mut token) {
             Ok(1) => {
                 self.held.push(token[0]);
                 true
@@ -123,8 +142,8 @@ impl JobTokens {
     /// Gives one held token back.
     pub(crate) fn release(&mut self) {
         if let Some(token) = self.held.pop() {
-            // A full or closed pipe loses the token; nothing better can be done with it.
-            let _ = (&self.write).write_all(&[token]);
+            // A full FIFO loses the token; nothing better can be done with it.
+            let _ = (&self.pool).write_all(&[token]);
         }
     }
 }
@@ -137,28 +156,23 @@ impl Drop for JobTokens {
     }
 }
 
-/// The pipe `fd` is open on (device and inode), if it is a pipe opened with `access`.
-fn pipe_identity(fd: RawFd, access: libc::c_int) -> Option<(u64, u64)> {
-    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: fstat writes a stat struct into the buffer we own, or fails without writing.
-    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
-        return None;
+/// Opens the FIFO at `path` for reading and writing, non-blocking; anything but a FIFO (a
+/// regular file, a device, a terminal) is refused before it is opened, and again after, in
+/// case it was swapped in between.
+fn open_fifo(path: &Path) -> io::Result<File> {
+    let not_a_fifo = || io::Error::new(ErrorKind::InvalidInput, "not a FIFO");
+    if !std::fs::metadata(path)?.file_type().is_fifo() {
+        return Err(not_a_fifo());
     }
-    // SAFETY: fstat succeeded, so the struct is initialised.
-    let stat = unsafe { stat.assume_init() };
-    // SAFETY: F_GETFL only reads the descriptor's status flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    let is_pipe = stat.st_mode & libc::S_IFMT == libc::S_IFIFO;
-    (is_pipe && flags >= 0 && flags & libc::O_ACCMODE == access)
-        .then_some((stat.st_dev, stat.st_ino))
-}
-
-/// Both ends of one pipe share its inode: two different pipes (stdin and stdout in a
-/// pipeline) do not.
-fn same_pipe(read: RawFd, write: RawFd) -> bool {
-    read != write
-        && pipe_identity(read, libc::O_RDONLY)
-            .is_some_and(|identity| pipe_identity(write, libc::O_WRONLY) == Some(identity))
+    let pool = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !pool.metadata()?.file_type().is_fifo() {
+        return Err(not_a_fifo());
+    }
+    Ok(pool)
 }
 
 #[cfg(test)]
@@ -167,7 +181,7 @@ mod tests {
 
     #[test]
     fn a_pool_of_three_slots_hands_out_two_tokens() {
-        let mut tokens = JobTokens::create(3).expect("pipe");
+        let mut tokens = JobTokens::create(3).expect("fifo");
         assert!(tokens.try_acquire());
         assert!(tokens.try_acquire());
         assert!(
@@ -180,26 +194,44 @@ mod tests {
     }
 
     #[test]
-    fn issue_8_only_the_two_ends_of_one_pipe_are_trusted() {
-        let one = JobTokens::create(2).expect("pipe");
-        let other = JobTokens::create(2).expect("pipe");
-        let (read, write) = (one.read.as_raw_fd(), one.write.as_raw_fd());
-        assert!(same_pipe(read, write));
-        assert!(!same_pipe(write, read), "ends swapped");
-        assert!(!same_pipe(read, other.write.as_raw_fd()), "two pipes");
-        assert!(!same_pipe(read, read));
+    fn a_nested_rask_opens_the_same_pool_by_its_path() {
+        let mut parent = JobTokens::create(2).expect("fifo");
+        let (_, value) = parent.env().expect("temp paths are UTF-8");
+        let mut nested = JobTokens::from_env_value(&value).expect("the fifo opens");
+        assert!(nested.try_acquire());
+        assert!(!parent.try_acquire(), "the one token is taken");
+        drop(nested);
+        assert!(parent.try_acquire(), "dropping gave it back");
     }
 
     #[test]
-    fn dropping_gives_every_token_back() {
-        let tokens = JobTokens::create(3).expect("pipe");
-        let read = tokens.read.try_clone().expect("dup");
-        let write = tokens.write.try_clone().expect("dup");
-        let mut taker = JobTokens::new(read, write);
-        let mut holder = tokens;
-        assert!(holder.try_acquire() && holder.try_acquire());
-        assert!(!taker.try_acquire());
-        drop(holder);
-        assert!(taker.try_acquire() && taker.try_acquire());
+    fn issue_8_only_a_fifo_is_trusted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("plain");
+        std::fs::write(&file, "++++").expect("write");
+        let cases = [
+            ("0,1".to_owned(), "expected `fifo:PATH`"),
+            (format!("fifo:{}", file.display()), "not a FIFO"),
+            ("fifo:/dev/null".to_owned(), "not a FIFO"),
+            (
+                format!("fifo:{}/missing", dir.path().display()),
+                "No such file",
+            ),
+        ];
+        for (value, why) in cases {
+            let error = JobTokens::from_env_value(&value).expect_err("refused");
+            assert!(error.contains(why), "{value}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_fifo_goes_when_the_last_handle_does() {
+        let tokens = JobTokens::create(2).expect("fifo");
+        let clone = tokens.try_clone().expect("dup");
+        let path = tokens.path.clone();
+        drop(tokens);
+        assert!(path.exists(), "a clone still uses it");
+        drop(clone);
+        assert!(!path.exists());
     }
 }

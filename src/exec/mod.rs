@@ -27,6 +27,6 @@ pub(crate) use control::{Control, ControlReceiver, ControlSender, channel as con
 pub(crate) use event::{JobEvent, JobResult};
 pub(crate) use job_tokens::JobTokens;
 pub(crate) use os::become_subreaper;
-pub(crate) use scheduler::{Scheduler, SchedulerOptions};
+pub(crate) use scheduler::{Alone, Scheduler, SchedulerOptions};
 pub(crate) use signals::SignalPipes;
 pub(crate) use spawn::{Job, LocalSpawner, RunningJob, Spawn};

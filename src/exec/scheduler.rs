@@ -45,6 +45,9 @@ pub(crate) struct SchedulerOptions {
     pub(crate) env: Vec<(String, String)>,
     /// See [`Job::own_group`].
     pub(crate) own_group: bool,
+    /// How a task that runs alone is run instead, if not as `output` says; see
+    /// [`Run::runs_alone`].
+    pub(crate) alone: Option<Alone>,
     /// Run tasks even when their outputs are up to date.
     pub(crate) force: bool,
     /// The cache, `--explain`.
@@ -61,6 +64,15 @@ pub(crate) struct SchedulerOptions {
     pub(crate) load_average: Option<f64>,
     /// Grouped mode: the most of each stream of a task kept on disk (`$RASK_SPOOL_MAX_SIZE`).
     pub(crate) spool_max_size: u64,
+}
+
+/// How a task that runs alone is run: it inherits rask's stdin, stdout and stderr, so a
+/// prompt or a progress bar works, as if the run were `-j 1` (issue #8).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Alone {
+    /// See [`Job::own_group`]: `false` when rask's stdin is a terminal, so that the task is in
+    /// the terminal's foreground group (a background group reading it would be stopped).
+    pub(crate) own_group: bool,
 }
 
 /// How often a run held back by `--load-average` looks at the load again.
@@ -462,7 +474,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // Read before spawning: the first command is already running when `start` returns,
             // and its time counts.
             let now = Instant::now();
-            let job = self.spawner.start(self.job_for(task), &mut |event| {
+            let job = self.job_for(task);
+            let job = self.spawner.start(job, &mut |event| {
                 if let JobEvent::CommandStarted { index } = event {
                     events.emit(EventKind::CommandStarted {
                         task,
@@ -646,6 +659,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // `--force` runs tasks whatever says they are up to date, `status` included.
             checks.status.clear();
         }
+        let (output, own_group) = match self.options.alone {
+            Some(alone) if self.runs_alone() => (OutputMode::Inherit, alone.own_group),
+            _ => (self.options.output, self.options.own_group),
+        };
         Job {
             commands: planned.commands.clone(),
             checks,
@@ -653,10 +670,17 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,
             env_remove: planned.env_remove.clone(),
-            output: self.incremental.output_mode(task, self.options.output),
-            own_group: self.options.own_group,
+            output: self.incremental.output_mode(task, output),
+            own_group,
             spool_max_size: self.options.spool_max_size,
         }
+    }
+
+    /// Whether the task about to start runs alone: nothing else is running, being checked or
+    /// recorded, or ready, so every task still to run waits for this one, directly or not,
+    /// and nothing can start beside it until it ends.
+    fn runs_alone(&self) -> bool {
+        self.running.is_empty() && self.ready.is_empty() && self.checks.pending() == 0
     }
 
     fn timeout_of(&self, task: TaskId) -> Option<Duration> {

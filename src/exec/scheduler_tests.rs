@@ -146,6 +146,7 @@ fn options(keep_going: bool) -> SchedulerOptions {
         grace: Duration::from_secs(5),
         env: Vec::new(),
         own_group: true,
+        alone: None,
         force: false,
         cache: crate::exec::CacheOptions::default(),
         working_dir: PathBuf::from("/nowhere"),

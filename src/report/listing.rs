@@ -317,7 +317,11 @@ pub(crate) struct DrySkip {
 pub(crate) fn dry_run(plan: &Plan<'_>, skips: &[Option<DrySkip>]) -> String {
     let mut out = String::new();
     // A task skipped here (its `platforms` leave this system out) would run nothing.
-    let tasks = plan.tasks.iter().zip(skips).filter(|(task, _)| task.skip.is_none());
+    let tasks = plan
+        .tasks
+        .iter()
+        .zip(skips)
+        .filter(|(task, _)| task.skip.is_none());
     for (task, skip) in tasks {
         let checks = &task.checks;
         let name = task.name();
@@ -334,7 +338,10 @@ pub(crate) fn dry_run(plan: &Plan<'_>, skips: &[Option<DrySkip>]) -> String {
             comment("precondition", &precondition.check.display);
         }
         for status in &checks.status {
-            comment("up to date if", &format!("{} (status not checked)", status.display));
+            comment(
+                "up to date if",
+                &format!("{} (status not checked)", status.display),
+            );
         }
         let skipped = match skip {
             Some(DrySkip { restored, why }) => {

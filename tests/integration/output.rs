@@ -156,10 +156,13 @@ fn default_is_inherit_with_jobs_1() {
 
 #[test]
 fn default_is_prefixed_for_several_tasks_in_parallel() {
+    // Two independent tasks: each starts while the other is ready or running. (A chain runs
+    // one task at a time, each alone, so each gets the terminal: see parallel.rs.)
     Test::new()
-        .tasks_toml(A_THEN_B)
-        .args(["b", "-j", "2"])
-        .expect_stdout("[a] a\n[b] b\n")
+        .tasks_toml("[tasks.a]\nrun = \"echo a\"\n[tasks.b]\nrun = \"echo b\"\n")
+        .args(["a", "b", "-j", "2"])
+        .expect_stdout_contains("[a] a\n")
+        .expect_stdout_contains("[b] b\n")
         .success();
 }
 

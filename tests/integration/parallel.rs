@@ -277,3 +277,109 @@ fn load_average_below_the_load_keeps_tasks_parallel() {
     starts.sort_unstable();
     assert_eq!(starts, ["a-start", "b-start"], "{log:?}");
 }
+
+#[test]
+fn issue_8_a_task_that_runs_alone_after_parallel_ones_gets_rasks_stdin_and_stdout() {
+    Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.a]
+            run = '''touch a.ready; {wait_b}; cat > a.in; echo from-a'''
+            [tasks.b]
+            run = '''touch b.ready; {wait_a}; cat > b.in'''
+            [tasks.ask]
+            depends = ["a", "b"]
+            run = 'read line; echo "got $line" > answer; echo plain'
+            "#,
+            wait_a = sh_wait_for("a.ready"),
+            wait_b = sh_wait_for("b.ready"),
+        ))
+        .args(["-j", "2", "ask"])
+        .stdin(b"hello\n")
+        // The two that run side by side are prefixed and read nothing; the last one, alone,
+        // reads what the caller wrote and writes straight to rask's stdout.
+        .expect_file("a.in", "")
+        .expect_file("b.in", "")
+        .expect_file("answer", "got hello\n")
+        .expect_stdout_contains("[a] from-a\n")
+        .expect_stdout_contains("\nplain\n")
+        .expect_stdout_not_contains("[ask]")
+        .success();
+}
+
+#[test]
+fn issue_8_each_task_of_a_chain_runs_alone_so_owns_stdin() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.dep]
+            run = "echo dep"
+            [tasks.ask]
+            depends = ["dep"]
+            run = 'read line; echo "got $line" > answer'
+            "#,
+        )
+        .args(["-j", "4", "ask"])
+        .stdin(b"hello\n")
+        .expect_file("answer", "got hello\n")
+        .expect_stdout("dep\n")
+        .success();
+}
+
+/// The descriptors open in a shell started by this test process: what a task may have open
+/// (rask's own stdin, stdout and stderr aside) is what rask itself was given.
+fn fds_of_a_plain_shell() -> String {
+    let output = std::process::Command::new("sh")
+        .args(["-c", "ls /proc/self/fd"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sh runs");
+    String::from_utf8(output.stdout).expect("fd numbers are ASCII")
+}
+
+#[test]
+fn issue_8_a_task_inherits_no_job_token_descriptors() {
+    let test = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = "ls /proc/self/fd > a.fds"
+            [tasks.b]
+            run = "ls /proc/self/fd > b.fds"
+            "#,
+        )
+        .args(["-j", "2", "a", "b"])
+        .success();
+    let expected = fds_of_a_plain_shell();
+    assert_eq!(test.read("a.fds"), expected, "task a");
+    assert_eq!(test.read("b.fds"), expected, "task b");
+}
+
+#[test]
+fn issue_8_an_unusable_rask_jobserver_is_warned_about_and_replaced() {
+    for value in ["0,1", "fifo:/dev/null", "fifo:/nowhere/fifo"] {
+        Test::new()
+            .tasks_toml("[tasks.t]\nrun = 'echo \"$RASK_JOBSERVER\" > seen'\n")
+            .env("RASK_JOBSERVER", value)
+            .args(["-j", "3", "t"])
+            .expect_stderr_contains(&format!(
+                "warning: `RASK_JOBSERVER={value}` is not usable ("
+            ))
+            .expect_stderr_contains("`-j 3` applies to this rask alone")
+            .success();
+    }
+}
+
+#[test]
+fn the_job_limit_is_named_by_a_fifo_that_goes_when_rask_does() {
+    let test = Test::new()
+        .tasks_toml("[tasks.t]\nrun = 'echo \"$RASK_JOBSERVER\" > seen; test -p \"${RASK_JOBSERVER#fifo:}\"'\n")
+        .args(["t"])
+        .success();
+    let seen = test.read("seen");
+    let path = seen
+        .trim()
+        .strip_prefix("fifo:")
+        .expect("RASK_JOBSERVER=fifo:PATH");
+    assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+}

@@ -155,18 +155,6 @@ pub(crate) fn load_average() -> Option<f64> {
     (filled == 1).then_some(loads[0])
 }
 
-/// Makes reads from `fd` return `WouldBlock` instead of waiting.
-pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl with F_GETFL/F_SETFL only reads and sets flags of a descriptor we own.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
 /// Waits until one of `fds` is readable or hung up, or `timeout` passes (`None`: forever).
 /// Sets `revents` in place; an interrupted wait returns with nothing ready.
 pub(crate) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<()> {

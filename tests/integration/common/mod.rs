@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -87,6 +87,7 @@ pub struct Test {
     expected_files: Vec<(PathBuf, String)>,
     absent_files: Vec<PathBuf>,
     stdout_closed: bool,
+    stdin: Option<Vec<u8>>,
 }
 
 impl Test {
@@ -114,6 +115,7 @@ impl Test {
             expected_files: Vec::new(),
             absent_files: Vec::new(),
             stdout_closed: false,
+            stdin: None,
         }
     }
 
@@ -235,6 +237,13 @@ impl Test {
         self
     }
 
+    /// Gives rask a pipe as stdin, holding `bytes` and then end-of-file (else stdin is
+    /// /dev/null).
+    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.stdin = Some(bytes.to_vec());
+        self
+    }
+
     /// Runs rask to completion and checks the exit code and every expectation at once.
     #[track_caller]
     pub fn status(self, code: i32) -> Output {
@@ -253,7 +262,11 @@ impl Test {
         command
             .args(&self.args)
             .current_dir(self.path(&self.current_dir))
-            .stdin(Stdio::null())
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(if self.stdout_closed {
                 closed_pipe()
             } else {
@@ -282,6 +295,12 @@ impl Test {
         }
         let mut child = command.spawn().expect("the rask binary can be spawned");
         let pid = child.id() as i32;
+        if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), self.stdin.clone()) {
+            // A writer thread: rask may read its stdin late, or never (then the write fails).
+            thread::spawn(move || {
+                let _ = pipe.write_all(&bytes);
+            });
+        }
         let stdout = match child.stdout.take() {
             Some(pipe) => drain(pipe),
             None => drain(std::io::empty()),
