@@ -56,6 +56,45 @@ fn main() {
         "\n{tasks} tasks in 3 files (two levels of includes), vars, a computed var, `if` on every task: read + parse + plan {:.2} ms",
         included.as_secs_f64() * 1e3
     );
+    let scripts = 1_000;
+    let dir = tempfile::tempdir().expect("the system temp dir is writable");
+    write_script_project(dir.path(), scripts);
+    let root = dir.path().join("tasks.toml");
+    let listed = median(RUNS, || {
+        rask::bench_support::load_and_list(&root)
+            .unwrap_or_else(|error| panic!("generated project lists: {error}"));
+    });
+    println!(
+        "{scripts} script files in a directory include (10 subdirectories, 3 header keys each): read + parse + --list {:.2} ms",
+        listed.as_secs_f64() * 1e3
+    );
+}
+
+/// A root file including `tasks/` as a script directory of `scripts` executable files in 10
+/// subdirectories, each with a shebang, a description, a group and a parameter in its
+/// header, then a body that is never run. Written to `dir`.
+fn write_script_project(dir: &std::path::Path, scripts: usize) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(
+        dir.join("tasks.toml"),
+        "[includes]\nscripts = { dir = \"tasks\" }\n[tasks.build]\nrun = \"true\"\n",
+    )
+    .expect("the temp dir is writable");
+    for script in 0..scripts {
+        let sub = dir.join(format!("tasks/part{}", script % 10));
+        std::fs::create_dir_all(&sub).expect("the temp dir is writable");
+        let path = sub.join(format!("s{script:04}"));
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\n# rask description = \"script {script}\"\n# rask group = \"g{}\"\n# rask params = [{{ name = \"target\", default = \"x\" }}]\nexit 1\n",
+                script % 7
+            ),
+        )
+        .expect("the temp dir is writable");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("the temp dir is writable");
+    }
 }
 
 /// The issue-6 shape: `tasks` tasks split over a root file and two levels of includes

@@ -109,3 +109,12 @@ pub fn load_and_plan(path: &std::path::Path, task: &str) -> Result<usize, String
         graph::plan(&file, &[request], &[]).map_err(|errors| format!("{} errors", errors.len()))?;
     Ok(plan.tasks.len())
 }
+
+/// Reads the task file at `path` from disk (with everything it includes, script directories'
+/// headers too) and renders `--list`; returns the listing's length in bytes.
+pub fn load_and_list(path: &std::path::Path) -> Result<usize, String> {
+    let source = config::discover(Some(path), std::path::Path::new("/"))
+        .map_err(|error| error.to_string())?;
+    let file = config::parse(&source).map_err(|error| Error::from(error).render(false))?;
+    Ok(crate::report::list(&file, None).len())
+}

@@ -97,6 +97,9 @@ fn load(
 ) -> Result<(TaskFile, Invocation), Error> {
     let source = config::discover(file, current_dir)?;
     let mut file = config::parse(&source)?;
+    for warning in &file.warnings {
+        eprintln!("warning: {warning}");
+    }
     let invocation = cli::resolve(argv, args.clone(), &file)?;
     cli::override_vars(&mut file, &invocation)?;
     Ok((file, invocation))

@@ -13,6 +13,8 @@ pub(super) struct Request {
     /// The path as written, relative to `base`.
     path: String,
     pub(super) optional: bool,
+    /// `{ dir = "tasks" }` without a `path`: a directory of script tasks.
+    pub(super) scripts: bool,
     pub(super) flatten: bool,
     pub(super) aliases: Vec<super::NameRef>,
     dir: Option<String>,
@@ -24,10 +26,12 @@ pub(super) struct Request {
 
 impl Request {
     pub(super) fn new(entry: IncludeDraft, file: FileId, base: &Path) -> Request {
+        let scripts = entry.path.is_none();
         Request {
             namespace: entry.name.map(|name| name.into_inner()).unwrap_or_default(),
             path: entry.path.map(|path| path.into_inner()).unwrap_or_default(),
             optional: entry.optional,
+            scripts,
             flatten: entry.flatten,
             aliases: entry.aliases,
             dir: entry.dir,
@@ -46,6 +50,21 @@ impl Request {
         };
         // Normalised so that `a/../tasks.toml` and `tasks.toml` are seen as the same file.
         std::fs::canonicalize(&path).unwrap_or(path)
+    }
+
+    /// Its full namespace below `parent`'s; for a flattened include, `parent`'s own.
+    pub(super) fn full_namespace(&self, parent: Option<&str>) -> String {
+        match (parent, self.flatten) {
+            (Some(parent), true) => parent.to_owned(),
+            (None, true) => String::new(),
+            (Some(parent), false) => format!("{parent}:{}", self.namespace),
+            (None, false) => self.namespace.clone(),
+        }
+    }
+
+    /// A script directory's path (its `dir`).
+    pub(super) fn scripts_dir(&self) -> PathBuf {
+        self.base.join(self.dir.as_deref().unwrap_or_default())
     }
 
     /// Where its tasks run by default: the entry's `dir`, else the included file's directory.
@@ -97,6 +116,33 @@ impl Request {
         } else {
             diagnostic.with_help("add `optional = true` if the file may be absent")
         }
+    }
+
+    /// The script directory could not be read.
+    pub(super) fn unreadable_dir(&self, error: &std::io::Error) -> Diagnostic {
+        Diagnostic::new(
+            format!(
+                "cannot read script directory `{}`: {error}",
+                self.dir.as_deref().unwrap_or_default()
+            ),
+            self.span,
+            "included here",
+        )
+        .with_help("add `optional = true` if the directory may be absent")
+    }
+
+    /// A file of a script directory could not be read for its header.
+    pub(super) fn unreadable_script(&self, file: &Path, error: &std::io::Error) -> Diagnostic {
+        Diagnostic::new(
+            format!(
+                "cannot read script `{}`: {error}",
+                file.strip_prefix(self.scripts_dir())
+                    .unwrap_or(file)
+                    .display()
+            ),
+            self.span,
+            "in this script directory",
+        )
     }
 }
 

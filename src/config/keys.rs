@@ -836,8 +836,30 @@ fn read_includes(file: &mut FileDraft, value: Spanned<DeValue<'_>>, reader: &mut
             }
             other => include.path = reader.value(Spanned::new(range.clone(), other)),
         }
-        if include.path.is_none() {
-            continue;
+        match (&include.path, &include.dir) {
+            (Some(_), _) => {}
+            // `{ dir = "tasks" }`: a directory of script tasks.
+            (None, Some(_)) => {}
+            (None, None) => {
+                // Only a table can lack both; a value of another type is reported already.
+                if reader
+                    .text
+                    .get(range.clone())
+                    .is_some_and(|v| v.starts_with('{'))
+                {
+                    let problem = reader
+                        .error(
+                            format!("include `{}` has neither `path` nor `dir`", name.get_ref()),
+                            range,
+                            "nothing to include",
+                        )
+                        .with_help(
+                            "give `path` (a task file) or `dir` alone (a directory of script tasks)",
+                        );
+                    reader.problem(problem);
+                }
+                continue;
+            }
         }
         if !is_identifier(name.get_ref()) {
             let problem = reader
@@ -889,7 +911,7 @@ pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
     },
     Key {
         name: "dir",
-        doc: "The default working directory of its tasks, relative to this file",
+        doc: "With `path`: the default working directory of its tasks; alone: a directory whose executable files are tasks. Relative to this file",
         schema: schema::string,
         read: |include, value, reader| include.dir = reader.string(value),
     },

@@ -19,6 +19,7 @@ mod reader;
     expect(dead_code, reason = "the schema is generated into docs/ by a test")
 )]
 mod schema;
+mod script_dir;
 mod sources;
 mod steps;
 mod suggest;

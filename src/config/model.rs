@@ -35,6 +35,9 @@ pub struct TaskFile {
     pub tasks: Vec<Task>,
     /// Every included file, in reading order; `Task::include` indexes this.
     pub includes: Vec<Include>,
+    /// Things worth saying that do not make the file invalid (a script with a shebang but no
+    /// executable bit), printed on stderr before anything else happens.
+    pub warnings: Vec<String>,
 }
 
 impl TaskFile {
@@ -161,6 +164,9 @@ pub struct Task {
     pub ignore_errors: bool,
     /// A question asked on the terminal before anything runs; without one, `--yes` answers.
     pub confirm: Option<String>,
+    /// For a task of a script directory, the file it runs (its `run` executes it directly);
+    /// parameters reach it as environment variables, as they reach scripts.
+    pub script_file: Option<PathBuf>,
     /// The program (and arguments) each shell string of `run` is a script for, e.g.
     /// `["python3"]`; empty when `run` holds shell command lines.
     pub interpreter: Vec<String>,

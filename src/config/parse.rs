@@ -14,6 +14,7 @@ use super::keys::{PARAM_KEYS, TOP_KEYS};
 use super::namespace;
 use super::placeholder::{Form, Malformed, is_identifier, placeholders};
 use super::reader::Reader;
+use super::script_dir;
 use super::{
     ConfigError, Diagnostic, Include, NameRef, Param, ParamKind, Source, Sources, Span, Task,
     TaskFile, ValueType, Var, suggest,
@@ -85,13 +86,7 @@ impl Loader {
             .filter(|namespace| !namespace.is_empty());
         for task in draft.tasks {
             let mut task = finish_task(&mut reader, task, file_vars, root_vars);
-            if let Some(namespace) = &namespace {
-                task.name = format!("{namespace}:{}", task.name);
-                for alias in &mut task.aliases {
-                    alias.name = format!("{namespace}:{}", alias.name);
-                }
-            }
-            task.include = include;
+            place(&mut task, include, namespace.as_deref());
             self.file.tasks.push(task);
         }
         if let (Some(_), Some(range)) = (include, draft.settings_range) {
@@ -141,6 +136,10 @@ impl Loader {
         parent: Option<&str>,
         chain: &[PathBuf],
     ) {
+        if request.scripts {
+            self.scripts(request, including, parent);
+            return;
+        }
         let path = request.file_path();
         if let Some(problem) = request.cycle(&path, chain) {
             self.problems.push(problem);
@@ -154,15 +153,9 @@ impl Loader {
                 return;
             }
         };
-        let namespace = match (parent, request.flatten) {
-            (Some(parent), true) => parent.to_owned(),
-            (None, true) => String::new(),
-            (Some(parent), false) => format!("{parent}:{}", request.namespace),
-            (None, false) => request.namespace.clone(),
-        };
         let dir = request.task_dir(&path);
         self.file.includes.push(Include {
-            namespace,
+            namespace: request.full_namespace(parent),
             dir,
             parent: including,
             flatten: request.flatten,
@@ -174,6 +167,77 @@ impl Loader {
         chain.push(path.clone());
         self.load(Source { path, text }, Some(index), &chain);
     }
+
+    /// Reads a directory of script tasks: a task for each executable file in it, its header
+    /// read for task keys. The tasks run in the directory, and see the includer's vars.
+    fn scripts(
+        &mut self,
+        request: include::Request,
+        including: Option<usize>,
+        parent: Option<&str>,
+    ) {
+        let dir = request.scripts_dir();
+        let files = match script_dir::find(&dir, &mut self.file.warnings) {
+            Ok(files) => files,
+            Err(_) if request.optional => return,
+            Err(error) => {
+                self.problems.push(request.unreadable_dir(&error));
+                return;
+            }
+        };
+        let (vars, env) = match including {
+            Some(index) => {
+                let parent = &self.file.includes[index];
+                (parent.vars.clone(), parent.env.clone())
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let namespace = request.full_namespace(parent);
+        self.file.includes.push(Include {
+            namespace: namespace.clone(),
+            dir,
+            parent: including,
+            flatten: request.flatten,
+            aliases: request.aliases.clone(),
+            vars,
+            env,
+        });
+        let index = self.file.includes.len() - 1;
+        let namespace = Some(namespace).filter(|namespace| !namespace.is_empty());
+        for script in files {
+            let header = match script.header() {
+                Ok(header) => header,
+                Err(error) => {
+                    self.problems
+                        .push(request.unreadable_script(&script.path, &error));
+                    continue;
+                }
+            };
+            let path = script.path.clone();
+            let id = self.sources.add(Source { path, text: header });
+            let mut reader = Reader {
+                file: id,
+                text: self.sources.get(id).text.as_str(),
+                problems: &mut self.problems,
+            };
+            let draft = script_dir::read_task(&mut reader, &script);
+            let file_vars = &self.file.includes[index].vars;
+            let mut task = finish_task(&mut reader, draft, file_vars, &self.file.vars);
+            place(&mut task, Some(index), namespace.as_deref());
+            self.file.tasks.push(task);
+        }
+    }
+}
+
+/// Puts a task read from an included file in its include, under its namespace (if any).
+fn place(task: &mut Task, include: Option<usize>, namespace: Option<&str>) {
+    if let Some(namespace) = namespace {
+        task.name = format!("{namespace}:{}", task.name);
+        for alias in &mut task.aliases {
+            alias.name = format!("{namespace}:{}", alias.name);
+        }
+    }
+    task.include = include;
 }
 
 /// Reads one file's top level. `None` only for a TOML syntax error, which is then the one
@@ -193,7 +257,7 @@ fn read_file(reader: &mut Reader<'_>) -> Option<FileDraft> {
     Some(draft)
 }
 
-fn syntax_error(reader: &Reader<'_>, error: &toml::de::Error) -> Diagnostic {
+pub(super) fn syntax_error(reader: &Reader<'_>, error: &toml::de::Error) -> Diagnostic {
     // toml's message is "headline\nexplanation"; the explanation reads well under the carets.
     let mut lines = error.message().trim_end().splitn(2, '\n');
     let headline = lines.next().unwrap_or("syntax error").trim();

@@ -46,12 +46,13 @@ pub(super) fn planned_script<'a>(
     Some(planned)
 }
 
-/// Whether any command of `task` is a script.
+/// Whether `task` runs a script: a file of a script directory, or a script command.
 pub(super) fn has_scripts(task: &Task) -> bool {
-    task.run.iter().any(|step| match &step.command {
-        Command::Shell(text) => !task.interpreter.is_empty() || text.starts_with("#!"),
-        Command::Argv(_) => false,
-    })
+    task.script_file.is_some()
+        || task.run.iter().any(|step| match &step.command {
+            Command::Shell(text) => !task.interpreter.is_empty() || text.starts_with("#!"),
+            Command::Argv(_) => false,
+        })
 }
 
 /// Each parameter as `RASK_PARAM_NAME=value`, and each var the task uses (`bindings` beyond

@@ -27,6 +27,7 @@ mod partition;
 mod platforms;
 mod reports;
 mod retries;
+mod script_dirs;
 mod scripts;
 mod signals;
 mod typed_params;

@@ -141,6 +141,17 @@ impl Test {
         self
     }
 
+    /// Writes a file (unindented) with its executable bits set: a script run directly.
+    #[track_caller]
+    pub fn write_executable(self, relative: impl AsRef<Path>, contents: &str) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path(&relative);
+        let test = self.write(relative, contents);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+            .expect("can make a file in the tempdir executable");
+        test
+    }
+
     /// Sets a file's modification time to `age` before now (for up-to-date checks, without
     /// waiting for the clock).
     #[track_caller]
