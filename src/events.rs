@@ -385,6 +385,9 @@ pub(crate) enum Status {
         /// Which of the task's commands failed first (0-based).
         command: usize,
     },
+    /// Not run: only task calls in `run` reach it, and none was made (the caller was skipped
+    /// or up to date, or stopped before the call).
+    NotCalled,
 }
 
 /// The broad kind of a [`Status`]: what the run does about it and how views group it.
@@ -407,6 +410,7 @@ impl Status {
             | Status::Restored
             | Status::CachedLog
             | Status::Skipped { .. }
+            | Status::NotCalled
             | Status::FailedIgnored { .. } => StatusClass::Success,
             Status::Failed { .. }
             | Status::TimedOut
@@ -434,6 +438,7 @@ impl Status {
                 | Status::Restored
                 | Status::CachedLog
                 | Status::Skipped { .. }
+                | Status::NotCalled
         )
     }
 

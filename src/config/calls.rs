@@ -1,9 +1,10 @@
-//! Dependencies with arguments: an entry of `depends` / `depends_post` is a task name or a
-//! table `{ task = "build", args = { profile = "release" } }`. The arguments are checked
-//! against the called task's parameters when the plan is built (`graph/plan.rs`).
+//! Task calls: an entry of `depends` / `depends_post` is a task name or a table
+//! `{ task = "build", args = { profile = "release" } }`, and so may be an entry of `run`
+//! (the task runs at that point). The arguments are checked against the called task's
+//! parameters when the plan is built (`graph/plan.rs`).
 
 use toml::Spanned;
-use toml::de::DeValue;
+use toml::de::{DeTable, DeValue};
 
 use super::reader::{Reader, entries};
 use super::{CallArg, NameRef};
@@ -37,44 +38,56 @@ fn dependency(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Option<Na
             span: reader.span(span),
             args: Vec::new(),
         }),
-        DeValue::Table(table) => {
-            let mut name = None;
-            let mut args = Vec::new();
-            for (key, value) in entries(table) {
-                match key.get_ref().as_ref() {
-                    "task" => {
-                        let span = value.span();
-                        name = reader.string(value).map(|name| (name, span));
-                    }
-                    "args" => args = call_args(reader, value),
-                    other => {
-                        let message = format!("unknown key `{other}` in a task call");
-                        let problem = reader
-                            .error(message, key.span(), "unknown key")
-                            .with_help("a task call has `task` and `args`");
-                        reader.problem(problem);
-                    }
-                }
-            }
-            let Some((name, name_span)) = name else {
-                let problem = reader
-                    .error("task call without `task`", span, "no `task`")
-                    .with_help("name the task: `{ task = \"build\", args = { … } }`");
-                reader.problem(problem);
-                return None;
-            };
-            Some(NameRef {
-                name,
-                span: reader.span(name_span),
-                args,
-            })
-        }
+        DeValue::Table(table) => call(reader, table, span),
         other => {
             // Reported as before calls existed: a name is expected.
             reader.value::<String>(Spanned::new(span, other));
             None
         }
     }
+}
+
+/// Whether a table of `run` is a task call rather than a command table.
+pub(crate) fn is_call(table: &DeTable<'_>) -> bool {
+    table.keys().any(|key| key.get_ref() == "task")
+}
+
+/// A task call's table, `{ task = "…", args = { … } }`, written at `span`.
+pub(crate) fn call(
+    reader: &mut Reader<'_>,
+    table: DeTable<'_>,
+    span: std::ops::Range<usize>,
+) -> Option<NameRef> {
+    let mut name = None;
+    let mut args = Vec::new();
+    for (key, value) in entries(table) {
+        match key.get_ref().as_ref() {
+            "task" => {
+                let span = value.span();
+                name = reader.string(value).map(|name| (name, span));
+            }
+            "args" => args = call_args(reader, value),
+            other => {
+                let message = format!("unknown key `{other}` in a task call");
+                let problem = reader
+                    .error(message, key.span(), "unknown key")
+                    .with_help("a task call has `task` and `args`");
+                reader.problem(problem);
+            }
+        }
+    }
+    let Some((name, name_span)) = name else {
+        let problem = reader
+            .error("task call without `task`", span, "no `task`")
+            .with_help("name the task: `{ task = \"build\", args = { … } }`");
+        reader.problem(problem);
+        return None;
+    };
+    Some(NameRef {
+        name,
+        span: reader.span(name_span),
+        args,
+    })
 }
 
 /// `args = { name = value }`: strings, integers, floats and booleans, kept as written.

@@ -87,6 +87,21 @@ impl TaskDraft {
         self.templates.push(Template::new(text, range));
     }
 
+    /// Registers the argument values of task calls: they are substituted in this task's
+    /// scope.
+    pub(crate) fn template_calls(&mut self, calls: Vec<super::NameRef>) -> Vec<super::NameRef> {
+        for call in &calls {
+            self.template_call(call);
+        }
+        calls
+    }
+
+    pub(crate) fn template_call(&mut self, call: &super::NameRef) {
+        for arg in &call.args {
+            self.template(&arg.value, arg.span.range());
+        }
+    }
+
     /// Registers every string of a command of `run`.
     pub(crate) fn template_command(&mut self, command: &Spanned<RawCommand>) {
         match command.get_ref() {

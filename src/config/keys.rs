@@ -177,14 +177,16 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         name: "depends",
         doc: "Tasks that must succeed before this one starts",
         schema: schema::dependencies,
-        read: |draft, value, reader| draft.task.depends = calls::dependencies(reader, value),
+        read: |draft, value, reader| {
+            draft.task.depends = draft.template_calls(calls::dependencies(reader, value));
+        },
     },
     Key {
         name: "depends_post",
         doc: "Tasks that run after this one, whether it succeeded or not",
         schema: schema::dependencies,
         read: |draft, value, reader| {
-            draft.task.depends_post = calls::dependencies(reader, value);
+            draft.task.depends_post = draft.template_calls(calls::dependencies(reader, value));
         },
     },
     Key {
@@ -556,7 +558,9 @@ fn read_commands(
     items
         .into_iter()
         .filter_map(|item| {
-            if matches!(item.get_ref(), DeValue::Table(_)) {
+            if matches!(item.get_ref(), DeValue::Table(table) if calls::is_call(table)) {
+                read_call(draft, item, reader)
+            } else if matches!(item.get_ref(), DeValue::Table(_)) {
                 steps::read_command_table(draft, item, reader)
             } else {
                 let command = reader.value::<RawCommand>(item)?;
@@ -564,6 +568,21 @@ fn read_commands(
             }
         })
         .collect()
+}
+
+/// A task call in `run`, `{ task = "lint", args = { … } }`, as a step.
+fn read_call(
+    draft: &mut TaskDraft,
+    item: Spanned<DeValue<'_>>,
+    reader: &mut Reader<'_>,
+) -> Option<RunStep> {
+    let range = item.span();
+    let DeValue::Table(table) = item.into_inner() else {
+        unreachable!("only tables are read as calls")
+    };
+    let call = calls::call(reader, table, range)?;
+    draft.template_call(&call);
+    Some(Command::Call(call).into())
 }
 
 /// A plain command of `run`, as a step.

@@ -288,8 +288,23 @@ impl VarValue {
 pub struct NameRef {
     pub name: String,
     pub span: Span,
-    /// `args` of a task call in `depends` (`{ task = "build", args = { … } }`); empty for a name.
+    /// `args` of a task call (`{ task = "build", args = { … } }`) in `depends` or `run`; empty
+    /// for a name.
     pub args: Vec<CallArg>,
+}
+
+impl NameRef {
+    /// The call as shown in reports and views: `build(profile=release, jobs=2)`, or just the
+    /// name when it has no arguments.
+    pub fn label(&self) -> String {
+        if self.args.is_empty() {
+            return self.name.clone();
+        }
+        let args: Vec<String> = (self.args.iter())
+            .map(|arg| format!("{}={}", arg.name, arg.value))
+            .collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
 }
 
 /// One argument of a task call: `profile = "release"`.
@@ -309,6 +324,9 @@ pub enum Command {
     Shell(String),
     /// A program and its arguments, executed directly with no shell, e.g. `["cargo", "build"]`.
     Argv(Vec<String>),
+    /// A task call, `{ task = "lint", args = { fix = "true" } }`: that task (and its
+    /// dependencies) runs at this point, once per distinct set of values in the run.
+    Call(NameRef),
 }
 
 /// A declared task parameter, invoke-style: `rask greet --name Bob` or `rask greet Bob`.

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::include::display;
-use super::{Diagnostic, FileId, NameRef, Sources, Span, TaskFile};
+use super::{Command, Diagnostic, FileId, NameRef, Sources, Span, TaskFile};
 
 /// Checks the names includes bring in, gives each task its [`other_names`], and points each
 /// dependency written in an included file at the task it means.
@@ -225,7 +225,15 @@ fn resolve_references(file: &mut TaskFile) {
             .include
             .map(|index| file.includes[index].namespace.as_str())
             .filter(|namespace| !namespace.is_empty());
-        for reference in task.depends.iter_mut().chain(task.depends_post.iter_mut()) {
+        let calls = task
+            .run
+            .iter_mut()
+            .filter_map(|step| match &mut step.command {
+                Command::Call(call) => Some(call),
+                Command::Shell(_) | Command::Argv(_) => None,
+            });
+        let references = (task.depends.iter_mut().chain(task.depends_post.iter_mut())).chain(calls);
+        for reference in references {
             if let Some(root_name) = reference.name.strip_prefix(':') {
                 reference.name = root_name.to_owned();
             } else if let Some(namespace) = namespace {

@@ -29,6 +29,7 @@ pub(crate) fn document() -> Json {
             "computed": object(COMPUTED_KEYS),
             "env_value": env_value(),
             "command": object(COMMAND_KEYS),
+            "call": call(),
             "precondition": object(PRECONDITION_KEYS),
             "include": object(INCLUDE_KEYS),
         }),
@@ -100,7 +101,13 @@ pub(crate) fn string_or_list() -> Json {
 
 /// `depends` / `depends_post`: names, or task calls with arguments.
 pub(crate) fn dependencies() -> Json {
-    let call = json!({
+    let call = reference("call");
+    json!({ "anyOf": [string(), call, { "type": "array", "items": { "anyOf": [string(), call] } }] })
+}
+
+/// A task call: `{ task = "lint", args = { fix = "true" } }`, in `depends` or `run`.
+fn call() -> Json {
+    json!({
         "type": "object",
         "properties": {
             "task": string(),
@@ -111,8 +118,7 @@ pub(crate) fn dependencies() -> Json {
         },
         "required": ["task"],
         "additionalProperties": false,
-    });
-    json!({ "anyOf": [string(), call, { "type": "array", "items": { "anyOf": [string(), call] } }] })
+    })
 }
 
 /// `run` and the short form of a task.
@@ -122,7 +128,9 @@ pub(crate) fn run() -> Json {
             string(),
             {
                 "type": "array",
-                "items": { "anyOf": [string(), string_array(), reference("command")] },
+                "items": {
+                    "anyOf": [string(), string_array(), reference("command"), reference("call")]
+                },
             },
         ]
     })

@@ -223,7 +223,11 @@ impl Incremental {
             commands: planned
                 .commands
                 .iter()
-                .map(|command| command.argv.clone())
+                // A call spawns nothing; what it calls (and with which values) is its part.
+                .map(|command| match command.call {
+                    Some(_) => vec![command.display.clone()],
+                    None => command.argv.clone(),
+                })
                 .collect(),
             env,
             dir: planned.dir.clone(),

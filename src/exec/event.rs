@@ -9,6 +9,9 @@ pub(crate) enum JobEvent {
     /// The job's command number `index` is about to start. Checks (conditions, status
     /// commands) are not announced: they decide whether commands run, and are quiet.
     CommandStarted { index: usize },
+    /// The job reached its command `index`, a task call: it runs nothing until
+    /// [`RunningJob::resume`](super::RunningJob::resume) says how the called task ended.
+    Call { index: usize },
     /// Bytes the job wrote (only in [`OutputMode::Prefixed`](crate::events::OutputMode)),
     /// owned so they can travel on as an event without a copy.
     Output { stream: Stream, bytes: Vec<u8> },

@@ -33,6 +33,8 @@ pub(crate) struct LocalJob {
     sequence: Sequence,
     /// The command (or check) running now, if any.
     current: Option<RunningCommand>,
+    /// The task call (command index) the job waits at, if it does.
+    calling: Option<usize>,
     /// Set when the job is over, until reported.
     result: Option<JobResult>,
     /// The last signal asked for; once set, no further command starts.
@@ -66,6 +68,7 @@ impl LocalJob {
             spool: None,
             sequence: Sequence::default(),
             current: None,
+            calling: None,
             result: None,
             stop_signal: None,
             usage: None,
@@ -97,6 +100,11 @@ impl LocalJob {
             Next::Run(step) => {
                 if let Step::Command(index) = step {
                     report(JobEvent::CommandStarted { index });
+                    if self.job.commands[index].call.is_some() {
+                        self.calling = Some(index);
+                        report(JobEvent::Call { index });
+                        return;
+                    }
                 }
                 self.start_step(step);
             }
@@ -228,6 +236,9 @@ impl RunningJob for LocalJob {
     }
 
     fn wake_at(&self) -> Option<Instant> {
+        if self.calling.is_some() {
+            return None;
+        }
         let Some(command) = &self.current else {
             // Finished (or failed to start): report it at once.
             return Some(Instant::now());
@@ -252,13 +263,20 @@ impl RunningJob for LocalJob {
         self.read_output(ready, report);
         self.check_exit();
         self.complete_command(report);
-        if self.current.is_none() {
+        if self.current.is_none() && self.calling.is_none() {
             let result = self.result.take().unwrap_or(JobResult::Stopped);
             report(JobEvent::Finished {
                 result,
                 spooled: self.spool.take().map(Spool::into_shared),
                 usage: self.usage,
             });
+        }
+    }
+
+    fn resume(&mut self, exit: Exit, report: &mut dyn FnMut(JobEvent)) {
+        if let Some(index) = self.calling.take() {
+            let next = self.sequence.after(&self.job, Step::Command(index), exit);
+            self.proceed(next, report);
         }
     }
 

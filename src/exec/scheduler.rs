@@ -24,7 +24,7 @@ use super::os::{load_average, poll, readable};
 use super::signals::SignalPipes;
 use super::{Job, JobEvent, JobResult, RunningJob, Spawn};
 use crate::events::{
-    CancelReason, Clock, Event, EventKind, Flow, OutputMode, RunSummary, SCHEMA_VERSION,
+    CancelReason, Clock, Event, EventKind, Exit, Flow, OutputMode, RunSummary, SCHEMA_VERSION,
     SpooledOutput, Status, Stream, TaskInfo, TaskOutcome, Usage,
 };
 use crate::graph::{Edge, Plan, TaskId};
@@ -163,6 +163,25 @@ fn task_infos(plan: &Plan<'_>) -> Vec<TaskInfo> {
         .collect()
 }
 
+/// What a job reports while it starts its next command: the announcement, passed on, and
+/// the task call it stops at (see [`Run::call`]), kept in `called`.
+fn forward_start<'a>(
+    task: TaskId,
+    commands: &'a [crate::graph::PlannedCommand],
+    events: &'a mut Emitter<'_>,
+    called: &'a mut Option<usize>,
+) -> impl FnMut(JobEvent) + 'a {
+    move |event| match event {
+        JobEvent::CommandStarted { index } => events.emit(EventKind::CommandStarted {
+            task,
+            index,
+            command: commands[index].display.clone(),
+        }),
+        JobEvent::Call { index } => *called = Some(index),
+        JobEvent::Output { .. } | JobEvent::Finished { .. } => {}
+    }
+}
+
 /// Stamps events and hands them to the reporter; remembers whether it said rask's output is
 /// gone.
 struct Emitter<'e> {
@@ -194,7 +213,33 @@ enum TaskState {
     /// their digest. The outcome is reported once that is done.
     Recording(Box<(TaskOutcome, Option<SpooledOutput>)>),
     Running(Box<Running>),
+    /// Stopped at a task call until the called task ends; its worker slot is free meanwhile.
+    Calling(Box<Running>),
+    /// The task it called succeeded: it goes on with its next command once a slot is free.
+    Resuming(Box<Running>),
     Done,
+}
+
+/// How a called task ended, as far as its callers care.
+#[derive(Clone, Copy, Debug, Default)]
+enum CallEnd {
+    #[default]
+    Succeeded,
+    /// It failed of its own accord: the caller fails with this exit.
+    Failed(Exit),
+    /// It was stopped or never started: the caller is cancelled.
+    Cancelled,
+}
+
+impl From<&Status> for CallEnd {
+    fn from(status: &Status) -> CallEnd {
+        match status {
+            Status::Failed { exit, .. } => CallEnd::Failed(*exit),
+            Status::Cancelled { .. } => CallEnd::Cancelled,
+            _ if status.is_success() => CallEnd::Succeeded,
+            _ => CallEnd::Failed(Exit::Code(1)),
+        }
+    }
 }
 
 struct Running {
@@ -249,6 +294,12 @@ struct Run<'r, 'f, S> {
     /// Tasks have run since the last summary was reported.
     round_open: bool,
     control: Option<Steering>,
+    /// Per task reached only through calls: not called yet, so it waits for that too.
+    uncalled: Vec<bool>,
+    /// Per task, the callers stopped at a call of it.
+    callers: Vec<Vec<TaskId>>,
+    /// How each finished task ended, for a caller that calls it afterwards.
+    call_ends: Vec<CallEnd>,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -259,11 +310,13 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             .iter()
             .enumerate()
             .map(|(index, prerequisites)| {
-                if prerequisites.is_empty() {
+                // A task only called waits for its first call as for one more prerequisite.
+                let waiting = prerequisites.len() + usize::from(plan.tasks[index].called_only);
+                if waiting == 0 {
                     ready.push_back(TaskId(index as u32));
                     TaskState::Ready
                 } else {
-                    TaskState::Waiting(prerequisites.len())
+                    TaskState::Waiting(waiting)
                 }
             })
             .collect();
@@ -291,6 +344,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             round_from: 0,
             round_open: true,
             control: None,
+            uncalled: plan.tasks.iter().map(|task| task.called_only).collect(),
+            callers: vec![Vec::new(); plan.tasks.len()],
+            call_ends: vec![CallEnd::default(); plan.tasks.len()],
         }
     }
 
@@ -386,12 +442,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let commands = &self.plan.tasks[task.index()].commands;
         let incremental = &mut self.incremental;
         let mut finished = None;
+        let mut called = None;
         running.job.advance(ready_fds, &mut |event| match event {
             JobEvent::CommandStarted { index } => events.emit(EventKind::CommandStarted {
                 task,
                 index,
                 command: commands[index].display.clone(),
             }),
+            JobEvent::Call { index } => called = Some(index),
             JobEvent::Output { stream, bytes } => {
                 incremental.capture(task, stream, &bytes);
                 events.emit(EventKind::Output {
@@ -408,7 +466,104 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         });
         if let Some((result, spooled, usage)) = finished {
             self.finished(task, result, spooled, usage, events);
+        } else if let Some(index) = called {
+            self.call(task, index, events);
         }
+    }
+
+    /// `caller` stopped at its command `index`, a task call: it gives up its slot and goes on
+    /// once the called task has ended (at once if it already has).
+    fn call(&mut self, caller: TaskId, index: usize, events: &mut Emitter<'_>) {
+        let callee = self.plan.tasks[caller.index()].commands[index]
+            .call
+            .expect("a job stops only at a call step");
+        let TaskState::Running(running) =
+            std::mem::replace(&mut self.states[caller.index()], TaskState::Done)
+        else {
+            unreachable!("only a running job reaches a call")
+        };
+        self.running.retain(|&other| other != caller);
+        self.slots[running.slot] = false;
+        self.return_tokens();
+        self.states[caller.index()] = TaskState::Calling(running);
+        if std::mem::take(&mut self.uncalled[callee.index()]) {
+            self.release(callee, events);
+        }
+        if matches!(self.states[callee.index()], TaskState::Done) {
+            self.call_ended(caller, self.call_ends[callee.index()], events);
+        } else {
+            self.callers[callee.index()].push(caller);
+        }
+    }
+
+    /// The task `caller` waits for at a call has ended as `end`.
+    fn call_ended(&mut self, caller: TaskId, end: CallEnd, events: &mut Emitter<'_>) {
+        match end {
+            CallEnd::Succeeded => {
+                let state = std::mem::replace(&mut self.states[caller.index()], TaskState::Done);
+                if let TaskState::Calling(running) = state {
+                    self.states[caller.index()] = TaskState::Resuming(running);
+                    self.ready.push_front(caller);
+                }
+            }
+            // Spawns nothing: the job ends with this failure (or ignores it) at once.
+            CallEnd::Failed(exit) => self.resume(caller, exit, events),
+            CallEnd::Cancelled => {
+                let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
+                self.end_paused(caller, reason, events);
+            }
+        }
+    }
+
+    /// Lets a caller go on after its call, in a worker slot again.
+    fn resume(&mut self, task: TaskId, exit: Exit, events: &mut Emitter<'_>) {
+        // Not there when restarted or stopped (watch mode) while it waited.
+        let Some(mut running) = self.take_paused(task) else {
+            return;
+        };
+        running.slot = self.take_slot();
+        let commands = &self.plan.tasks[task.index()].commands;
+        let mut called = None;
+        running.job.resume(
+            exit,
+            &mut forward_start(task, commands, events, &mut called),
+        );
+        self.states[task.index()] = TaskState::Running(running);
+        self.running.push(task);
+        if let Some(index) = called {
+            self.call(task, index, events);
+        }
+    }
+
+    /// The job of a task stopped at a call, which is then `Done` until put back.
+    fn take_paused(&mut self, task: TaskId) -> Option<Box<Running>> {
+        let state = &mut self.states[task.index()];
+        if !matches!(state, TaskState::Calling(_) | TaskState::Resuming(_)) {
+            return None;
+        }
+        match std::mem::replace(state, TaskState::Done) {
+            TaskState::Calling(running) | TaskState::Resuming(running) => Some(running),
+            _ => unreachable!("matched above"),
+        }
+    }
+
+    /// A task stopped at a call that will not go on: it ends as cancelled, having started.
+    fn end_paused(&mut self, task: TaskId, reason: CancelReason, events: &mut Emitter<'_>) {
+        let Some(running) = self.take_paused(task) else {
+            return;
+        };
+        let outcome = TaskOutcome {
+            task,
+            status: Status::Cancelled {
+                reason,
+                started: true,
+            },
+            duration: running.started.elapsed(),
+            attempt: self.attempts[task.index()],
+            usage: None,
+        };
+        drop(running);
+        self.record(outcome, None, events);
     }
 
     fn start_ready(&mut self, events: &mut Emitter<'_>) {
@@ -418,6 +573,18 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             let Some(task) = self.ready.pop_front() else {
                 break;
             };
+            if matches!(self.states[task.index()], TaskState::Resuming(_)) {
+                if !self.may_start(task) {
+                    let reason = self.cancel.unwrap_or(CancelReason::Failure);
+                    self.end_paused(task, reason, events);
+                } else if self.capacity() {
+                    self.resume(task, Exit::Code(0), events);
+                } else {
+                    deferred.insert(0, task);
+                    break;
+                }
+                continue;
+            }
             if !self.may_start(task) {
                 // It never will in this run: say so now, so that a cleanup task it shares
                 // with a task that did run is released rather than left waiting (issue #8).
@@ -455,12 +622,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     Err(reason) => self.explain(task, &reason, events),
                 }
             }
-            if self.load_too_high() {
-                deferred.insert(0, task);
-                break;
-            }
-            if !self.take_token() {
-                self.waiting_for_token = true;
+            if !self.capacity() {
                 deferred.insert(0, task);
                 break;
             }
@@ -475,15 +637,10 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             // and its time counts.
             let now = Instant::now();
             let job = self.job_for(task);
-            let job = self.spawner.start(job, &mut |event| {
-                if let JobEvent::CommandStarted { index } = event {
-                    events.emit(EventKind::CommandStarted {
-                        task,
-                        index,
-                        command: commands[index].display.clone(),
-                    });
-                }
-            });
+            let mut called = None;
+            let job = self
+                .spawner
+                .start(job, &mut forward_start(task, commands, events, &mut called));
             let deadline = self.timeout_of(task).map(|timeout| now + timeout);
             self.states[task.index()] = TaskState::Running(Box::new(Running {
                 job,
@@ -494,11 +651,27 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 reload: None,
             }));
             self.running.push(task);
+            if let Some(index) = called {
+                self.call(task, index, events);
+            }
         }
         // Tasks waiting for a token stay in the queue, in order, and start later.
         for task in deferred.into_iter().rev() {
             self.ready.push_front(task);
         }
+    }
+
+    /// Whether one more job may start now: not while `--load-average` holds starts back,
+    /// nor while the shared job limit has no token to spare.
+    fn capacity(&mut self) -> bool {
+        if self.load_too_high() {
+            return false;
+        }
+        if !self.take_token() {
+            self.waiting_for_token = true;
+            return false;
+        }
+        true
     }
 
     /// Whether a check still to come could start a task: not once a signal stops the run.
@@ -803,6 +976,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let task = outcome.task;
         let settled = Settled::from(&outcome.status);
         self.settled[task.index()] = settled;
+        let call_end = CallEnd::from(&outcome.status);
+        self.call_ends[task.index()] = call_end;
         let root_failure = outcome.status.is_root_failure();
         self.outcomes.push(outcome.clone());
         events.emit(EventKind::TaskFinished {
@@ -822,6 +997,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             } else {
                 self.block(dependent, events);
             }
+        }
+        for caller in std::mem::take(&mut self.callers[task.index()]) {
+            self.call_ended(caller, call_end, events);
         }
     }
 
@@ -992,6 +1170,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn into_summary(mut self, events: &mut Emitter<'_>) -> RunSummary {
         let reason = self.cancel.unwrap_or(CancelReason::DependencyFailed);
         for index in 0..self.states.len() {
+            if let TaskState::Calling(_) | TaskState::Resuming(_) = self.states[index] {
+                self.end_paused(TaskId(index as u32), reason, events);
+            }
             // Stopped while its outputs were being recorded: it did succeed.
             if let TaskState::Recording(_) = self.states[index] {
                 let state = std::mem::replace(&mut self.states[index], TaskState::Done);
@@ -999,6 +1180,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                     let (outcome, spooled) = *finished;
                     self.record(outcome, spooled, events);
                 }
+            }
+            if self.uncalled[index] {
+                self.finish(TaskId(index as u32), Status::NotCalled, events);
             }
             if matches!(
                 self.states[index],

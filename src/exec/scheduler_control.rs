@@ -140,6 +140,9 @@ impl<S: Spawn> Run<'_, '_, S> {
                     };
                     self.finish(task, status, events);
                 }
+                TaskState::Calling(_) | TaskState::Resuming(_) => {
+                    self.end_paused(task, CancelReason::Signal, events);
+                }
                 // Its commands are over; it is reported once its outputs are recorded.
                 TaskState::Recording(_) | TaskState::Done => {}
             }

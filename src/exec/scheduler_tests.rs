@@ -57,6 +57,10 @@ impl RunningJob for FakeJob {
         }
     }
 
+    fn resume(&mut self, _exit: Exit, _report: &mut dyn FnMut(JobEvent)) {
+        unreachable!("fake jobs make no task calls")
+    }
+
     fn signal(&mut self, signal: i32) {
         if self.deaf {
             return;

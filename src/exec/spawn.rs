@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use super::JobEvent;
 use super::process::LocalJob;
-use crate::events::OutputMode;
+use crate::events::{Exit, OutputMode};
 use crate::graph::{PlannedChecks, PlannedCommand};
 
 /// Everything needed to run one task, owned so it can outlive the plan's borrow (and, later,
@@ -56,6 +56,9 @@ pub(crate) trait RunningJob {
     /// next command. `ready` are the job's descriptors that poll reported ready. Reports
     /// [`JobEvent::Finished`] exactly once, after which it is not called again.
     fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent));
+    /// Goes on after the task call the job stopped at ([`JobEvent::Call`]), which ended
+    /// with `exit` (success, or the failure the job ends with).
+    fn resume(&mut self, exit: Exit, report: &mut dyn FnMut(JobEvent));
     /// Delivers `signal` to everything the job is running now; no further command starts.
     fn signal(&mut self, signal: i32);
     /// Delivers `signal` to what the job is running now without stopping the job: a reload

@@ -33,6 +33,13 @@ pub(crate) enum GraphError {
         span: Span,
         suggestion: Option<String>,
     },
+    #[error("task `{task}` calls unknown task `{name}`")]
+    UnknownCall {
+        task: String,
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
     #[error("no task named `{name}`")]
     UnknownTask {
         name: String,
@@ -90,6 +97,7 @@ impl GraphError {
     pub(crate) fn help(&self) -> Option<String> {
         match self {
             GraphError::UnknownDependency { suggestion, .. }
+            | GraphError::UnknownCall { suggestion, .. }
             | GraphError::UnknownTask { suggestion, .. } => suggestion
                 .as_ref()
                 .map(|name| format!("did you mean `{name}`?")),
@@ -107,7 +115,9 @@ impl GraphError {
     /// The error as a diagnostic pointing into `tasks.toml`, where it has a location there.
     pub(crate) fn to_diagnostic(&self) -> Diagnostic {
         let (span, label) = match self {
-            GraphError::UnknownDependency { span, .. } => (Some(*span), "unknown task"),
+            GraphError::UnknownDependency { span, .. } | GraphError::UnknownCall { span, .. } => {
+                (Some(*span), "unknown task")
+            }
             GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
             GraphError::VarFailed { span, .. } => (Some(*span), "computed here"),
             GraphError::BadCall { span, label, .. } => (Some(*span), *label),

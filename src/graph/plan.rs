@@ -59,6 +59,9 @@ pub(crate) struct PlannedCommand {
     pub(crate) ignore_errors: bool,
     /// A script, written to a private temp file when the command starts.
     pub(crate) script: Option<Script>,
+    /// A task call (`{ task = "lint", … }` in `run`): no process, but the called node, which
+    /// the task waits for at this point.
+    pub(crate) call: Option<TaskId>,
 }
 
 /// A script command's text and arguments: the file's path follows `argv`, then `args`.
@@ -79,6 +82,7 @@ impl PlannedCommand {
             condition: None,
             ignore_errors: false,
             script: None,
+            call: None,
         }
     }
 }
@@ -97,6 +101,9 @@ pub(crate) struct PlannedTask<'f> {
     /// Parameters as environment variables, for a task with scripts (see `script.rs`).
     pub(crate) param_env: Vec<(String, String)>,
     pub(crate) dir: PathBuf,
+    /// Reached only through task calls in `run`: it waits until one of them is made, and
+    /// is not run at all when none is.
+    pub(crate) called_only: bool,
     /// Why the task does not run at all here, e.g. `platforms` leaves this system out: it is
     /// reported as skipped with this note and counts as done for its dependents.
     pub(crate) skip: Option<String>,
@@ -127,16 +134,26 @@ pub(crate) struct Plan<'f> {
 }
 
 /// Every edge of the file, by task index (see [`FileEdge`]).
-type FileEdges = Vec<Vec<FileEdge>>;
+type FileEdges<'f> = Vec<Vec<FileEdge<'f>>>;
 
-/// One entry of a task's `depends` / `depends_post`, resolved.
-struct FileEdge {
+/// One entry of a task's `depends` / `depends_post`, or a task call of its `run`, resolved.
+struct FileEdge<'f> {
     target: usize,
-    edge: Edge,
+    /// `None` for a call in `run` (the calls come after the edges, in `run` order).
+    edge: Option<Edge>,
     span: crate::config::Span,
-    /// For a task call with `args`: the called task's values and the node's label
-    /// (`build(profile=release)`). `None`: the target's own node.
-    call: Option<(Vec<String>, String)>,
+    values: CallValues<'f>,
+}
+
+/// Which node of its target a [`FileEdge`] reaches.
+enum CallValues<'f> {
+    /// The target's own node (no `args`).
+    Own,
+    /// The called task's values and the node's label (`build(profile=release)`).
+    Fixed(Vec<String>, String),
+    /// `args` holding placeholders, substituted in the caller's scope once its values are
+    /// known (when planning; `--graph` takes the target's own node).
+    Templated(&'f crate::config::NameRef),
 }
 
 /// The plan's nodes: a task and its parameter values. A task runs once per distinct set of
@@ -151,11 +168,17 @@ struct Nodes {
     labels: Vec<String>,
     /// Each node's edges: target node, kind, where written.
     edges: Vec<Vec<(usize, Edge, crate::config::Span)>>,
+    /// Each node's task calls, in `run` order: target node, where written.
+    calls: Vec<Vec<(usize, crate::config::Span)>>,
     /// Tasks reached without values for a required parameter (an error only when planning).
     missing: Vec<GraphError>,
 }
 
 impl Nodes {
+    fn find(&self, task: usize, values: &[String]) -> Option<usize> {
+        self.index.get(&(task, values.to_vec())).copied()
+    }
+
     fn intern(
         &mut self,
         task: usize,
@@ -170,6 +193,7 @@ impl Nodes {
         self.keys.push(key);
         self.labels.push(label());
         self.edges.push(Vec::new());
+        self.calls.push(Vec::new());
         self.keys.len() - 1
     }
 }
@@ -181,11 +205,14 @@ pub(crate) fn plan<'f>(
     requests: &[Request],
     extra: &[String],
 ) -> Result<Plan<'f>, Vec<GraphError>> {
-    let (mut nodes, order) = edges_and_order(file, requests)?;
+    let mut vars = Vars::new(file);
+    let (mut nodes, order) = edges_and_order(file, requests, Some(&mut vars))?;
     if !nodes.missing.is_empty() {
         return Err(std::mem::take(&mut nodes.missing));
     }
-    let mut vars = Vars::new(file);
+    if !vars.errors.is_empty() {
+        return Err(vars.errors);
+    }
     let global = global_env(file, &mut vars).map_err(|error| vec![error])?;
     let env = (global.iter())
         .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
@@ -208,6 +235,17 @@ pub(crate) fn plan<'f>(
         }
     }
 
+    // Reached otherwise than through a call: requested, or the target of an edge.
+    let mut plainly = vec![false; nodes.keys.len()];
+    for request in requests {
+        if let Some(node) = nodes.find(request.task, &request.values) {
+            plainly[node] = true;
+        }
+    }
+    for &(target, _, _) in nodes.edges.iter().flatten() {
+        plainly[target] = true;
+    }
+
     let last_requested = requests
         .last()
         .map(|request| (request.task, request.values.clone()));
@@ -220,8 +258,17 @@ pub(crate) fn plan<'f>(
             } else {
                 &[]
             };
-            let label = nodes.labels[node].clone();
-            planned_task(file, key.0, key.1.clone(), label, extra, &mut vars, &global)
+            let calls: Vec<(TaskId, &str)> = (nodes.calls[node].iter())
+                .map(|&(target, _)| (TaskId(id_of[target]), nodes.labels[target].as_str()))
+                .collect();
+            let node_plan = NodePlan {
+                index: key.0,
+                values: key.1.clone(),
+                label: nodes.labels[node].clone(),
+                calls: &calls,
+                called_only: !plainly[node],
+            };
+            planned_task(file, node_plan, extra, &mut vars, &global)
         })
         .collect::<Result<_, _>>()
         .map_err(|error| vec![error])?;
@@ -240,50 +287,80 @@ pub(crate) fn plan<'f>(
 /// Checks that `requests` could be planned (every name known, no cycle) without planning
 /// their commands, so nothing is computed: for `--graph`.
 pub(crate) fn check(file: &TaskFile, requests: &[Request]) -> Result<(), Vec<GraphError>> {
-    edges_and_order(file, requests).map(drop)
+    edges_and_order(file, requests, None).map(drop)
 }
 
 /// The nodes `requests` reach, and their order: each after everything it waits for.
-fn edges_and_order(
-    file: &TaskFile,
+/// Without `vars`, calls whose `args` hold placeholders reach their target's own node.
+fn edges_and_order<'f>(
+    file: &'f TaskFile,
     requests: &[Request],
+    vars: Option<&mut Vars<'f>>,
 ) -> Result<(Nodes, Vec<usize>), Vec<GraphError>> {
     let edges = resolve_edges(file)?;
-    let nodes = reach(file, &edges, requests);
+    let nodes = reach(file, &edges, requests, vars);
     let order = order(&nodes, requests).map_err(|error| vec![error])?;
     Ok((nodes, order))
 }
 
-fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
+fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
     let names = Names::new(file);
     let mut errors = Vec::new();
     let edges = file
         .tasks
         .iter()
         .map(|task| {
-            let hard = task.depends.iter().map(|name| (name, Edge::Hard));
-            let post = task.depends_post.iter().map(|name| (name, Edge::Post));
+            let hard = task.depends.iter().map(|name| (name, Some(Edge::Hard)));
+            let post = task
+                .depends_post
+                .iter()
+                .map(|name| (name, Some(Edge::Post)));
+            let calls = task.run.iter().filter_map(|step| match &step.command {
+                Command::Call(call) => Some((call, None)),
+                Command::Shell(_) | Command::Argv(_) => None,
+            });
             hard.chain(post)
+                .chain(calls)
                 .filter_map(|(reference, edge)| match names.get(&reference.name) {
                     Some(target) => {
-                        let call = if reference.args.is_empty() {
-                            None
+                        let values = if reference.args.is_empty() {
+                            CallValues::Own
+                        } else if (reference.args.iter())
+                            .any(|arg| placeholder::placeholders(&arg.value).next().is_some())
+                        {
+                            CallValues::Templated(reference)
                         } else {
-                            super::calls::values(&file.tasks[target], reference, &mut errors)
+                            match super::calls::values(&file.tasks[target], reference, &mut errors)
+                            {
+                                Some((values, label)) => CallValues::Fixed(values, label),
+                                None => CallValues::Own,
+                            }
                         };
                         Some(FileEdge {
                             target,
                             edge,
                             span: reference.span,
-                            call,
+                            values,
                         })
                     }
                     None => {
-                        errors.push(GraphError::UnknownDependency {
-                            task: task.name.clone(),
-                            name: reference.name.clone(),
-                            span: reference.span,
-                            suggestion: names.suggest(&reference.name),
+                        let task = task.name.clone();
+                        let name = reference.name.clone();
+                        let span = reference.span;
+                        let suggestion = names.suggest(&reference.name);
+                        errors.push(match edge {
+                            Some(_) => GraphError::UnknownDependency {
+                                task,
+                                name,
+                                span,
+                                suggestion,
+                            },
+                            None => GraphError::UnknownCall {
+                                task,
+                                name,
+                                span,
+                                suggestion,
+                            },
                         });
                         None
                     }
@@ -298,10 +375,15 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges, Vec<GraphError>> {
     }
 }
 
-/// The nodes the requests reach through either kind of edge. A plain dependency is the task's
+/// The nodes the requests reach through edges and calls. A plain dependency is the task's
 /// own node (its values from the command line, else its defaults); a call with `args` is the
 /// node of those values.
-fn reach(file: &TaskFile, edges: &FileEdges, requests: &[Request]) -> Nodes {
+fn reach<'f>(
+    file: &'f TaskFile,
+    edges: &FileEdges<'f>,
+    requests: &[Request],
+    mut vars: Option<&mut Vars<'f>>,
+) -> Nodes {
     let mut nodes = Nodes::default();
     let mut own: Vec<Option<Vec<String>>> = vec![None; file.tasks.len()];
     for request in requests {
@@ -325,13 +407,23 @@ fn reach(file: &TaskFile, edges: &FileEdges, requests: &[Request]) -> Nodes {
                 })
                 .clone();
             let name = &file.tasks[target].name;
-            let node = match &file_edge.call {
-                Some((values, label)) if *values != base => {
-                    nodes.intern(target, values.clone(), || label.clone())
+            let called = match (&file_edge.values, vars.as_deref_mut()) {
+                (CallValues::Own, _) | (CallValues::Templated(_), None) => None,
+                (CallValues::Fixed(values, label), _) => Some((values.clone(), label.clone())),
+                (CallValues::Templated(call), Some(vars)) => {
+                    let bindings = vars.task_bindings(&file.tasks[task], &nodes.keys[next].1);
+                    let call = substituted_call(call, &bindings);
+                    super::calls::values(&file.tasks[target], &call, &mut nodes.missing)
                 }
+            };
+            let node = match called {
+                Some((values, label)) if values != base => nodes.intern(target, values, || label),
                 _ => nodes.intern(target, base, || name.clone()),
             };
-            nodes.edges[next].push((node, file_edge.edge, file_edge.span));
+            match file_edge.edge {
+                Some(edge) => nodes.edges[next].push((node, edge, file_edge.span)),
+                None => nodes.calls[next].push((node, file_edge.span)),
+            }
         }
         next += 1;
     }
@@ -353,9 +445,15 @@ fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> 
             }
         }
     }
+    // A caller waits for what it calls (part-way through, but no earlier either).
+    for &node in &by_task {
+        for &(target, span) in &nodes.calls[node] {
+            prerequisites[node].push((target, span));
+        }
+    }
     let roots = requests
         .iter()
-        .filter_map(|request| (nodes.index.get(&(request.task, request.values.clone()))).copied())
+        .filter_map(|request| nodes.find(request.task, &request.values))
         .chain(by_task.iter().copied());
     cycle::order(&prerequisites, roots).map_err(|cycle| GraphError::Cycle {
         path: cycle
@@ -391,15 +489,42 @@ fn file_env(
     super::env::apply(state, env, dir, vars, text);
 }
 
-fn planned_task<'f>(
-    file: &'f TaskFile,
+/// A `call` whose argument values have their placeholders substituted (verbatim, as a
+/// value is passed on, not quoted) from the caller's `bindings`.
+fn substituted_call(call: &crate::config::NameRef, bindings: &Bindings) -> crate::config::NameRef {
+    let lookup = |name: &str| find(bindings, name);
+    let mut call = call.clone();
+    for arg in &mut call.args {
+        arg.value = substitute(&arg.value, Quoting::Verbatim, lookup);
+    }
+    call
+}
+
+/// One node to plan: a task, its values, and what it calls.
+struct NodePlan<'n> {
+    /// Index into `TaskFile::tasks`.
     index: usize,
     values: Vec<String>,
     label: String,
+    /// The nodes its calls reach, in `run` order, with their labels.
+    calls: &'n [(TaskId, &'n str)],
+    called_only: bool,
+}
+
+fn planned_task<'f>(
+    file: &'f TaskFile,
+    node: NodePlan<'_>,
     extra: &[String],
     vars: &mut Vars<'f>,
     global: &EnvState,
 ) -> Result<PlannedTask<'f>, GraphError> {
+    let NodePlan {
+        index,
+        values,
+        label,
+        calls,
+        called_only,
+    } = node;
     let task = &file.tasks[index];
     let bindings = vars.task_bindings(task, &values);
     let lookup = |name: &str| find(&bindings, name);
@@ -408,6 +533,7 @@ fn planned_task<'f>(
     let verbatim = |text: &String| substitute_words(text, Quoting::Verbatim, lookup, is_words);
     let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);
+    let mut calls = calls.iter();
     let commands = task
         .run
         .iter()
@@ -417,6 +543,12 @@ fn planned_task<'f>(
             let mut planned = match &step.command {
                 Command::Shell(text) => planned_script(&task.interpreter, text, &lookup, extra),
                 Command::Argv(_) => None,
+                Command::Call(_) => {
+                    let &(node, label) = calls.next().expect("one planned call per call step");
+                    let mut call = PlannedCommand::new(format!("call {label}"), Vec::new());
+                    call.call = Some(node);
+                    Some(call)
+                }
             }
             .unwrap_or_else(|| planned_command(shell, &step.command, &lookup, &is_words, extra));
             planned.condition = (step.condition.as_deref())
@@ -452,6 +584,7 @@ fn planned_task<'f>(
             Vec::new()
         },
         dir,
+        called_only,
         skip: platform_skip(task),
         env: (env.iter())
             .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
@@ -535,6 +668,8 @@ fn planned_command<'a>(
             argv.extend(extra.iter().cloned());
             PlannedCommand::new(shell_words::join(&argv), argv)
         }
+        // Planned by `planned_task`, which knows the called node; shown the same here.
+        Command::Call(call) => PlannedCommand::new(format!("call {}", call.label()), Vec::new()),
     }
 }
 

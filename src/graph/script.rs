@@ -51,7 +51,7 @@ pub(super) fn has_scripts(task: &Task) -> bool {
     task.script_file.is_some()
         || task.run.iter().any(|step| match &step.command {
             Command::Shell(text) => !task.interpreter.is_empty() || text.starts_with("#!"),
-            Command::Argv(_) => false,
+            Command::Argv(_) | Command::Call(_) => false,
         })
 }
 

@@ -216,12 +216,21 @@ pub(crate) fn task_dir<'f>(file: &'f TaskFile, task: &Task) -> &'f std::path::Pa
 
 /// Every string of a task that may hold placeholders.
 fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
+    use crate::config::Command;
     let commands = task.run.iter().flat_map(|step| match &step.command {
-        crate::config::Command::Shell(line) => std::slice::from_ref(line),
-        crate::config::Command::Argv(words) => words.as_slice(),
+        Command::Shell(line) => std::slice::from_ref(line),
+        Command::Argv(words) => words.as_slice(),
+        Command::Call(_) => &[],
     });
+    let calls = task.run.iter().filter_map(|step| match &step.command {
+        Command::Call(call) => Some(call),
+        Command::Shell(_) | Command::Argv(_) => None,
+    });
+    let call_args = (calls.chain(&task.depends).chain(&task.depends_post))
+        .flat_map(|call| call.args.iter().map(|arg| arg.value.as_str()));
     commands
         .map(String::as_str)
+        .chain(call_args)
         .chain(super::checks::templates(task))
         .chain(task.env.iter().flat_map(|(_, value)| value.texts()))
         .chain(task.dir.as_deref())

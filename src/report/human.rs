@@ -186,7 +186,9 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let error = Style::ERROR.paint("error", color);
         let took = format_duration(outcome.duration);
         match &outcome.status {
-            Status::Succeeded | Status::Cancelled { started: false, .. } => None,
+            Status::Succeeded | Status::NotCalled | Status::Cancelled { started: false, .. } => {
+                None
+            }
             Status::UpToDate | Status::Restored | Status::CachedLog if self.options.quiet => None,
             Status::UpToDate => Some(format!("rask: task `{name}` is up to date")),
             Status::Restored => Some(format!("rask: `{name}`: restored from cache")),
@@ -239,6 +241,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             .outcomes
             .iter()
             .filter(|outcome| !self.plan.tasks[outcome.task.index()].commands.is_empty())
+            .filter(|outcome| outcome.status != Status::NotCalled)
             .count();
         let took = format_duration(summary.duration);
         let skipped = names(&|status| matches!(status, Status::Skipped { .. }));
@@ -451,6 +454,7 @@ pub(super) fn describe(status: &Status) -> String {
         Status::SpawnFailed { message } => format!("could not start: {message}"),
         Status::Cancelled { .. } => "cancelled".to_owned(),
         Status::Skipped { condition } => format!("skipped: `{condition}` is false"),
+        Status::NotCalled => "not called".to_owned(),
         Status::PreconditionFailed { message } => format!("failed a precondition: {message}"),
         Status::FailedIgnored { exit, .. } => {
             let failed = describe(&Status::Failed {

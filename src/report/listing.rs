@@ -275,6 +275,7 @@ pub(crate) fn task_help(task: &Task) -> String {
             let line = match &command.command {
                 Command::Shell(line) => line.clone(),
                 Command::Argv(argv) => shell_words::join(argv),
+                Command::Call(call) => format!("call {}", call.label()),
             };
             out.push_str(&format!("  {line}\n"));
         }
@@ -314,58 +315,81 @@ pub(crate) struct DrySkip {
 /// The checks that decide whether it runs are shown as `#` comments (a dry run evaluates
 /// none that runs a command), so the output still reads as a shell script; so are the
 /// commands of a task a real run would skip (`skips`, by task index), under a line saying so.
+/// A task call is a comment too, followed by the called task's commands when nothing else
+/// runs that task.
 pub(crate) fn dry_run(plan: &Plan<'_>, skips: &[Option<DrySkip>]) -> String {
     let mut out = String::new();
-    // A task skipped here (its `platforms` leave this system out) would run nothing.
-    let tasks = plan
-        .tasks
-        .iter()
-        .zip(skips)
-        .filter(|(task, _)| task.skip.is_none());
-    for (task, skip) in tasks {
-        let checks = &task.checks;
-        let name = task.name();
-        if name != task.task.name {
-            // A task call with other arguments than the task's own (`depends` with `args`).
-            out.push_str(&format!("# {name}\n"));
-        }
-        let mut comment =
-            |what: &str, check: &str| out.push_str(&format!("# {name}: {what} {check}\n"));
-        if let Some(condition) = &checks.condition {
-            comment("if", &condition.display);
-        }
-        for precondition in &checks.preconditions {
-            comment("precondition", &precondition.check.display);
-        }
-        for status in &checks.status {
-            comment(
-                "up to date if",
-                &format!("{} (status not checked)", status.display),
-            );
-        }
-        let skipped = match skip {
-            Some(DrySkip { restored, why }) => {
-                let verdict = if *restored {
-                    "would restore from cache"
-                } else {
-                    "up to date"
-                };
-                out.push_str(&format!("# {name}: {verdict}, not run ({why})\n"));
-                "# "
-            }
-            None => "",
-        };
-        for command in &task.commands {
-            if let Some(condition) = &command.condition {
-                out.push_str(&format!(
-                    "# {name}: next command if {}\n",
-                    condition.display
-                ));
-            }
-            out.push_str(skipped);
-            out.push_str(&command.display);
-            out.push('\n');
+    let mut shown = vec![false; plan.tasks.len()];
+    for (index, task) in plan.tasks.iter().enumerate() {
+        if !task.called_only {
+            dry_run_task(plan, skips, index, &mut shown, &mut out);
         }
     }
     out
+}
+
+fn dry_run_task(
+    plan: &Plan<'_>,
+    skips: &[Option<DrySkip>],
+    index: usize,
+    shown: &mut [bool],
+    out: &mut String,
+) {
+    let task = &plan.tasks[index];
+    // A task skipped here (its `platforms` leave this system out) would run nothing.
+    if std::mem::replace(&mut shown[index], true) || task.skip.is_some() {
+        return;
+    }
+    let checks = &task.checks;
+    let name = task.name();
+    if name != task.task.name {
+        // A task call with other arguments than the task's own (`depends` with `args`).
+        out.push_str(&format!("# {name}\n"));
+    }
+    let mut comment =
+        |what: &str, check: &str| out.push_str(&format!("# {name}: {what} {check}\n"));
+    if let Some(condition) = &checks.condition {
+        comment("if", &condition.display);
+    }
+    for precondition in &checks.preconditions {
+        comment("precondition", &precondition.check.display);
+    }
+    for status in &checks.status {
+        comment(
+            "up to date if",
+            &format!("{} (status not checked)", status.display),
+        );
+    }
+    let skipped = match skips.get(index).and_then(Option::as_ref) {
+        Some(DrySkip { restored, why }) => {
+            let verdict = if *restored {
+                "would restore from cache"
+            } else {
+                "up to date"
+            };
+            out.push_str(&format!("# {name}: {verdict}, not run ({why})\n"));
+            "# "
+        }
+        None => "",
+    };
+    for command in &task.commands {
+        if let Some(condition) = &command.condition {
+            out.push_str(&format!(
+                "# {name}: next command if {}\n",
+                condition.display
+            ));
+        }
+        match command.call {
+            // A task a real run skips makes no calls: the called commands are not shown.
+            Some(callee) if skipped.is_empty() => {
+                out.push_str(&format!("# {name}: {}\n", command.display));
+                dry_run_task(plan, skips, callee.index(), shown, out);
+            }
+            _ => {
+                out.push_str(skipped);
+                out.push_str(&command.display);
+                out.push('\n');
+            }
+        }
+    }
 }

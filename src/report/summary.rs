@@ -174,6 +174,7 @@ fn status_word(outcome: &TaskOutcome) -> String {
         Status::Cancelled { started: false, .. } => "not started".to_owned(),
         Status::SpawnFailed { .. } => "could not start".to_owned(),
         Status::Skipped { .. } => "skipped".to_owned(),
+        Status::NotCalled => "not called".to_owned(),
         Status::PreconditionFailed { .. } => "precondition failed".to_owned(),
         Status::FailedIgnored { exit: code, .. } => format!("failed, ignored ({})", exit(code)),
     };

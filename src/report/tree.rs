@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::config::TaskFile;
+use crate::config::{Command, NameRef, Task, TaskFile};
 use crate::graph::Names;
 
 /// How deep `--graph` indents. A 50,000-task chain drawn in full printed quadratically much
@@ -17,26 +17,34 @@ struct Row {
     indent: String,
     /// This task's own line prefix (indentation and branch).
     prefix: String,
-    /// Reached through `depends_post`: runs after its parent rather than before.
-    post: bool,
+    /// How it is reached: `" (post)"` through `depends_post` (it runs after its parent),
+    /// `" (call)"` through a task call in its parent's `run`; empty through `depends`.
+    mark: &'static str,
     /// A task call's arguments, shown after the name: `(profile=release)`.
     args: String,
 }
 
 /// A dependency's arguments as shown: `(profile=release, jobs=2)`, or nothing.
 fn call_args(dep: &crate::config::NameRef) -> String {
-    if dep.args.is_empty() {
-        return String::new();
-    }
-    let args: Vec<String> = (dep.args.iter())
-        .map(|arg| format!("{}={}", arg.name, arg.value))
-        .collect();
-    format!("({})", args.join(", "))
+    dep.label()[dep.name.len()..].to_owned()
+}
+
+/// A task's links to other tasks, each with how it is drawn: `depends`, `depends_post`, then
+/// the calls of its `run`, in order.
+fn links(task: &Task) -> impl Iterator<Item = (&NameRef, &'static str)> {
+    let hard = task.depends.iter().map(|dep| (dep, ""));
+    let post = task.depends_post.iter().map(|dep| (dep, " (post)"));
+    let calls = task.run.iter().filter_map(|step| match &step.command {
+        Command::Call(call) => Some((call, " (call)")),
+        Command::Shell(_) | Command::Argv(_) => None,
+    });
+    hard.chain(post).chain(calls)
 }
 
 /// The dependency trees of `roots` (file indices). A task shown before is marked `(*)` and not
 /// expanded again, which keeps shared subtrees (and cycles) from repeating. `depends_post`
-/// tasks are marked `(post)`, as `--dot` dashes their edges.
+/// tasks are marked `(post)`, as `--dot` dashes their edges; tasks called from `run` are marked
+/// `(call)` (dotted in `--dot`).
 pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
     let names = Names::new(file);
     let mut shown = HashSet::new();
@@ -47,18 +55,15 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
             depth: 0,
             indent: String::new(),
             prefix: String::new(),
-            post: false,
+            mark: "",
             args: String::new(),
         }];
         while let Some(row) = stack.pop() {
             let task = &file.tasks[row.task];
-            let post = if row.post { " (post)" } else { "" };
+            let post = row.mark;
             let name = format!("{}{}", task.name, row.args);
-            let hard = task.depends.iter().map(|dep| (dep, false));
-            let after = task.depends_post.iter().map(|dep| (dep, true));
-            let children: Vec<(usize, bool, String)> = hard
-                .chain(after)
-                .filter_map(|(dep, post)| Some((names.get(&dep.name)?, post, call_args(dep))))
+            let children: Vec<(usize, &'static str, String)> = links(task)
+                .filter_map(|(dep, mark)| Some((names.get(&dep.name)?, mark, call_args(dep))))
                 .collect();
             if shown.contains(&row.task) {
                 out.push_str(&format!("{}{name}{post} (*)\n", row.prefix));
@@ -75,7 +80,7 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
             shown.insert(row.task);
             let count = children.len();
             out.push_str(&format!("{}{name}{post}\n", row.prefix));
-            for (position, (child, post, args)) in children.into_iter().enumerate().rev() {
+            for (position, (child, mark, args)) in children.into_iter().enumerate().rev() {
                 let last = position + 1 == count;
                 let (branch, below) = if last {
                     ("└── ", "    ")
@@ -87,7 +92,7 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
                     depth: row.depth + 1,
                     indent: format!("{}{below}", row.indent),
                     prefix: format!("{}{branch}", row.indent),
-                    post,
+                    mark,
                     args,
                 });
             }
@@ -109,14 +114,17 @@ pub(crate) fn dot(file: &TaskFile, roots: &[usize]) -> String {
         }
         let task = &file.tasks[index];
         out.push_str(&format!("  {};\n", quoted(&task.name)));
-        let hard = task.depends.iter().map(|dep| (dep, ""));
-        let post = task.depends_post.iter().map(|dep| (dep, " [style=dashed]"));
-        for (dep, style) in hard.chain(post) {
+        for (dep, mark) in links(task) {
+            let style = match mark {
+                " (post)" => " [style=dashed]",
+                " (call)" => " [style=dotted]",
+                _ => "",
+            };
             if let Some(target) = names.get(&dep.name) {
                 let style = match call_args(dep) {
                     args if args.is_empty() => style.to_owned(),
                     args if style.is_empty() => format!(" [label={}]", quoted(&args)),
-                    args => format!(" [style=dashed, label={}]", quoted(&args)),
+                    args => format!("{}, label={}]", &style[..style.len() - 1], quoted(&args)),
                 };
                 let target_name = &file.tasks[target].name;
                 out.push_str(&format!(

@@ -1,7 +1,9 @@
 //! Task calls with arguments in `depends` / `depends_post`
-//! (`{ task = "build", args = { profile = "release" } }`): one run per distinct set of values.
+//! (`{ task = "build", args = { profile = "release" } }`) and as steps of `run`: one run per
+//! distinct set of values.
 
-use crate::common::Test;
+use crate::common::{Test, assert_dead, read_pid};
+use crate::reports::{events, outcome, outcomes};
 
 const BUILDS: &str = r#"
     [tasks.build]
@@ -153,4 +155,350 @@ fn graph_shows_calls_with_their_arguments() {
         .args(["--graph", "both"])
         .success();
     insta::assert_snapshot!(output.stdout_text());
+}
+
+/// Calls as steps of `run`: `ci` runs `lint` twice with one set of values (so once) and once
+/// with another, between its own commands.
+const STEPS: &str = r#"
+    [vars]
+    mode = "fast"
+
+    [tasks.lint]
+    params = [{ name = "fix", default = "false" }]
+    run = "echo lint {{fix}} >> log"
+
+    [tasks.ci]
+    params = [{ name = "level", default = "full" }]
+    run = [
+        "echo ci start >> log",
+        { task = "lint", args = { fix = "true" } },
+        "echo ci middle >> log",
+        { task = "lint", args = { fix = "true" } },
+        { task = "lint", args = { fix = "{{mode}}-{{level}}" } },
+        "echo ci end >> log",
+    ]
+"#;
+
+#[test]
+fn a_call_in_run_runs_the_task_at_that_point() {
+    for jobs in ["-j1", "-j4"] {
+        let output = Test::new().tasks_toml(STEPS).args([jobs, "ci"]).success();
+        assert_eq!(
+            output.log_lines("log"),
+            [
+                "ci start",
+                "lint true",
+                "ci middle",
+                "lint fast-full",
+                "ci end"
+            ],
+            "{jobs}"
+        );
+    }
+}
+
+#[test]
+fn call_args_take_the_callers_params_and_vars() {
+    let output = Test::new()
+        .tasks_toml(STEPS)
+        .args(["mode=slow", "ci", "--level", "quick"])
+        .success();
+    assert_eq!(output.log_lines("log")[3], "lint slow-quick");
+}
+
+#[test]
+fn the_called_tasks_dependencies_run_first_and_once() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.prep]
+            run = "echo prep >> log"
+
+            [tasks.lint]
+            depends = ["prep"]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            depends = ["prep"]
+            run = ["echo ci >> log", { task = "lint" }, "echo ci end >> log"]
+            "#,
+        )
+        .args(["-j1", "ci"])
+        .success();
+    assert_eq!(output.log_lines("log"), ["prep", "ci", "lint", "ci end"]);
+}
+
+#[test]
+fn a_failing_call_fails_the_caller_which_runs_nothing_more() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "exit 3"
+
+            [tasks.ci]
+            run = ["echo ci >> log", { task = "lint" }, "echo after >> log"]
+            "#,
+        )
+        .args(["--report", "json=events.jsonl", "ci"])
+        .status(3);
+    assert_eq!(output.log_lines("log"), ["ci"]);
+    let outcomes = outcomes(&events(&output));
+    assert_eq!(outcome(&outcomes, "lint")["status"]["kind"], "failed");
+    let caller = &outcome(&outcomes, "ci")["status"];
+    assert_eq!(
+        (&caller["kind"], &caller["command"]),
+        (&"failed".into(), &1.into())
+    );
+}
+
+#[test]
+fn a_caller_is_one_task_whose_time_spans_its_calls() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.slow]
+            run = "sleep 0.3"
+
+            [tasks.ci]
+            run = ["true", { task = "slow" }, "true"]
+            "#,
+        )
+        .args([
+            "--report",
+            "json=events.jsonl",
+            "--report",
+            "junit=junit.xml",
+            "ci",
+        ])
+        .success();
+    let events = events(&output);
+    let id = (events[0]["tasks"].as_array().expect("a task list").iter())
+        .position(|task| task["name"] == "ci")
+        .expect("the task is planned");
+    let started = (events.iter())
+        .filter(|event| event["event"] == "task_started" && event["task"] == id)
+        .count();
+    assert_eq!(started, 1);
+    let outcomes = outcomes(&events);
+    let seconds = |name: &str| outcome(&outcomes, name)["wall"].as_f64().expect("seconds");
+    assert!(seconds("ci") >= seconds("slow"), "{outcomes:?}");
+    let xml = output.read("junit.xml");
+    assert_eq!(xml.matches("<testcase").count(), 2, "{xml}");
+}
+
+#[test]
+fn command_if_and_ignore_errors_still_hold_around_calls() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.other]
+            run = "echo other >> log"
+
+            [tasks.ci]
+            run = [
+                { cmd = "exit 4", ignore_errors = true },
+                { task = "other" },
+                { cmd = "echo skipped >> log", if = "false" },
+                "echo end >> log",
+            ]
+            "#,
+        )
+        .args(["ci"])
+        .expect_stderr_contains("rask: task `ci` failed with exit code 4 (ignored)")
+        .success();
+    assert_eq!(output.log_lines("log"), ["other", "end"]);
+}
+
+#[test]
+fn a_task_only_called_does_not_run_when_no_call_is_made() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            if = "false"
+            run = [{ task = "lint" }]
+
+            [tasks.other]
+            run = "echo other >> log"
+            "#,
+        )
+        .args(["ci", "other"])
+        .success();
+    assert_eq!(output.log_lines("log"), ["other"]);
+}
+
+#[test]
+fn with_keep_going_a_caller_failing_before_its_call_makes_none() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            run = ["exit 2", { task = "lint" }]
+
+            [tasks.other]
+            run = "echo other >> log"
+            "#,
+        )
+        .args(["-k", "ci", "other"])
+        .status(2);
+    assert_eq!(output.log_lines("log"), ["other"]);
+}
+
+#[test]
+fn an_up_to_date_caller_makes_no_calls() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            sources = ["in.txt"]
+            run = [{ task = "lint" }, "echo ci >> log"]
+            "#,
+        )
+        .write("in.txt", "one")
+        .args(["ci"])
+        .success();
+    assert_eq!(output.log_lines("log"), ["lint", "ci"]);
+    let output = output
+        .rerun()
+        .args(["--report", "json=events.jsonl", "ci"])
+        .expect_stderr_contains("rask: `ci`: cached: log only")
+        .success();
+    assert_eq!(output.log_lines("log"), ["lint", "ci"]);
+    let outcomes = outcomes(&events(&output));
+    assert_eq!(outcome(&outcomes, "lint")["status"]["kind"], "not_called");
+}
+
+#[test]
+fn ctrl_c_during_a_call_cancels_the_caller_and_leaves_nothing_running() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.long]
+            run = '''sleep 300 >/dev/null 2>&1 & echo $! > tmp; mv tmp long.pid; wait'''
+
+            [tasks.ci]
+            run = [{ task = "long" }, "echo after >> log"]
+            "#,
+        )
+        .args(["--report", "json=events.jsonl", "ci"])
+        .spawn();
+    running.wait_for_file("long.pid");
+    let sleep = read_pid(&running.path("long.pid"));
+    running.signal(libc::SIGINT);
+    let output = running.status(130);
+    assert_dead(sleep, "the called task's background sleep");
+    assert!(!output.path("log").exists());
+    let outcomes = outcomes(&events(&output));
+    assert_eq!(outcome(&outcomes, "ci")["status"]["kind"], "cancelled");
+}
+
+#[test]
+fn dry_run_shows_calls_in_run_with_the_called_commands() {
+    let output = Test::new()
+        .tasks_toml(STEPS)
+        .args(["--dry-run", "ci"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text());
+}
+
+#[test]
+fn graph_shows_calls_in_run() {
+    let output = Test::new()
+        .tasks_toml(STEPS)
+        .args(["--graph", "ci"])
+        .success();
+    insta::assert_snapshot!(output.stdout_text());
+}
+
+#[test]
+fn bad_calls_in_run_are_located_errors_and_nothing_runs() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            params = [{ name = "fix", type = "bool", default = "false" }]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            params = [{ name = "level", default = "full" }]
+            run = [
+                "echo ci >> log",
+                { task = "lnit" },
+                { task = "lint", args = { fixx = "true" } },
+                { task = "lint", args = { fix = "{{levl}}" } },
+                { task = "lint", cmd = "echo" },
+            ]
+            "#,
+        )
+        .args(["ci"])
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+    assert!(!output.path("log").exists());
+}
+
+#[test]
+fn a_call_cycle_in_run_is_an_error_with_its_path() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.a]
+            run = ["echo a >> log", { task = "b" }]
+
+            [tasks.b]
+            run = ["echo b >> log", { task = "a" }]
+            "#,
+        )
+        .args(["a"])
+        .expect_stderr_contains("dependency cycle: a -> b -> a")
+        .status(2);
+    assert!(!output.path("log").exists());
+}
+
+#[test]
+fn a_call_arg_from_a_placeholder_is_checked_against_the_callee() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            params = [{ name = "fix", type = "bool", default = "false" }]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            params = [{ name = "level", default = "full" }]
+            run = [{ task = "lint", args = { fix = "{{level}}" } }]
+            "#,
+        )
+        .args(["ci"])
+        .expect_stderr_contains("invalid value `full` for parameter `fix` of task `lint`")
+        .status(2);
+    assert!(!output.path("log").exists());
+}
+
+#[test]
+fn unknown_tasks_and_parameters_in_run_calls_are_reported_together() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            params = [{ name = "fix", default = "false" }]
+            run = "echo lint >> log"
+
+            [tasks.ci]
+            run = ["echo ci >> log", { task = "lnit" }, { task = "lint", args = { fixx = "1" } }]
+            "#,
+        )
+        .args(["ci"])
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+    assert!(!output.path("log").exists());
 }

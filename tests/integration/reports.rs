@@ -7,7 +7,7 @@ use crate::common::{Output, Test};
 
 /// The event stream rask wrote to `events.jsonl`, one value per line.
 #[track_caller]
-fn events(output: &Output) -> Vec<Value> {
+pub(crate) fn events(output: &Output) -> Vec<Value> {
     output
         .read("events.jsonl")
         .lines()
@@ -16,7 +16,7 @@ fn events(output: &Output) -> Vec<Value> {
 }
 
 /// Each `task_finished` outcome, keyed by task name.
-fn outcomes(events: &[Value]) -> Vec<(String, Value)> {
+pub(crate) fn outcomes(events: &[Value]) -> Vec<(String, Value)> {
     let tasks = &events[0]["tasks"];
     events
         .iter()
@@ -33,7 +33,7 @@ fn outcomes(events: &[Value]) -> Vec<(String, Value)> {
         .collect()
 }
 
-fn outcome<'a>(outcomes: &'a [(String, Value)], name: &str) -> &'a Value {
+pub(crate) fn outcome<'a>(outcomes: &'a [(String, Value)], name: &str) -> &'a Value {
     let found: Vec<&Value> = outcomes
         .iter()
         .filter(|(task, _)| task == name)
