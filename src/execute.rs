@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use crate::cache::{self, Cache};
-use crate::cli::{ExplainFormat, Invocation, OutputArg, ReportFormat, SummaryArg};
+use crate::cli::{ExplainFormat, Invocation, OutputArg, ProgressArg, ReportFormat, SummaryArg};
 use crate::error::Error;
 use crate::events::{Event, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
 use crate::exec::{
@@ -16,8 +16,9 @@ use crate::exec::{
 };
 use crate::graph::Plan;
 use crate::report::{
-    ExplainJson, GithubSink, HumanReporter, JsonSink, JunitSink, ReportError, ReportOptions,
-    Reporter, SummarySink, SummaryWhen, TimingsSink,
+    ExplainJson, GithubSink, HumanReporter, JsonSink, JunitSink, ProgressSink, ProgressTarget,
+    ReportError, ReportOptions, Reporter, Screen, ScreenStdout, SummarySink, SummaryWhen,
+    TimingsSink,
 };
 
 /// How the terminal and the environment shape a run.
@@ -128,6 +129,15 @@ fn reporter<'p>(
     output: OutputMode,
 ) -> Result<Reporter<'p>, ReportError> {
     let mut reporter = Reporter::default();
+    // First, so that the area is gone before any sink writes the run's closing lines.
+    let screen = match progress_target(invocation, terminal, output) {
+        Some(target) => {
+            let (progress, screen) = ProgressSink::new(target);
+            reporter.add(progress);
+            screen
+        }
+        None => Screen::default(),
+    };
     let summary = match invocation.ci.summary {
         Some(SummaryArg::Never) => SummaryWhen::Never,
         Some(SummaryArg::Failures) => SummaryWhen::Failures,
@@ -147,6 +157,7 @@ fn reporter<'p>(
             quiet: invocation.quiet,
             github_groups: terminal.github_actions,
         },
+        screen.clone(),
     ));
     if terminal.github_actions {
         let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
@@ -155,7 +166,7 @@ fn reporter<'p>(
     for target in &invocation.ci.report {
         match (target.format, &target.path) {
             (ReportFormat::Json, None) => {
-                reporter.add(JsonSink::new(Box::new(std::io::stdout()), true));
+                reporter.add(JsonSink::new(Box::new(ScreenStdout(screen.clone())), true));
             }
             (ReportFormat::Json, Some(path)) => {
                 let file = create_report(path)?;
@@ -178,6 +189,24 @@ fn reporter<'p>(
         reporter.add(ExplainJson::default());
     }
     Ok(reporter)
+}
+
+/// Where the live status area is drawn, if anywhere. Never in inherit mode: the tasks write
+/// to the terminal themselves there, and nothing could keep their lines whole.
+fn progress_target(
+    invocation: &Invocation,
+    terminal: &Terminal,
+    output: OutputMode,
+) -> Option<ProgressTarget> {
+    if output == OutputMode::Inherit {
+        return None;
+    }
+    match invocation.ci.progress {
+        ProgressArg::Never => None,
+        ProgressArg::Always => Some(ProgressTarget::Always),
+        ProgressArg::Auto => (terminal.stderr_terminal && !terminal.ci && !invocation.quiet)
+            .then_some(ProgressTarget::Terminal),
+    }
 }
 
 fn create_report(path: &std::path::Path) -> Result<std::fs::File, ReportError> {

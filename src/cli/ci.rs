@@ -22,6 +22,11 @@ pub(crate) struct CiArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub(crate) summary: Option<SummaryArg>,
 
+    /// Show a live status area of the running tasks on stderr: `auto` on a terminal, not
+    /// under CI=true or -q; never in inherit output mode, where tasks own the terminal
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressArg::Auto)]
+    pub(crate) progress: ProgressArg,
+
     /// Run a failed task again up to N times (a task's own `retries` wins); not after a
     /// timeout unless the task sets `retry_on_timeout`, never after Ctrl-C
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
@@ -63,6 +68,14 @@ fn parse_partition(text: &str) -> Result<Partition, String> {
         return Err(expected());
     }
     Ok(Partition { index, count })
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProgressArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

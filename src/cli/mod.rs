@@ -10,7 +10,7 @@ mod completion;
 mod man_page;
 
 pub(crate) use args::{Args, ColorArg, OutputArg};
-pub(crate) use ci::{CiArgs, ReportFormat, SummaryArg};
+pub(crate) use ci::{CiArgs, ProgressArg, ReportFormat, SummaryArg};
 pub(crate) use completion::{answer_if_requested, write_registration};
 
 use std::ffi::OsString;

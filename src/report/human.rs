@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::Sink;
 use super::prefix::LinePrefixer;
+use super::progress::Screen;
 use super::style::Style;
 use crate::events::{
     CancelReason, Event, EventKind, Exit, Flow, OutputMode, RunSummary, SpooledOutput, Status,
@@ -39,10 +40,12 @@ pub(crate) struct HumanReporter<'p, 'f> {
     headers: HashMap<TaskId, Vec<String>>,
     /// A write failed because rask's stdout or stderr is gone (EPIPE, EIO).
     closed: bool,
+    /// Every write goes through it, so a progress area on the terminal is never torn.
+    screen: Screen,
 }
 
 impl<'p, 'f> HumanReporter<'p, 'f> {
-    pub(crate) fn new(plan: &'p Plan<'f>, options: ReportOptions) -> Self {
+    pub(crate) fn new(plan: &'p Plan<'f>, options: ReportOptions, screen: Screen) -> Self {
         HumanReporter {
             plan,
             options,
@@ -50,6 +53,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             buffer: Vec::with_capacity(128 * 1024),
             headers: HashMap::new(),
             closed: false,
+            screen,
         }
     }
 
@@ -76,8 +80,11 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
     fn output(&mut self, task: TaskId, stream: Stream, bytes: &[u8]) {
         let prefix = self.tag(task, self.color_of(stream));
         let prefixer = &mut self.prefixer;
-        let result = write_batched(stream, &mut self.buffer, |out| {
-            prefixer.push(task, stream, prefix.as_bytes(), bytes, out)
+        let buffer = &mut self.buffer;
+        let result = self.screen.write(|| {
+            write_batched(stream, buffer, |out| {
+                prefixer.push(task, stream, prefix.as_bytes(), bytes, out)
+            })
         });
         self.wrote(result);
     }
@@ -94,7 +101,9 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         let mut text = String::with_capacity(line.len() + 1);
         text.push_str(line);
         text.push('\n');
-        let result = std::io::stderr().lock().write_all(text.as_bytes());
+        let result = self
+            .screen
+            .write(|| std::io::stderr().lock().write_all(text.as_bytes()));
         self.wrote(result);
     }
 
@@ -130,9 +139,10 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             ),
             None => "::endgroup::\n".to_owned(),
         };
-        let mut out = std::io::stdout().lock();
-        let result = out.write_all(line.as_bytes()).and_then(|()| out.flush());
-        drop(out);
+        let result = self.screen.write(|| {
+            let mut out = std::io::stdout().lock();
+            out.write_all(line.as_bytes()).and_then(|()| out.flush())
+        });
         self.wrote(result);
     }
 
@@ -153,13 +163,16 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         for stream in [Stream::Stdout, Stream::Stderr] {
             let prefix = self.tag(task, self.color_of(stream));
             let prefixer = &mut self.prefixer;
-            let result = write_batched(stream, &mut self.buffer, |out| {
-                prefixer.finish(task, stream, prefix.as_bytes(), out)
+            let buffer = &mut self.buffer;
+            let result = self.screen.write(|| {
+                write_batched(stream, buffer, |out| {
+                    prefixer.finish(task, stream, prefix.as_bytes(), out)
+                })
             });
             self.wrote(result);
         }
         if let Some(spooled) = spooled {
-            let result = copy_spooled(spooled);
+            let result = self.screen.write(|| copy_spooled(spooled));
             self.wrote(result);
         }
         if grouped && self.options.output != OutputMode::Prefixed {

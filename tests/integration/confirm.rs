@@ -1,8 +1,5 @@
 //! `confirm`: rask asks before anything runs; without a terminal it refuses unless `--yes`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::common::Test;
 
 const DEPLOY: &str = r#"
@@ -48,24 +45,9 @@ fn a_dry_run_asks_nothing() {
         .success();
 }
 
-/// Runs rask on a pseudo-terminal (through `script`), typing `answer` into it.
+/// Runs rask on a pseudo-terminal, typing `answer` into it.
 fn answer_on_a_terminal(test: &Test, answer: &str) -> std::process::Output {
-    let command = format!("'{}' deploy", env!("CARGO_BIN_EXE_rask"));
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(test.path("."))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin was piped")
-        .write_all(answer.as_bytes())
-        .expect("script reads its stdin");
-    child.wait_with_output().expect("script(1) exits")
+    crate::common::run_on_a_terminal(test, "deploy", &[], answer)
 }
 
 #[test]

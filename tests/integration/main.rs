@@ -25,6 +25,7 @@ mod parallel;
 mod params;
 mod partition;
 mod platforms;
+mod progress;
 mod reports;
 mod retries;
 mod script_dirs;

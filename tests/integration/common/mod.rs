@@ -785,3 +785,32 @@ fn unindent_strips_the_common_indent_and_the_closing_line() {
     assert_eq!(unindent("\n    a\n      b\n\n    c\n    "), "a\n  b\n\nc\n");
     assert_eq!(unindent("a\n  b\n"), "a\n  b\n");
 }
+
+/// Runs rask with `args` in `test`'s project on a pseudo-terminal (through `script(1)`), with
+/// `env` set and `input` typed into it; the terminal's output (rask's stdout and stderr, with
+/// their escape sequences) is the result's stdout.
+pub fn run_on_a_terminal(
+    test: &Test,
+    args: &str,
+    env: &[(&str, &str)],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write as _;
+    let command = format!("'{RASK}' {args}");
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(test.path("."))
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin was piped")
+        .write_all(input.as_bytes())
+        .expect("script reads its stdin");
+    child.wait_with_output().expect("script(1) exits")
+}
