@@ -38,7 +38,7 @@ impl ConfirmError {
 /// `yes` answered them).
 pub(crate) fn confirm(plan: &Plan<'_>, yes: bool) -> Result<(), ConfirmError> {
     let questions = plan.tasks.iter().filter_map(|task| {
-        let question = task.task.confirm.as_deref()?;
+        let question = task.confirm.as_deref()?;
         Some((task.name(), question))
     });
     for (task, question) in questions {

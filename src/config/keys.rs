@@ -347,7 +347,12 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         name: "confirm",
         doc: "A question asked on the terminal before anything runs; --yes answers it",
         schema: schema::string,
-        read: |draft, value, reader| draft.task.confirm = reader.string(value),
+        read: |draft, value, reader| {
+            if let Some(question) = reader.value::<String>(value) {
+                draft.template(question.get_ref(), question.span());
+                draft.task.confirm = Some(question.into_inner());
+            }
+        },
     },
     Key {
         name: "interpreter",

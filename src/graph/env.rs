@@ -2,7 +2,7 @@
 //! an included file's `[env]`, the task's `env`) is applied in order over the state so far,
 //! where `None` means "removed from the task's environment".
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use super::substitute::Quoting;
 use super::vars::Vars;
@@ -41,7 +41,9 @@ pub(crate) fn apply(
                 };
                 let entries = entries.iter().map(|entry| {
                     let entry = text(entry, Quoting::Verbatim);
-                    dir.join(&entry).to_string_lossy().into_owned()
+                    lexically_normal(&dir.join(&entry))
+                        .to_string_lossy()
+                        .into_owned()
                 });
                 let current = current.filter(|value| !value.is_empty());
                 let joined: Vec<String> = match setting {
@@ -54,6 +56,47 @@ pub(crate) fn apply(
         match state.iter_mut().find(|(known, _)| known == name) {
             Some(slot) => slot.1 = value,
             None => state.push((name.clone(), value)),
+        }
+    }
+}
+
+/// `path` with `.` dropped and `name/..` folded, without looking at the file system: what a
+/// `PATH` entry reads as (`/app/web/bin`, not `/app/web/./bin`). Folding `..` lexically can
+/// differ from the kernel when `name` is a symlink; `PATH` entries are written for the
+/// directory as seen, so that is what they mean.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(normal.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_normalised_without_the_file_system() {
+        for (path, normal) in [
+            ("/app/web/./bin", "/app/web/bin"),
+            ("/app/web/../tools/bin", "/app/tools/bin"),
+            ("/app/web/node_modules/.bin", "/app/web/node_modules/.bin"),
+            ("/../x", "/../x"),
+        ] {
+            assert_eq!(
+                lexically_normal(Path::new(path)),
+                Path::new(normal),
+                "{path}"
+            );
         }
     }
 }

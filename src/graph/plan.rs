@@ -111,6 +111,8 @@ pub(crate) struct PlannedTask<'f> {
     pub(crate) env: Vec<(String, String)>,
     /// Variables removed from the task's environment (`{ unset = true }`).
     pub(crate) env_remove: Vec<String>,
+    /// The `confirm` question, values substituted verbatim.
+    pub(crate) confirm: Option<String>,
     /// `sources` and `outputs`, substituted, relative to `dir`.
     pub(crate) sources: Vec<String>,
     pub(crate) outputs: Vec<String>,
@@ -214,7 +216,7 @@ pub(crate) fn plan<'f>(
         return Err(vars.errors);
     }
     let global = global_env(file, &mut vars).map_err(|error| vec![error])?;
-    let env = (global.iter())
+    let env = (global.state.iter())
         .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
         .collect();
 
@@ -465,13 +467,49 @@ fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> 
     })
 }
 
-fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<EnvState, GraphError> {
+/// Dotenv files and the top-level `[env]`, the layers under every task's own.
+struct GlobalEnv {
+    state: EnvState,
+    /// The `[env]` values computed by a command (`{ sh = … }`): left out of `state`, and run
+    /// only for a task that gets them (see [`GlobalEnv::for_task`]).
+    computed: Vec<(String, EnvSetting)>,
+}
+
+impl GlobalEnv {
+    /// The layers under a task's own: `state`, and the computed values the task gets. A task
+    /// that runs nothing here gets none, nor does one whose own layers replace the variable
+    /// (a `prepend` or `append` builds on it, so it does get it).
+    fn for_task(&self, file: &TaskFile, task: &Task, runs: bool, vars: &mut Vars<'_>) -> EnvState {
+        let mut state = self.state.clone();
+        if !runs || self.computed.is_empty() {
+            return state;
+        }
+        let include_env = task
+            .include
+            .map_or(&[][..], |index| &file.includes[index].env);
+        let replaced = |name: &str| {
+            (include_env.iter().chain(&task.env)).any(|(known, setting)| {
+                known == name && !matches!(setting, EnvSetting::Prepend(_) | EnvSetting::Append(_))
+            })
+        };
+        let gets: Vec<(String, EnvSetting)> = (self.computed.iter())
+            .filter(|(name, _)| !replaced(name))
+            .cloned()
+            .collect();
+        file_env(&mut state, vars, None, &gets, &file.root);
+        state
+    }
+}
+
+fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<GlobalEnv, GraphError> {
     let dotenv = super::dotenv::load(&file.root, &file.settings.dotenv)?;
-    let mut env: EnvState = (dotenv.into_iter())
+    let mut state: EnvState = (dotenv.into_iter())
         .map(|(name, value)| (name, Some(value)))
         .collect();
-    file_env(&mut env, vars, None, &file.env, &file.root);
-    Ok(env)
+    let (computed, plain): (Vec<_>, Vec<_>) = (file.env.iter().cloned())
+        .partition(|(_, setting)| matches!(setting, EnvSetting::Shell { .. }));
+    file_env(&mut state, vars, None, &plain, &file.root);
+    Ok(GlobalEnv { state, computed })
 }
 
 /// Applies a file's `[env]` (the root's, or an included file's), substituted in its scope.
@@ -516,7 +554,7 @@ fn planned_task<'f>(
     node: NodePlan<'_>,
     extra: &[String],
     vars: &mut Vars<'f>,
-    global: &EnvState,
+    global: &GlobalEnv,
 ) -> Result<PlannedTask<'f>, GraphError> {
     let NodePlan {
         index,
@@ -534,7 +572,7 @@ fn planned_task<'f>(
     let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);
     let mut calls = calls.iter();
-    let commands = task
+    let commands: Vec<PlannedCommand> = task
         .run
         .iter()
         .enumerate()
@@ -561,8 +599,11 @@ fn planned_task<'f>(
         Some(dir) => task_dir(file, task).join(verbatim(dir)),
         None => task_dir(file, task).to_owned(),
     };
+    let checks = planned_checks(task, shell, &lookup);
+    let skip = platform_skip(task);
+    let runs = skip.is_none() && !(commands.is_empty() && checks.is_empty());
     // Layers over dotenv and `[env]`: an included file's `[env]`, then the task's own.
-    let mut env = global.clone();
+    let mut env = global.for_task(file, task, runs, vars);
     if let Some(index) = task.include {
         let include = &file.includes[index];
         file_env(&mut env, vars, Some(index), &include.env, &include.dir);
@@ -576,7 +617,7 @@ fn planned_task<'f>(
         task,
         label,
         commands,
-        checks: planned_checks(task, shell, &lookup),
+        checks,
         ignore_errors: task.ignore_errors,
         param_env: if has_scripts(task) {
             script_env(&task.params, &values, &bindings)
@@ -585,13 +626,14 @@ fn planned_task<'f>(
         },
         dir,
         called_only,
-        skip: platform_skip(task),
+        skip,
         env: (env.iter())
             .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
             .collect(),
         env_remove: (env.into_iter())
             .filter_map(|(name, value)| value.is_none().then_some(name))
             .collect(),
+        confirm: task.confirm.as_ref().map(verbatim),
         sources: task.sources.iter().map(verbatim).collect(),
         outputs: task.outputs.iter().map(verbatim).collect(),
     })

@@ -6,7 +6,8 @@
 //! `--graph` (which never plan commands) run none, and a failing var is an error only when
 //! something uses it.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::GraphError;
 use crate::config::{Task, TaskFile, Var, VarValue, placeholder};
@@ -27,6 +28,9 @@ pub(crate) struct Vars<'f> {
     included: Vec<Vec<Memo>>,
     /// Every var that failed, in the order it was needed.
     pub(crate) errors: Vec<GraphError>,
+    /// Env values' commands (`{ sh = … }`) run so far, by command and directory: each runs
+    /// once per invocation however many tasks get it. `None`: it failed.
+    env_runs: HashMap<(String, PathBuf), Option<String>>,
 }
 
 /// Where a name is looked up: a task's scope (its parameter values and vars, then its file's
@@ -52,6 +56,7 @@ impl<'f> Vars<'f> {
                 .map(|include| vec![None; include.vars.len()])
                 .collect(),
             errors: Vec::new(),
+            env_runs: HashMap::new(),
         }
     }
 
@@ -191,7 +196,11 @@ impl Vars<'_> {
         dir: &Path,
         span: crate::config::Span,
     ) -> Option<String> {
-        match run(&self.file.settings.shell, dir, command) {
+        let key = (command.to_owned(), dir.to_owned());
+        if let Some(known) = self.env_runs.get(&key) {
+            return known.clone();
+        }
+        let value = match run(&self.file.settings.shell, dir, command) {
             Ok(value) => Some(value),
             Err((reason, stderr)) => {
                 self.errors.push(GraphError::VarFailed {
@@ -202,7 +211,9 @@ impl Vars<'_> {
                 });
                 None
             }
-        }
+        };
+        self.env_runs.insert(key, value.clone());
+        value
     }
 }
 
@@ -234,6 +245,7 @@ fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
         .chain(super::checks::templates(task))
         .chain(task.env.iter().flat_map(|(_, value)| value.texts()))
         .chain(task.dir.as_deref())
+        .chain(task.confirm.as_deref())
         .chain(task.sources.iter().map(String::as_str))
         .chain(task.outputs.iter().map(String::as_str))
 }

@@ -65,3 +65,49 @@ fn on_a_terminal_yes_runs_and_no_runs_nothing() {
     assert!(output.status.success(), "{text}");
     assert!(test.path("build-ran").exists() && test.path("deploy-ran").exists());
 }
+
+/// Issue #11 item 8: the question may use the task's params and vars; values are inserted as
+/// they are (it is text for a person, not a command).
+#[test]
+fn the_question_has_its_placeholders_substituted() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [vars]
+            region = "eu-west"
+
+            [tasks.deploy]
+            params = [{ name = "env", default = "prod" }]
+            confirm = "Deploy {{env}} to {{ region }}'s cluster?"
+            run = "touch deploy-ran"
+            "#,
+        )
+        .args(["deploy", "--env", "staging one"])
+        .expect_no_file("deploy-ran")
+        .status(2);
+    assert!(
+        output
+            .stderr_redacted()
+            .contains(r#"asks "Deploy staging one to eu-west's cluster?""#),
+        "{}",
+        output.stderr_redacted()
+    );
+}
+
+#[test]
+fn an_unknown_placeholder_in_the_question_is_a_located_error() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.deploy]
+            params = [{ name = "env", default = "prod" }]
+            confirm = "Deploy {{envv}}?"
+            run = "touch deploy-ran"
+            "#,
+        )
+        .args(["--yes", "deploy"])
+        .expect_stderr_contains("tasks.toml:3:19")
+        .expect_stderr_contains("did you mean `env`?")
+        .expect_no_file("deploy-ran")
+        .status(2);
+}

@@ -268,7 +268,8 @@ fn env_prepend_makes_a_relative_dir_absolute_and_its_scripts_runnable() {
     let tool = test.path("web/bin/hello-tool");
     std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
-    let bin = test.path("web/./bin");
+    // Issue #6: the entry is normalised, `…/web/bin` rather than `…/web/./bin`.
+    let bin = test.path("web").join("bin");
     test.args(["t"])
         .expect_stdout(&format!("hello from tool\n{}\n", bin.display()))
         .success();
@@ -326,4 +327,79 @@ fn bad_env_tables_are_all_reported() {
         .expect_no_file("ran")
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted());
+}
+
+/// Issue #6: every env form works in an included file's `[env]`, over the root's `[env]`.
+#[test]
+fn env_forms_work_in_an_included_files_env() {
+    let test = Test::new()
+        .tasks_toml(
+            r#"
+            [env]
+            FROM_ROOT = "root"
+            TOOLS = "/opt/tools"
+            [includes]
+            web = "web"
+            "#,
+        )
+        .write(
+            "web/tasks.toml",
+            r#"
+            [env]
+            REV = { sh = "echo rev-$(basename $(pwd))" }
+            LEVEL = { default = "info" }
+            GONE = { unset = true }
+            FROM_ROOT = { unset = true }
+            TOOLS = { append = ["./bin"] }
+            SEARCH = { prepend = ["../shared", "."] }
+            [tasks.show]
+            run = "echo $REV $LEVEL ${GONE-unset} ${FROM_ROOT-unset} $TOOLS $SEARCH"
+            "#,
+        )
+        .env("GONE", "set by caller")
+        .env("SEARCH", "/usr/share");
+    let (web, shared) = (test.path("web"), test.path("shared"));
+    test.args(["web:show"])
+        .expect_stdout(&format!(
+            "rev-web info unset unset /opt/tools:{web}/bin {shared}:{web}:/usr/share\n",
+            web = web.display(),
+            shared = shared.display(),
+        ))
+        .success();
+}
+
+/// Issue #6: a top-level `{ sh = … }` runs only when a task that runs gets the variable, and
+/// then once, however many tasks get it.
+#[test]
+fn top_level_env_sh_runs_only_for_a_task_that_gets_it() {
+    let toml = r#"
+        [env]
+        REV = { sh = "echo run >> env-runs; echo abc" }
+        [tasks.own]
+        env = { REV = "mine" }
+        run = "echo $REV"
+        [tasks.all]
+        depends = ["own"]
+        [tasks.a]
+        run = "echo a $REV"
+        [tasks.b]
+        run = "echo b $REV"
+        "#;
+    Test::new()
+        .tasks_toml(toml)
+        .args(["all"])
+        .expect_stdout("mine\n")
+        .expect_no_file("env-runs")
+        .success();
+    Test::new()
+        .tasks_toml(toml)
+        .args(["--list"])
+        .expect_no_file("env-runs")
+        .success();
+    Test::new()
+        .tasks_toml(toml)
+        .args(["-j1", "a", "b"])
+        .expect_stdout("a abc\nb abc\n")
+        .expect_file("env-runs", "run\n")
+        .success();
 }

@@ -166,3 +166,33 @@ fn a_missing_include_is_an_error_unless_optional() {
       = help: add `optional = true` if the file may be absent
     "#);
 }
+
+/// Issue #11 item 8: an included file sees the root's vars, and its own vars of the same name
+/// override them for its tasks (and only for them).
+#[test]
+fn an_included_file_sees_the_roots_vars_and_its_own_override_them() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [vars]
+            version = "1.0"
+            channel = "stable"
+            [includes]
+            web = "web"
+            [tasks.root]
+            run = "echo root {{version}} {{channel}} >> log"
+            "#,
+        )
+        .write(
+            "web/tasks.toml",
+            r#"
+            [vars]
+            version = "2.0-{{channel}}"
+            [tasks.show]
+            run = "echo web {{version}} {{channel}} >> ../log"
+            "#,
+        )
+        .args(["-j1", "root", "web:show"])
+        .expect_file("log", "root 1.0 stable\nweb 2.0-stable stable\n")
+        .success();
+}

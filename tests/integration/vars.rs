@@ -326,3 +326,61 @@ fn bad_env_backed_vars_are_all_reported() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted());
 }
+
+/// Issue #11 item 8: a computed var's command gets placeholders shell-quoted, as a command
+/// line does, so a value with spaces or `;` stays one word.
+#[test]
+fn a_computed_vars_command_gets_placeholders_shell_quoted() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [vars]
+            name = "a b; touch injected"
+            shout = { sh = "printf '%s!' {{name}}" }
+            [tasks.t]
+            run = "echo {{shout}} > out"
+            "#,
+        )
+        .args(["t"])
+        .expect_file("out", "a b; touch injected!\n")
+        .expect_no_file("injected")
+        .success();
+}
+
+/// Issue #11 item 8: a task's `vars` may use the task's parameters.
+#[test]
+fn task_vars_may_use_the_tasks_params() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.build]
+            params = [{ name = "profile", default = "debug" }]
+            vars = { out = "target/{{profile}}", stamp = { sh = "echo built-{{profile}}" } }
+            run = "echo {{out}} {{stamp}} > out"
+            "#,
+        )
+        .args(["build", "--profile", "release"])
+        .expect_file("out", "target/release built-release\n")
+        .success();
+}
+
+/// Issue #11 item 8: a var given on the command line is never computed, neither is what only
+/// its computed value would have used.
+#[test]
+fn a_var_overridden_on_the_command_line_is_never_computed() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [vars]
+            base = { sh = "touch base-ran; echo base" }
+            rev = { sh = "touch rev-ran; echo {{base}}-rev" }
+            [tasks.t]
+            run = "echo {{rev}} > out"
+            "#,
+        )
+        .args(["rev=given", "t"])
+        .expect_file("out", "given\n")
+        .expect_no_file("rev-ran")
+        .expect_no_file("base-ran")
+        .success();
+}
