@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::cache::{self, Cache};
 use crate::cli::{ExplainFormat, Invocation, OutputArg, ProgressArg, ReportFormat, SummaryArg};
-use crate::error::Error;
+use crate::error::{EXIT_ERROR, EXIT_SUCCESS, Error};
 use crate::events::{Event, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
 use crate::exec::{
     self, Alone, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler,
@@ -107,10 +107,15 @@ pub(crate) fn run(
     if let Some(control) = control {
         scheduler = scheduler.with_control(control);
     }
-    Ok(scheduler.run(&resources.signals, &mut |event| {
+    let mut summary = scheduler.run(&resources.signals, &mut |event| {
         observe(&event);
         reporter.report(event)
-    }))
+    });
+    // A report or output that could not be written was warned about; the run must not pass.
+    if reporter.failed() && summary.exit_code == EXIT_SUCCESS {
+        summary.exit_code = EXIT_ERROR;
+    }
+    Ok(summary)
 }
 
 fn jobs(plan: &Plan<'_>, invocation: &Invocation) -> usize {
@@ -166,11 +171,11 @@ fn reporter<'p>(
     for target in &invocation.ci.report {
         match (target.format, &target.path) {
             (ReportFormat::Json, None) => {
-                reporter.add(JsonSink::new(Box::new(ScreenStdout(screen.clone())), true));
+                reporter.add(JsonSink::new(Box::new(ScreenStdout(screen.clone())), None));
             }
             (ReportFormat::Json, Some(path)) => {
                 let file = create_report(path)?;
-                reporter.add(JsonSink::new(Box::new(file), false));
+                reporter.add(JsonSink::new(Box::new(file), Some(path.clone())));
             }
             (ReportFormat::Junit, None) => unreachable!("`junit=-` is refused when parsing"),
             (ReportFormat::Junit, Some(path)) => {

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::Sink;
 use super::prefix::LinePrefixer;
 use super::progress::Screen;
 use super::style::Style;
+use super::{Sink, cannot_write};
 use crate::events::{
     CancelReason, Event, EventKind, Exit, Flow, OutputMode, RunSummary, SpooledOutput, Status,
     Stream, TaskOutcome,
@@ -42,6 +42,9 @@ pub(crate) struct HumanReporter<'p, 'f> {
     closed: bool,
     /// Every write goes through it, so a progress area on the terminal is never torn.
     screen: Screen,
+    /// A write failed for another reason (a full disk): said once, as a warning.
+    write_failed: bool,
+    failure: Option<String>,
 }
 
 impl<'p, 'f> HumanReporter<'p, 'f> {
@@ -54,16 +57,22 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             headers: HashMap::new(),
             closed: false,
             screen,
+            write_failed: false,
+            failure: None,
         }
     }
 
     /// Notes a failed write: a destination that is gone ends the run's reporting (issue #8);
-    /// any other error (a full disk) is dropped, and the tasks' outcome still decides.
+    /// any other error (a full disk) is warned about once, and makes rask exit non-zero.
     fn wrote(&mut self, result: io::Result<()>) {
-        if let Err(error) = result {
-            let gone = error.kind() == io::ErrorKind::BrokenPipe
-                || error.raw_os_error() == Some(libc::EIO);
-            self.closed |= gone;
+        let Err(error) = result else { return };
+        let gone =
+            error.kind() == io::ErrorKind::BrokenPipe || error.raw_os_error() == Some(libc::EIO);
+        if gone {
+            self.closed = true;
+        } else if !self.write_failed {
+            self.write_failed = true;
+            self.failure = Some(cannot_write("rask's output", &error));
         }
     }
     /// `[task] ` in prefixed and grouped modes; nothing when one task owns the terminal.
@@ -443,6 +452,10 @@ impl Sink for HumanReporter<'_, '_> {
         } else {
             Flow::Continue
         }
+    }
+
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
     }
 }
 

@@ -3,26 +3,34 @@
 //! docs/events.md and docs/events.schema.json. The main type here is [`JsonSink`].
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
-use super::Sink;
-use crate::events::{Event, Flow};
+use super::{Sink, cannot_write};
+use crate::events::{Event, EventKind, Flow};
 
 pub(crate) struct JsonSink {
     out: Box<dyn Write>,
+    /// The file written, or `None` for rask's own stdout, whose loss ends the run (see
+    /// [`Flow`]).
+    path: Option<PathBuf>,
     /// Set after the first write error; the rest of the run is not written.
     failed: bool,
-    /// The destination is rask's own stdout, whose loss ends the run (see [`Flow`]).
-    is_stdout: bool,
+    /// The first write error, until the reporter takes it.
+    failure: Option<String>,
+    /// `run_finished` was written: it stays the last line, whatever is said after it.
+    finished: bool,
     line: Vec<u8>,
 }
 
 impl JsonSink {
-    /// A sink writing to `out`; `is_stdout` when that is rask's stdout.
-    pub(crate) fn new(out: Box<dyn Write>, is_stdout: bool) -> JsonSink {
+    /// A sink writing to `out`, which is the file `path` or (`None`) rask's stdout.
+    pub(crate) fn new(out: Box<dyn Write>, path: Option<PathBuf>) -> JsonSink {
         JsonSink {
             out,
+            path,
             failed: false,
-            is_stdout,
+            failure: None,
+            finished: false,
             line: Vec::with_capacity(1024),
         }
     }
@@ -38,20 +46,29 @@ impl JsonSink {
 
 impl Sink for JsonSink {
     fn event(&mut self, event: &Event) -> Flow {
-        if self.failed {
+        if self.failed || self.finished {
             return Flow::Continue;
         }
-        match self.write(event) {
-            Ok(()) => Flow::Continue,
-            Err(error) => {
-                self.failed = true;
-                let gone = error.kind() == io::ErrorKind::BrokenPipe;
-                if self.is_stdout && gone {
-                    Flow::OutputClosed
-                } else {
-                    Flow::Continue
-                }
+        self.finished = matches!(event.kind, EventKind::RunFinished { .. });
+        let Err(error) = self.write(event) else {
+            return Flow::Continue;
+        };
+        self.failed = true;
+        match &self.path {
+            None if error.kind() == io::ErrorKind::BrokenPipe => Flow::OutputClosed,
+            None => {
+                self.failure = Some(cannot_write("the JSON report to stdout", &error));
+                Flow::Continue
+            }
+            Some(path) => {
+                let what = format!("report `{}`", path.display());
+                self.failure = Some(cannot_write(&what, &error));
+                Flow::Continue
             }
         }
+    }
+
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
     }
 }

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use crate::atomic_file::write_atomically;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use super::Sink;
 use super::human::describe;
+use super::{Sink, cannot_write};
 use crate::events::{
     Event, EventKind, Flow, RunSummary, SpooledOutput, Status, StatusClass, Stream, TaskInfo,
     TaskOutcome,
@@ -33,6 +33,8 @@ pub(crate) struct JunitSink {
     tails: HashMap<(TaskId, Stream), Vec<u8>>,
     /// Failed attempts of tasks that were retried, with their output then.
     earlier: HashMap<TaskId, Vec<TestRerun>>,
+    /// The report could not be written, until the reporter takes it.
+    failure: Option<String>,
 }
 
 impl JunitSink {
@@ -42,6 +44,7 @@ impl JunitSink {
             tasks: Vec::new(),
             tails: HashMap::new(),
             earlier: HashMap::new(),
+            failure: None,
         }
     }
 
@@ -179,12 +182,17 @@ impl Sink for JunitSink {
             }
             EventKind::RunFinished { summary } => {
                 let report = self.report(summary);
-                // A report that cannot be written does not change the run's outcome; rask
-                // checked that the path could be created before anything ran.
-                let _ = self.write(&report);
+                if let Err(error) = self.write(&report) {
+                    let what = format!("report `{}`", self.path.display());
+                    self.failure = Some(cannot_write(&what, &error));
+                }
             }
             _ => {}
         }
         Flow::Continue
+    }
+
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
     }
 }

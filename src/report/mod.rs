@@ -32,7 +32,7 @@ pub(crate) use tree::{dot, tree};
 
 use std::path::PathBuf;
 
-use crate::events::{Event, Flow};
+use crate::events::{Event, EventKind, Flow};
 
 /// A report rask was asked to write but cannot.
 #[derive(Debug, thiserror::Error)]
@@ -49,12 +49,30 @@ pub(crate) enum ReportError {
 pub(crate) trait Sink {
     /// Renders `event`; says whether the sink's destination is still there.
     fn event(&mut self, event: &Event) -> Flow;
+
+    /// Once, after a write failed (a full disk, a directory that vanished): what could not be
+    /// written, for a warning. A destination that is gone for good (rask's stdout closed) is
+    /// [`Flow::OutputClosed`] instead.
+    fn take_failure(&mut self) -> Option<String> {
+        None
+    }
+}
+
+/// What a sink says of a destination that cannot be written.
+pub(super) fn cannot_write(what: &str, error: &std::io::Error) -> String {
+    format!("cannot write {what}: {error}")
 }
 
 /// Fans each event out to the configured sinks, in the order they were added.
+///
+/// A sink that cannot write does not stop the run (a lost report is no reason to throw away
+/// the work of the tasks) but must not let it pass either: its failure becomes a warning,
+/// itself an event every sink sees, and [`Reporter::failed`] makes rask exit non-zero.
+/// (cargo-nextest instead cancels the run on a reporter error.)
 #[derive(Default)]
 pub(crate) struct Reporter<'s> {
     sinks: Vec<Box<dyn Sink + 's>>,
+    failed: bool,
 }
 
 impl<'s> Reporter<'s> {
@@ -64,8 +82,35 @@ impl<'s> Reporter<'s> {
 
     /// `OutputClosed` if any sink found its destination gone.
     pub(crate) fn report(&mut self, event: Event) -> Flow {
-        self.sinks
-            .iter_mut()
-            .fold(Flow::Continue, |flow, sink| flow.and(sink.event(&event)))
+        let mut flow = Flow::Continue;
+        let mut failures = Vec::new();
+        for sink in &mut self.sinks {
+            flow = flow.and(sink.event(&event));
+            failures.extend(sink.take_failure());
+        }
+        let finished = matches!(event.kind, EventKind::RunFinished { .. });
+        for failure in failures {
+            self.failed = true;
+            let message = if finished {
+                format!("{failure}; rask will exit non-zero")
+            } else {
+                format!("{failure}; the run goes on, and rask will exit non-zero")
+            };
+            let warning = Event {
+                time: event.time,
+                elapsed: event.elapsed,
+                kind: EventKind::Warning { message },
+            };
+            flow = self
+                .sinks
+                .iter_mut()
+                .fold(flow, |flow, sink| flow.and(sink.event(&warning)));
+        }
+        flow
+    }
+
+    /// Some sink could not write what it was given.
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
     }
 }

@@ -10,8 +10,8 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Sink;
 use super::human::{describe, format_duration};
+use super::{Sink, cannot_write};
 use crate::atomic_file::write_atomically;
 use crate::events::{Event, EventKind, Flow, RunSummary, StatusClass, TaskInfo, TaskOutcome};
 use crate::graph::TaskId;
@@ -38,6 +38,8 @@ pub(crate) struct TimingsSink {
     /// Running tasks: their slot and start.
     started: HashMap<TaskId, (usize, Duration)>,
     bars: Vec<Bar>,
+    /// The chart could not be written, until the reporter takes it.
+    failure: Option<String>,
 }
 
 impl TimingsSink {
@@ -47,6 +49,7 @@ impl TimingsSink {
             tasks: Vec::new(),
             started: HashMap::new(),
             bars: Vec::new(),
+            failure: None,
         }
     }
 
@@ -74,13 +77,19 @@ impl Sink for TimingsSink {
                     });
                 }
             }
-            // A chart that cannot be written does not change the run's outcome.
             EventKind::RunFinished { summary } => {
-                let _ = self.write(summary);
+                if let Err(error) = self.write(summary) {
+                    let what = format!("the timings chart `{}`", self.path.display());
+                    self.failure = Some(cannot_write(&what, &error));
+                }
             }
             _ => {}
         }
         Flow::Continue
+    }
+
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
     }
 }
 

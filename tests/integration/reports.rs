@@ -392,3 +392,90 @@ fn timings_chart_is_one_self_contained_file_with_a_bar_per_task() {
         assert!(!html.contains(fetch), "`{fetch}` in {html}");
     }
 }
+
+/// Two tasks in parallel that both run to the end; `b` removes the `out` directory, where the
+/// end-of-run reports were to go.
+const OUT_VANISHES: &str = r#"
+    [tasks.a]
+    run = "echo a-out; touch a-ran"
+    [tasks.b]
+    run = "rm -r out; echo b-out; touch b-ran"
+    "#;
+
+/// The warning a sink's write failure becomes (issue #7: such errors were ignored mid-run).
+fn assert_warned_once(output: &Output, what: &str) {
+    let warning = format!("warning: cannot write {what}: ");
+    assert_eq!(
+        output.stderr.matches(&warning).count(),
+        1,
+        "{warning}…: {}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("rask will exit non-zero"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_json_report_on_a_full_disk_warns_once_runs_everything_and_exits_2() {
+    let output = Test::new()
+        .tasks_toml(OUT_VANISHES)
+        .create_dir("out")
+        .args(["--report", "json=/dev/full", "-j", "2", "a", "b"])
+        .expect_file("a-ran", "")
+        .expect_file("b-ran", "")
+        .status(2);
+    assert_warned_once(&output, "report `/dev/full`");
+    assert!(
+        output
+            .stderr
+            .contains("No space left on device (os error 28); the run goes on"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn junit_and_timings_in_a_directory_that_vanished_warn_and_exit_2() {
+    let output = Test::new()
+        .tasks_toml(OUT_VANISHES)
+        .create_dir("out")
+        .args(["-j", "2", "--report", "junit=out/junit.xml"])
+        .args(["--timings", "out/timings.html", "a", "b"])
+        .expect_file("a-ran", "")
+        .expect_file("b-ran", "")
+        .status(2);
+    assert_warned_once(&output, "report `out/junit.xml`");
+    assert_warned_once(&output, "the timings chart `out/timings.html`");
+}
+
+#[test]
+fn a_failed_report_keeps_a_failed_tasks_exit_code() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.fails]
+            run = "exit 3"
+            "#,
+        )
+        .args(["--report", "json=/dev/full", "fails"])
+        .status(3);
+    assert_warned_once(&output, "report `/dev/full`");
+}
+
+/// Issue #8: `rask spar > /dev/full` reported success. A full disk under rask's own stdout is
+/// warned about once; the tasks still run, and rask exits non-zero.
+#[test]
+fn issue_8_a_full_disk_under_rasks_stdout_warns_and_exits_2() {
+    let output = Test::new()
+        .tasks_toml(OUT_VANISHES)
+        .create_dir("out")
+        .stdout_to("/dev/full")
+        .args(["--output", "prefixed", "-j", "2", "a", "b"])
+        .expect_file("a-ran", "")
+        .expect_file("b-ran", "")
+        .status(2);
+    assert_warned_once(&output, "rask's output");
+}

@@ -87,6 +87,8 @@ pub struct Test {
     expected_files: Vec<(PathBuf, String)>,
     absent_files: Vec<PathBuf>,
     stdout_closed: bool,
+    /// A file (or device) rask's stdout is opened on instead of a pipe.
+    stdout_file: Option<PathBuf>,
     stdin: Option<Vec<u8>>,
 }
 
@@ -115,6 +117,7 @@ impl Test {
             expected_files: Vec::new(),
             absent_files: Vec::new(),
             stdout_closed: false,
+            stdout_file: None,
             stdin: None,
         }
     }
@@ -248,6 +251,12 @@ impl Test {
         self
     }
 
+    /// Opens rask's stdout on `path` (e.g. `/dev/full`). Nothing is captured from stdout then.
+    pub fn stdout_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.stdout_file = Some(path.into());
+        self
+    }
+
     /// Gives rask a pipe as stdin, holding `bytes` and then end-of-file (else stdin is
     /// /dev/null).
     pub fn stdin(mut self, bytes: &[u8]) -> Self {
@@ -278,10 +287,14 @@ impl Test {
             } else {
                 Stdio::null()
             })
-            .stdout(if self.stdout_closed {
-                closed_pipe()
-            } else {
-                Stdio::piped()
+            .stdout(match &self.stdout_file {
+                _ if self.stdout_closed => closed_pipe(),
+                Some(path) => fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .expect("the stdout file opens")
+                    .into(),
+                None => Stdio::piped(),
             })
             .stderr(Stdio::piped())
             // Own group, so the harness can clean up after a hung rask without touching itself.
