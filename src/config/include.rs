@@ -40,16 +40,10 @@ impl Request {
         }
     }
 
-    /// The file to read: the path, or `tasks.toml` inside it when it names a directory.
-    pub(super) fn file_path(&self) -> PathBuf {
-        let path = self.base.join(&self.path);
-        let path = if path.is_dir() {
-            path.join(FILE_NAME)
-        } else {
-            path
-        };
-        // Normalised so that `a/../tasks.toml` and `tasks.toml` are seen as the same file.
-        std::fs::canonicalize(&path).unwrap_or(path)
+    /// The path as written, joined to the including file's directory; [`resolve`] turns it
+    /// into the file to read.
+    pub(super) fn written_path(&self) -> PathBuf {
+        self.base.join(&self.path)
     }
 
     /// Its full namespace below `parent`'s; for a flattened include, `parent`'s own.
@@ -144,6 +138,18 @@ impl Request {
             "in this script directory",
         )
     }
+}
+
+/// The file an include's `written` path names: the path, or `tasks.toml` inside it when it
+/// names a directory.
+pub(super) fn resolve(written: &Path) -> PathBuf {
+    let path = if written.is_dir() {
+        written.join(FILE_NAME)
+    } else {
+        written.to_owned()
+    };
+    // Normalised so that `a/../tasks.toml` and `tasks.toml` are seen as the same file.
+    std::fs::canonicalize(&path).unwrap_or(path)
 }
 
 /// `path` relative to the root file's directory, for messages.

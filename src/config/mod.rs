@@ -8,6 +8,7 @@ mod discover;
 mod draft;
 mod include;
 mod keys;
+mod memo;
 mod model;
 mod namespace;
 mod parse;

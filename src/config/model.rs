@@ -11,20 +11,15 @@ use super::sources::Sources;
 pub use super::sources::Span;
 
 /// The whole file: settings, global environment and every task in file order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Default)]
 pub struct TaskFile {
     /// Absolute path of the `tasks.toml` this was parsed from.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the content-hash cache will key on it; tests check it now"
-        )
-    )]
     pub path: PathBuf,
     /// The directory holding `tasks.toml`; commands and `dir` are relative to it.
     pub root: PathBuf,
-    /// Every file read, for diagnostics (graph errors too) that point into them.
+    /// Every file read, for diagnostics (graph errors too) that point into them. Not part
+    /// of the memo (`memo.rs`): the texts are read again to check it.
+    #[serde(skip)]
     pub(crate) sources: Sources,
     pub settings: Settings,
     /// Top-level `[env]`, in file order. Task `env` overrides these.
@@ -59,7 +54,7 @@ impl TaskFile {
 pub const MAX_JOBS: usize = 4096;
 
 /// Top-level `[settings]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Settings {
     /// The program and leading arguments a shell command is appended to, e.g. `["sh", "-c"]`.
     pub shell: Vec<String>,
@@ -83,7 +78,7 @@ impl Default for Settings {
 }
 
 /// A file pulled in through `[includes]`: where its tasks live, and its own vars and env.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Default)]
 pub struct Include {
     /// `web`, or `web:api` for an include inside an include; for a `flatten = true` include,
     /// its includer's namespace (empty at the root).
@@ -103,7 +98,7 @@ pub struct Include {
 }
 
 /// One `[tasks.NAME]` table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Default)]
 pub struct Task {
     pub name: String,
     /// Span of the task's name in its table header (or key).
@@ -173,7 +168,7 @@ pub struct Task {
 }
 
 /// One entry of a task's `run`: a command and what governs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct RunStep {
     pub command: Command,
     /// The command's own `if`: when this shell condition fails, the command is skipped.
@@ -193,7 +188,7 @@ impl From<Command> for RunStep {
 }
 
 /// One of a task's `preconditions`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Precondition {
     /// A shell condition.
     pub sh: String,
@@ -202,7 +197,7 @@ pub struct Precondition {
 }
 
 /// How a task with `sources` is found up to date.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Copy, Default, PartialEq, Eq)]
 pub enum UpToDateMethod {
     /// By content: the cache key of commands, env, sources and dependencies' outputs.
     #[default]
@@ -212,7 +207,7 @@ pub enum UpToDateMethod {
 }
 
 /// One variable of a `vars` table, referenced as `{{ name }}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Var {
     pub name: String,
     /// Where the name is written.
@@ -223,7 +218,7 @@ pub struct Var {
 }
 
 /// An environment variable's value as written in an `env` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub enum EnvSetting {
     /// `NAME = "value"`; may reference vars.
     Set(String),
@@ -258,7 +253,7 @@ impl EnvSetting {
 }
 
 /// What a variable holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub enum VarValue {
     /// `version = "1.2.3"`; may reference other vars.
     Literal(String),
@@ -284,7 +279,7 @@ impl VarValue {
 }
 
 /// A task name as the user wrote it somewhere in the file (in `depends`, `alias`, ...).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct NameRef {
     pub name: String,
     pub span: Span,
@@ -308,7 +303,7 @@ impl NameRef {
 }
 
 /// One argument of a task call: `profile = "release"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct CallArg {
     pub name: String,
     pub name_span: Span,
@@ -318,7 +313,7 @@ pub struct CallArg {
 }
 
 /// One command of a task's `run`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub enum Command {
     /// A command line handed to `settings.shell`, e.g. `"cargo build && echo done"`.
     Shell(String),
@@ -330,7 +325,7 @@ pub enum Command {
 }
 
 /// A declared task parameter, invoke-style: `rask greet --name Bob` or `rask greet Bob`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
     pub span: Span,
@@ -348,7 +343,7 @@ pub struct Param {
 }
 
 /// `type = "int" | "bool"` of a parameter; values are checked before anything runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, Copy, Default, PartialEq, Eq)]
 pub enum ValueType {
     #[default]
     String,
@@ -422,7 +417,7 @@ impl Param {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub enum ParamKind {
     /// Takes a value; `None` default with `required = true` means it must be given.
     Value {

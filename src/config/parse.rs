@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue};
 use super::draft::{FileDraft, ParamDraft, TaskDraft, Template};
 use super::include;
 use super::keys::{PARAM_KEYS, TOP_KEYS};
+use super::memo;
 use super::namespace;
 use super::placeholder::{Form, Malformed, is_identifier, placeholders};
 use super::reader::Reader;
@@ -27,6 +28,9 @@ use super::{
 pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
     // `absolute` fails only for an empty path; the path as given is then the best there is.
     let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
+    if let Some(file) = memo::recall(&path, source) {
+        return Ok(file);
+    }
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loader = Loader::default();
     let read = loader.load(source.clone(), None, std::slice::from_ref(&path));
@@ -34,6 +38,8 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         sources,
         mut problems,
         mut file,
+        includes_read,
+        listed_a_directory,
     } = loader;
     if read {
         namespace::resolve(&mut file, &sources, &mut problems);
@@ -42,12 +48,16 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
     if !read || !problems.is_empty() {
         return Err(invalid(sources, problems));
     }
-    Ok(TaskFile {
+    let file = TaskFile {
         path,
         root,
         sources,
         ..file
-    })
+    };
+    if !listed_a_directory {
+        memo::remember(&file, includes_read);
+    }
+    Ok(file)
 }
 
 /// Reads a root file and, depth first, the files it includes, into one [`TaskFile`].
@@ -57,6 +67,12 @@ struct Loader {
     problems: Vec<Diagnostic>,
     /// Settings, env and vars of the root; every task; every include.
     file: TaskFile,
+    /// Every include entry met, in reading order. Everything the loader learns from the file
+    /// system besides the root file must be recorded here, or the memo could go stale.
+    includes_read: Vec<memo::IncludeRead>,
+    /// A directory include was listed: its listing is not something the memo can check, so
+    /// such a file is never memoised.
+    listed_a_directory: bool,
 }
 
 impl Loader {
@@ -140,12 +156,19 @@ impl Loader {
             self.scripts(request, including, parent);
             return;
         }
-        let path = request.file_path();
+        let written = request.written_path();
+        let path = include::resolve(&written);
         if let Some(problem) = request.cycle(&path, chain) {
             self.problems.push(problem);
             return;
         }
-        let text = match std::fs::read_to_string(&path) {
+        let read = std::fs::read_to_string(&path);
+        self.includes_read.push(memo::IncludeRead {
+            written,
+            resolved: path.clone(),
+            present: read.is_ok(),
+        });
+        let text = match read {
             Ok(text) => text,
             Err(_) if request.optional => return,
             Err(error) => {
@@ -177,6 +200,7 @@ impl Loader {
         parent: Option<&str>,
     ) {
         let dir = request.scripts_dir();
+        self.listed_a_directory = true;
         let files = match script_dir::find(&dir, &mut self.file.warnings) {
             Ok(files) => files,
             Err(_) if request.optional => return,

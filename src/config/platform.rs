@@ -36,7 +36,8 @@ const ARCHITECTURES: &[&str] = &[
     "arm64",
 ];
 
-/// One entry of `platforms`: an OS, an architecture, or both.
+/// One entry of `platforms`: an OS, an architecture, or both. Stored (in the model's memo) as
+/// the text it was read from, so its names stay the static ones of the tables above.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
     pub os: Option<&'static str>,
@@ -79,6 +80,22 @@ impl Platform {
     pub fn is_current(&self) -> bool {
         self.os.is_none_or(|os| os == std::env::consts::OS)
             && self.arch.is_none_or(|arch| arch == std::env::consts::ARCH)
+    }
+}
+
+impl serde::Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+// By hand: derived, the `&'static str` fields would demand `'de: 'static`.
+impl<'de> serde::Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Platform, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Platform::parse(&text).map_err(|unknown| {
+            serde::de::Error::custom(format_args!("unknown platform part `{}`", unknown.part))
+        })
     }
 }
 

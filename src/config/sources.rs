@@ -9,11 +9,23 @@ use std::ops::Range;
 use super::Source;
 
 /// Which file of a [`Sources`] a span points into.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct FileId(u32);
 
 /// A byte range in one source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub start: usize,
@@ -56,6 +68,11 @@ impl Sources {
     /// Every file read, the root task file first (watch mode watches them all).
     pub(crate) fn paths(&self) -> impl Iterator<Item = &std::path::Path> {
         self.files.iter().map(|source| source.path.as_path())
+    }
+
+    /// Every file read, in reading order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Source> {
+        self.files.iter()
     }
 
     /// The file `id` points into. Ids only come from [`Sources::add`] on this map.

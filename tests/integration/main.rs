@@ -17,6 +17,7 @@ mod github;
 mod include_modes;
 mod includes;
 mod list;
+mod memo;
 mod optional_words;
 mod ordering;
 mod orphans;

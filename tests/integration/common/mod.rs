@@ -314,6 +314,8 @@ impl Test {
             .env_remove("CI")
             .env_remove("GITHUB_ACTIONS")
             .env_remove("GITHUB_STEP_SUMMARY");
+        // The memo of large task files lives in the user's cache dir: keep it per project.
+        command.env("XDG_CACHE_HOME", self.path(".rask/xdg-cache"));
         for (key, value) in &self.env {
             command.env(key, value);
         }
