@@ -129,7 +129,9 @@ impl Cache {
             output_digest: output_digest.clone(),
             warnings,
         };
-        if mode == Mode::Use {
+        if mode == Mode::Use
+            && !explain::manifest_is_of(&self.manifest_path(&inputs.name), &key.action_digest)
+        {
             self.save_manifest(inputs, &key, &mut warnings);
         }
         if inputs.outputs.is_empty() {
@@ -224,8 +226,11 @@ impl Cache {
     }
 
     fn save_manifest(&self, inputs: &TaskInputs, key: &Key, warnings: &mut Vec<String>) {
-        if let Err(error) = explain::save_manifest(&self.manifest_path(&inputs.name), &key.manifest)
-        {
+        if let Err(error) = explain::save_manifest(
+            &self.manifest_path(&inputs.name),
+            &key.action_digest,
+            &key.manifest,
+        ) {
             warnings.push(format!(
                 "cannot save cache manifest of `{}`: {error}",
                 inputs.name

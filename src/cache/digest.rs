@@ -1,8 +1,8 @@
 //! SHA-256 digests of blobs and files, as REAPI names them (`hash` in lowercase hex, `size` in
 //! bytes). The main functions here are [`of_bytes`] and [`of_file`].
 
-use std::fmt::Write as _;
 use std::io::Read;
+#[cfg(test)]
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -28,13 +28,26 @@ pub(crate) fn of_message(message: &impl prost::Message) -> (Digest, Vec<u8>) {
 }
 
 /// The digest of the file at `path`, read once in chunks.
-pub(crate) fn of_file(path: &Path) -> std::io::Result<Digest> {
-    let mut file = std::fs::File::open(path)?;
+#[cfg(test)]
+fn of_file(path: &Path) -> std::io::Result<Digest> {
+    let file = std::fs::File::open(path)?;
+    Ok(of_reader(file, &mut buffer())?.0)
+}
+
+/// A read buffer for [`of_reader`]; one per thread serves any number of files.
+pub(crate) fn buffer() -> Vec<u8> {
+    vec![0u8; CHUNK]
+}
+
+/// The digest of everything `reader` yields, with the raw SHA-256 beside it.
+pub(crate) fn of_reader(
+    mut reader: impl Read,
+    buffer: &mut [u8],
+) -> std::io::Result<(Digest, [u8; 32])> {
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; CHUNK];
     let mut size = 0i64;
     loop {
-        let read = match file.read(&mut buffer) {
+        let read = match reader.read(buffer) {
             Ok(0) => break,
             Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -43,7 +56,14 @@ pub(crate) fn of_file(path: &Path) -> std::io::Result<Digest> {
         hasher.update(&buffer[..read]);
         size += read as i64;
     }
-    Ok(finish(hasher, size))
+    let sha256: [u8; 32] = hasher.finalize().into();
+    Ok((
+        Digest {
+            hash: hex(&sha256),
+            size_bytes: size,
+        },
+        sha256,
+    ))
 }
 
 /// The digest of `size` bytes fed to `hasher`.
@@ -65,10 +85,13 @@ pub(crate) fn is_well_formed(digest: &Digest) -> bool {
         && digest.size_bytes >= 0
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` in lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
     text
 }

@@ -4,10 +4,12 @@
 //! last succeeded, and names the first difference in a fixed order: command, environment,
 //! directory, platform, sources, dependencies.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::digest;
 use super::key::Manifest;
+use super::reapi::Digest;
 use crate::atomic_file::write_atomically;
 
 /// Why a task ran, or did not.
@@ -176,17 +178,37 @@ pub(crate) fn manifest_path(cache_dir: &Path, project: &Path, task: &str) -> Pat
     cache_dir.join("tasks").join(&hash[..2]).join(hash)
 }
 
-/// The saved manifest, if there is a readable one.
+/// The saved manifest, if there is a readable one. Its file is the hash of the key it
+/// belongs to, a newline, then the manifest as JSON.
 pub(crate) fn load_manifest(path: &Path) -> Option<Manifest> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    let bytes = std::fs::read(path).ok()?;
+    let newline = bytes.iter().position(|byte| *byte == b'\n')?;
+    serde_json::from_slice(&bytes[newline + 1..]).ok()
 }
 
-/// Saves a manifest: a temporary file, renamed into place.
-pub(crate) fn save_manifest(path: &Path, manifest: &Manifest) -> std::io::Result<()> {
+/// Whether the saved manifest is the one of `action`'s key: reads its first line only, so
+/// that a hit (same key as last time) costs no rewrite of a manifest naming 10,000 sources.
+pub(crate) fn manifest_is_of(path: &Path, action: &Digest) -> bool {
+    let mut first = [0u8; 65];
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut first))
+        .is_ok_and(|()| first[..64] == *action.hash.as_bytes() && first[64] == b'\n')
+}
+
+/// Saves the manifest of `action`'s key: a temporary file, renamed into place.
+pub(crate) fn save_manifest(
+    path: &Path,
+    action: &Digest,
+    manifest: &Manifest,
+) -> std::io::Result<()> {
     let parent = path.parent().expect("manifest paths have a parent");
     std::fs::create_dir_all(parent)?;
     write_atomically(path, |file| {
-        serde_json::to_writer(file, manifest).map_err(std::io::Error::other)
+        let mut out = std::io::BufWriter::new(file);
+        out.write_all(action.hash.as_bytes())?;
+        out.write_all(b"\n")?;
+        serde_json::to_writer(&mut out, manifest).map_err(std::io::Error::other)?;
+        out.flush()
     })
 }
 

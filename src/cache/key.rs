@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::digest;
 use super::reapi::{self, Action, Command, Digest};
-use super::stat_index::StatIndex;
+use super::stat_index::{Stat, StatIndex};
 use super::tree::{BuiltTree, Node, TreeBuilder};
+use super::walk;
 
 /// Where the digests of a task's dependencies sit in its input root.
 const DEPENDENCIES_DIR: &str = ".rask-deps";
@@ -86,24 +87,6 @@ pub(crate) fn platform() -> Vec<(String, String)> {
     ]
 }
 
-/// The files `patterns` match under `dir` (directories matched count with every file in
-/// them), as (path relative to `dir`, absolute path), sorted and without repeats.
-pub(crate) fn expand(dir: &Path, patterns: &[String]) -> Result<Vec<(String, PathBuf)>, KeyError> {
-    let mut found = BTreeMap::new();
-    for pattern in patterns {
-        let full = dir.join(pattern);
-        let text = full.to_string_lossy();
-        let matches = glob::glob(&text).map_err(|error| KeyError::Pattern {
-            pattern: pattern.clone(),
-            message: error.msg.to_owned(),
-        })?;
-        for path in matches.flatten() {
-            collect_files(dir, &path, &mut found);
-        }
-    }
-    Ok(found.into_iter().collect())
-}
-
 /// What `patterns` match under `dir` (files, directories and symlinks alike, nothing
 /// followed), as (path relative to `dir`, path), sorted; `Err` names a bad pattern.
 pub(crate) fn expand_matches(
@@ -121,22 +104,6 @@ pub(crate) fn expand_matches(
     Ok(found.into_iter().collect())
 }
 
-fn collect_files(dir: &Path, path: &Path, found: &mut BTreeMap<String, PathBuf>) {
-    let Ok(metadata) = std::fs::metadata(path) else {
-        return;
-    };
-    if metadata.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            collect_files(dir, &entry.path(), found);
-        }
-    } else if metadata.is_file() {
-        found.insert(relative(dir, path), path.to_owned());
-    }
-}
-
 /// `path` relative to `dir`, `/`-separated; a path outside `dir` keeps its absolute form.
 pub(crate) fn relative(dir: &Path, path: &Path) -> String {
     let shown = path.strip_prefix(dir).unwrap_or(path);
@@ -146,8 +113,12 @@ pub(crate) fn relative(dir: &Path, path: &Path) -> String {
 impl TaskInputs {
     /// Hashes the sources (through `index`) and builds the `Command`, input root and `Action`.
     pub(crate) fn key(&self, index: &StatIndex) -> Result<Key, KeyError> {
-        let sources = expand(&self.dir, &self.sources)?;
-        let paths: Vec<PathBuf> = sources.iter().map(|(_, path)| path.clone()).collect();
+        let sources = walk::sources(&self.dir, &self.sources)?;
+        let stated: Vec<(&Path, Stat)> = sources
+            .iter()
+            .map(|file| (file.path.as_path(), file.stat))
+            .collect();
+        let digests = index.digests(&stated);
         let mut tree = TreeBuilder::default();
         let mut manifest = Manifest {
             dir: self.relative_dir.clone(),
@@ -158,30 +129,32 @@ impl TaskInputs {
                 .join(","),
             ..Manifest::default()
         };
-        for ((shown, path), digest) in sources.iter().zip(index.digests(&paths)) {
+        let mut hashes = Vec::with_capacity(sources.len());
+        for (file, digest) in sources.iter().zip(digests) {
             let digest = digest.map_err(|source| KeyError::Unreadable {
-                path: shown.clone(),
+                path: file.shown.clone(),
                 source,
             })?;
-            manifest.sources.insert(shown.clone(), digest.hash.clone());
-            let mode = std::fs::metadata(path)
-                .map(|metadata| std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()))
-                .unwrap_or(0o644);
+            hashes.push((file.shown.clone(), digest.hash.clone()));
             // A source outside the task's directory goes under a name of its own: REAPI
             // input roots cannot name `..`.
-            let in_root = if Path::new(shown).is_absolute() {
-                format!(".rask-external{shown}")
+            let external;
+            let in_root = if Path::new(&file.shown).is_absolute() {
+                external = format!(".rask-external{}", file.shown);
+                &external
             } else {
-                shown.clone()
+                &file.shown
             };
             tree.insert(
-                &in_root,
+                in_root,
                 Node::File {
                     digest,
-                    mode: mode & 0o111,
+                    mode: file.mode & 0o111,
                 },
             );
         }
+        // Sorted already: the map is built in one pass rather than by 10,000 inserts.
+        manifest.sources = hashes.into_iter().collect();
         for (name, output) in &self.dependencies {
             // A dependency without an entry is keyed by its name alone: this task's own
             // sources then decide, as with make.

@@ -12,6 +12,7 @@ mod reapi;
 mod stat_index;
 mod store;
 mod tree;
+mod walk;
 
 pub(crate) use action::{Cache, Checked, DEFAULT_MAX_SIZE, Decision, Log, Mode, Recorded};
 pub(crate) use explain::Reason;

@@ -19,7 +19,7 @@ use super::key::{expand_matches, relative};
 use super::reapi::{
     ActionResult, Digest, NodeProperties, OutputDirectory, OutputFile, OutputSymlink, Tree,
 };
-use super::stat_index::StatIndex;
+use super::stat_index::{Stat, StatIndex};
 use super::store::{Store, StoreError};
 use super::tree::{self, Node, TreeBuilder};
 
@@ -77,27 +77,39 @@ pub(crate) fn collect(
                 root_directory_digest,
             });
         } else if metadata.is_file() {
-            files.push((shown, path, metadata.permissions().mode() & 0o7777));
+            let mode = metadata.permissions().mode() & 0o7777;
+            files.push((shown, path, mode, Stat::of(&metadata)));
         }
     }
-    let paths: Vec<PathBuf> = files.iter().map(|(_, path, _)| path.clone()).collect();
-    for ((shown, path, mode), digest) in files.into_iter().zip(index.digests(&paths)) {
+    for ((shown, path, mode, _), digest) in files.iter().zip(hash_all(&files, index)) {
         let mut digest = digest.map_err(unreadable(&shown))?;
         if let Some(store) = store {
-            digest = store.put_file(&path, &digest)?;
+            digest = store.put_file(path, &digest)?;
         }
         result.output_files.push(OutputFile {
-            path: shown,
+            path: shown.clone(),
             digest: Some(digest),
             is_executable: mode & 0o111 != 0,
             contents: Vec::new(),
             node_properties: Some(NodeProperties {
-                unix_mode: Some(mode),
+                unix_mode: Some(*mode),
                 ..NodeProperties::default()
             }),
         });
     }
     Ok(result)
+}
+
+/// The digests of `files` (name, path, mode, stat), through `index`.
+fn hash_all(
+    files: &[(String, PathBuf, u32, Stat)],
+    index: &StatIndex,
+) -> Vec<std::io::Result<Digest>> {
+    let stated: Vec<(&Path, Stat)> = files
+        .iter()
+        .map(|(_, path, _, stat)| (path.as_path(), *stat))
+        .collect();
+    index.digests(&stated)
 }
 
 fn unreadable(shown: &str) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -149,20 +161,26 @@ fn directory_tree(
             } else if metadata.is_dir() {
                 pending.push(path);
             } else if metadata.is_file() {
-                files.push((inside, path, metadata.permissions().mode() & 0o7777));
+                let mode = metadata.permissions().mode() & 0o7777;
+                files.push((inside, path, mode, Stat::of(&metadata)));
             }
         }
         if empty && directory != root {
             builder.insert_directory(&relative(root, &directory));
         }
     }
-    let paths: Vec<PathBuf> = files.iter().map(|(_, path, _)| path.clone()).collect();
-    for ((inside, path, mode), digest) in files.into_iter().zip(index.digests(&paths)) {
-        let mut digest = digest.map_err(unreadable(&inside))?;
+    for ((inside, path, mode, _), digest) in files.iter().zip(hash_all(&files, index)) {
+        let mut digest = digest.map_err(unreadable(inside))?;
         if let Some(store) = store {
-            digest = store.put_file(&path, &digest)?;
+            digest = store.put_file(path, &digest)?;
         }
-        builder.insert(&inside, Node::File { digest, mode });
+        builder.insert(
+            inside,
+            Node::File {
+                digest,
+                mode: *mode,
+            },
+        );
     }
     Ok(builder.build().to_tree())
 }

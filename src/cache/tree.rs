@@ -35,6 +35,18 @@ struct Level {
     directories: BTreeMap<String, Level>,
 }
 
+impl Level {
+    /// The directory `name` in this one, created if new; its name is allocated only then.
+    fn child(&mut self, name: &str) -> &mut Level {
+        if !self.directories.contains_key(name) {
+            self.directories.insert(name.to_owned(), Level::default());
+        }
+        self.directories
+            .get_mut(name)
+            .expect("inserted just above if it was missing")
+    }
+}
+
 /// A built tree: its root's digest and every directory message in it, root first.
 #[derive(Debug, Clone)]
 pub(crate) struct BuiltTree {
@@ -53,7 +65,7 @@ impl TreeBuilder {
                 level.nodes.insert(part.to_owned(), node);
                 return;
             }
-            level = level.directories.entry(part.to_owned()).or_default();
+            level = level.child(part);
         }
     }
 
@@ -61,13 +73,14 @@ impl TreeBuilder {
     pub(crate) fn insert_directory(&mut self, path: &str) {
         let mut level = &mut self.root;
         for part in path.split('/').filter(|part| !part.is_empty()) {
-            level = level.directories.entry(part.to_owned()).or_default();
+            level = level.child(part);
         }
     }
 
-    pub(crate) fn build(&self) -> BuiltTree {
+    /// Encodes every directory; names and digests move into the messages, uncopied.
+    pub(crate) fn build(self) -> BuiltTree {
         let mut directories = Vec::new();
-        let root_digest = encode(&self.root, &mut directories);
+        let root_digest = encode(self.root, &mut directories);
         // `encode` pushes children before their parent; REAPI's `Tree` wants the root apart
         // and the rest in any order, and readers here look for the root first.
         directories.reverse();
@@ -92,28 +105,28 @@ impl BuiltTree {
     }
 }
 
-fn encode(level: &Level, out: &mut Vec<(Digest, Directory)>) -> Digest {
+fn encode(level: Level, out: &mut Vec<(Digest, Directory)>) -> Digest {
     let mut directory = Directory::default();
-    for (name, child) in &level.directories {
+    for (name, child) in level.directories {
         directory.directories.push(DirectoryNode {
-            name: name.clone(),
+            name,
             digest: Some(encode(child, out)),
         });
     }
-    for (name, node) in &level.nodes {
+    for (name, node) in level.nodes {
         match node {
             Node::File { digest, mode } => directory.files.push(FileNode {
-                name: name.clone(),
-                digest: Some(digest.clone()),
+                name,
+                digest: Some(digest),
                 is_executable: mode & 0o111 != 0,
                 node_properties: Some(NodeProperties {
-                    unix_mode: Some(*mode),
+                    unix_mode: Some(mode),
                     ..NodeProperties::default()
                 }),
             }),
             Node::Symlink { target } => directory.symlinks.push(SymlinkNode {
-                name: name.clone(),
-                target: target.clone(),
+                name,
+                target,
                 node_properties: None,
             }),
         }
