@@ -261,6 +261,28 @@ impl SpooledOutput {
         Some(byte[0])
     }
 
+    /// The same files shown within another bound (a cached log replayed in grouped mode gets
+    /// the run's bound, as a live task's spool does).
+    pub(crate) fn with_max_size(self, max_size: u64) -> SpooledOutput {
+        SpooledOutput { max_size, ..self }
+    }
+
+    /// Whether every byte the task wrote is still there: no stream went past the bound (past
+    /// it, the middle is freed while the task runs).
+    pub(crate) fn is_whole(&self) -> bool {
+        [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .all(|stream| kept_bytes(self.len(stream), self.max_size).is_none())
+    }
+
+    /// `stream` whole, read from its start (the bound does not apply: the cache stores every
+    /// byte a task wrote).
+    pub(crate) fn reader(&self, stream: Stream) -> io::Result<&File> {
+        let mut file = self.file(stream);
+        file.rewind()?;
+        Ok(file)
+    }
+
     /// The last `max` bytes of `stream` (of its kept tail, past the bound), e.g. for a
     /// failure's excerpt.
     pub(crate) fn tail(&self, stream: Stream, max: usize) -> Vec<u8> {

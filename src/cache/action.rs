@@ -11,6 +11,7 @@ use super::outputs::{self, OutputError};
 use super::reapi::{ActionResult, Digest, ExecutedActionMetadata};
 use super::stat_index::StatIndex;
 use super::store::{LocalStore, Store, StoreError};
+use crate::events::{SpooledOutput, Stream};
 
 /// The default size limit of the store, past which least-recently-used entries are evicted.
 pub(crate) const DEFAULT_MAX_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -26,12 +27,9 @@ pub(crate) enum Mode {
     DryRun,
 }
 
-/// A task's captured stdout and stderr, stored with its result and replayed on a hit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Log {
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-}
+/// A task's captured stdout and stderr, stored with its result and replayed on a hit: files
+/// (a spool, or blobs opened from the store), so memory stays flat however much it printed.
+pub(crate) type Log = SpooledOutput;
 
 /// What a check found.
 #[derive(Debug)]
@@ -204,8 +202,17 @@ impl Cache {
             store.put_blob(&prost::Message::encode_to_vec(directory))?;
         }
         result.exit_code = 0;
-        result.stdout_digest = Some(store.put_blob(&log.stdout)?);
-        result.stderr_digest = Some(store.put_blob(&log.stderr)?);
+        for (stream, digest) in [
+            (Stream::Stdout, &mut result.stdout_digest),
+            (Stream::Stderr, &mut result.stderr_digest),
+        ] {
+            let mut reader = log.reader(stream).map_err(|source| OutputError::Io {
+                doing: "read",
+                path: format!("{stream:?}").to_lowercase(),
+                source,
+            })?;
+            *digest = Some(store.put_stream(&mut reader)?);
+        }
         result.execution_metadata = Some(ExecutedActionMetadata {
             worker: "rask (local)".to_owned(),
             ..ExecutedActionMetadata::default()
@@ -214,15 +221,20 @@ impl Cache {
         Ok(result)
     }
 
+    /// The recorded log, its blobs checked and held open (not read into memory).
     fn log(&self, recorded: &ActionResult) -> Result<Log, StoreError> {
-        let read = |digest: &Option<Digest>| match digest {
-            Some(digest) => self.store.blob(digest),
-            None => Ok(Vec::new()),
+        let open = |digest: &Option<Digest>| match digest {
+            Some(digest) => self.store.open_blob(digest),
+            None => tempfile::tempfile().map_err(|source| StoreError::Io {
+                path: std::env::temp_dir(),
+                source,
+            }),
         };
-        Ok(Log {
-            stdout: read(&recorded.stdout_digest)?,
-            stderr: read(&recorded.stderr_digest)?,
-        })
+        Ok(Log::new(
+            open(&recorded.stdout_digest)?,
+            open(&recorded.stderr_digest)?,
+            u64::MAX,
+        ))
     }
 
     fn save_manifest(&self, inputs: &TaskInputs, key: &Key, warnings: &mut Vec<String>) {

@@ -82,7 +82,7 @@ pub(crate) fn collect(
         }
     }
     for ((shown, path, mode, _), digest) in files.iter().zip(hash_all(&files, index)) {
-        let mut digest = digest.map_err(unreadable(&shown))?;
+        let mut digest = digest.map_err(unreadable(shown))?;
         if let Some(store) = store {
             digest = store.put_file(path, &digest)?;
         }

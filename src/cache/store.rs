@@ -14,7 +14,7 @@
 //! bit-flipped entry is reported and ignored, never restored.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -61,9 +61,14 @@ pub(crate) trait Store: Send + Sync {
     /// Stores the file at `path`, whose contents are expected to hash to `expected`; returns
     /// the digest of what was actually stored (the file may have changed since it was hashed).
     fn put_file(&self, path: &Path, expected: &Digest) -> Result<Digest, StoreError>;
+    /// Stores everything `reader` yields, streamed (a log can be gigabytes); its digest.
+    fn put_stream(&self, reader: &mut dyn Read) -> Result<Digest, StoreError>;
     /// Writes the blob into `out`, checking every byte against the digest; on `Err` what was
     /// written must be thrown away.
     fn copy_blob(&self, digest: &Digest, out: &mut File) -> Result<(), StoreError>;
+    /// The blob as an open file at its start, every byte checked against the digest first.
+    /// Reading it later sees those bytes even if the entry is evicted meanwhile.
+    fn open_blob(&self, digest: &Digest) -> Result<File, StoreError>;
 }
 
 /// A [`Store`] in a local directory (see the module docs for its layout).
@@ -273,15 +278,48 @@ impl Store for LocalStore {
                 return Ok(expected.clone());
             }
         }
-        let mut temp = self.temp_file()?;
         let mut source = File::open(path).map_err(io_error(path))?;
         // Hash what is copied, not what was hashed before: the file may have changed since.
+        self.put_stream(&mut source)
+    }
+
+    fn put_stream(&self, reader: &mut dyn Read) -> Result<Digest, StoreError> {
+        let mut temp = self.temp_file()?;
         let mut hashing = HashingWriter::new(temp.as_file_mut());
-        io::copy(&mut source, &mut hashing).map_err(io_error(path))?;
+        io::copy(reader, &mut hashing).map_err(io_error(&self.root.join("tmp")))?;
         let digest = hashing.digest();
         let target = self.cas_path(&digest)?;
+        if target.exists() {
+            LocalStore::touch(&target);
+            return Ok(digest);
+        }
         self.commit(temp, &target)?;
         Ok(digest)
+    }
+
+    fn open_blob(&self, digest: &Digest) -> Result<File, StoreError> {
+        let path = self.cas_path(digest)?;
+        let mut file = match File::open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing {
+                    hash: digest.hash.clone(),
+                });
+            }
+            Err(error) => return Err(io_error(&path)(error)),
+        };
+        let actual = digest::of_reader(&mut file, &mut digest::buffer())
+            .and_then(|(actual, _)| file.rewind().map(|()| actual))
+            .map_err(io_error(&path))?;
+        if actual != *digest {
+            LocalStore::discard(&path);
+            return Err(StoreError::Corrupt {
+                path,
+                problem: "contents do not match their digest".to_owned(),
+            });
+        }
+        LocalStore::touch(&path);
+        Ok(file)
     }
 
     fn copy_blob(&self, digest: &Digest, out: &mut File) -> Result<(), StoreError> {

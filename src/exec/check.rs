@@ -8,6 +8,9 @@
 
 use std::sync::Arc;
 
+use std::io::Write as _;
+
+use super::capture::Spool;
 use super::offload::Work;
 use super::up_to_date::is_up_to_date;
 use crate::cache::{
@@ -16,9 +19,6 @@ use crate::cache::{
 use crate::config::UpToDateMethod;
 use crate::events::{OutputMode, SpooledOutput, Status, Stream};
 use crate::graph::{Plan, TaskId};
-
-/// The most output kept per task for the cache; a task that prints more is not cached.
-const MAX_LOG: usize = 16 * 1024 * 1024;
 
 /// A worker's answer.
 #[derive(Debug)]
@@ -53,8 +53,9 @@ struct TaskCache {
     key: Option<Box<Key>>,
     /// What dependents key on, once known.
     output_digest: Option<Digest>,
-    /// Output captured while it runs (prefixed mode); `None` once it overflowed.
-    log: Option<Log>,
+    /// Output captured while it runs (through pipes), spooled to files; `None` if no spool
+    /// could be had or a write to it failed, and then the run is not recorded.
+    log: Option<Spool>,
 }
 
 /// The cache bookkeeping of one run, per task.
@@ -123,8 +124,9 @@ impl Incremental {
         slot.output_digest = checked.output_digest;
         match checked.decision {
             Decision::Run { key } => {
-                slot.log = key.is_some().then(Log::default);
-                slot.key = key;
+                // Never bounded: a capture is written by rask, and only what is whole is cached.
+                slot.log = key.as_ref().and_then(|_| Spool::new(u64::MAX).ok());
+                slot.key = key.filter(|_| slot.log.is_some());
                 Next::Run
             }
             Decision::UpToDate => Next::Skip {
@@ -160,8 +162,8 @@ impl Incremental {
                 Stream::Stdout => &mut log.stdout,
                 Stream::Stderr => &mut log.stderr,
             };
-            kept.extend_from_slice(bytes);
-            if log.stdout.len() + log.stderr.len() > MAX_LOG {
+            // A write to a page-cache file; a full disk means this run is not cached.
+            if kept.write_all(bytes).is_err() {
                 slot.log = None;
                 slot.key = None;
             }
@@ -178,15 +180,16 @@ impl Incremental {
         let cache = self.options.cache.clone()?;
         let slot = &mut self.tasks[task.index()];
         let key = slot.key.take()?;
-        let captured = slot.log.take().unwrap_or_default();
-        let spooled = spooled.cloned();
+        // Grouped output was spooled by the child; anything else was captured on the way.
+        let log = match (spooled, slot.log.take()) {
+            // A grouped spool past its bound lost its middle: that log cannot be replayed.
+            (Some(spooled), _) if !spooled.is_whole() => return None,
+            (Some(spooled), _) => spooled.clone(),
+            (None, Some(captured)) => captured.into_shared(),
+            (None, None) => return None,
+        };
         let inputs = self.inputs(plan, task);
         Some(Box::new(move || {
-            // Grouped output was spooled by the child; read it here, off the poll thread.
-            let log = match spooled {
-                Some(spooled) => read_spool(&spooled),
-                None => captured,
-            };
             Done::Recorded(cache.record(&inputs, &key, &log))
         }))
     }
@@ -260,13 +263,6 @@ pub(crate) fn merge_env<'a>(
         }
     }
     env
-}
-
-fn read_spool(spooled: &SpooledOutput) -> Log {
-    let mut log = Log::default();
-    let _ = spooled.copy_to(Stream::Stdout, &mut log.stdout);
-    let _ = spooled.copy_to(Stream::Stderr, &mut log.stderr);
-    log
 }
 
 /// What a run would do with one task, foreseen by a dry run.

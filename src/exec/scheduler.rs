@@ -201,6 +201,9 @@ impl Emitter<'_> {
     }
 }
 
+/// How much of a cached log one output event carries when it is replayed.
+const REPLAY_CHUNK: usize = 64 * 1024;
+
 enum TaskState {
     /// Waiting for this many prerequisites.
     Waiting(usize),
@@ -708,22 +711,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                         self.states[task.index()] = TaskState::Checked;
                         self.ready.push_front(task);
                     }
-                    Next::Skip { status, log } => {
-                        // The cached log is replayed through the events, as if the task ran.
-                        let streams = log.map(|log| {
-                            [(Stream::Stdout, log.stdout), (Stream::Stderr, log.stderr)]
-                        });
-                        for (stream, bytes) in streams.into_iter().flatten() {
-                            if !bytes.is_empty() {
-                                events.emit(EventKind::Output {
-                                    task,
-                                    stream,
-                                    bytes,
-                                });
-                            }
-                        }
-                        self.finish(task, status, events);
-                    }
+                    Next::Skip { status, log } => self.replay(task, status, log, events),
                 }
             }
             Done::Recorded(recorded) => {
@@ -955,6 +943,16 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
 
     /// Records the end of a task that did not run (an aggregate, up to date, blocked).
     fn finish(&mut self, task: TaskId, status: Status, events: &mut Emitter<'_>) {
+        self.finish_with(task, status, None, events);
+    }
+
+    fn finish_with(
+        &mut self,
+        task: TaskId,
+        status: Status,
+        spooled: Option<SpooledOutput>,
+        events: &mut Emitter<'_>,
+    ) {
         self.states[task.index()] = TaskState::Done;
         let outcome = TaskOutcome {
             task,
@@ -963,7 +961,41 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             attempt: self.attempts[task.index()],
             usage: None,
         };
-        self.record(outcome, None, events);
+        self.record(outcome, spooled, events);
+    }
+
+    /// Finishes a task the cache answered for, its log shown as a live task's output is in
+    /// this run's mode: grouped, as one spooled block at its end; otherwise as output events
+    /// (tagged when prefixed, bytes untouched), read a chunk at a time so that memory stays
+    /// flat however large the log.
+    fn replay(
+        &mut self,
+        task: TaskId,
+        status: Status,
+        log: Option<SpooledOutput>,
+        events: &mut Emitter<'_>,
+    ) {
+        let Some(log) = log else {
+            return self.finish(task, status, events);
+        };
+        if self.options.output == OutputMode::Grouped {
+            let log = log.with_max_size(self.options.spool_max_size);
+            return self.finish_with(task, status, Some(log), events);
+        }
+        let mut chunk = vec![0u8; REPLAY_CHUNK];
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let Ok(mut reader) = log.reader(stream) else {
+                continue;
+            };
+            while let Ok(read @ 1..) = std::io::Read::read(&mut reader, &mut chunk) {
+                events.emit(EventKind::Output {
+                    task,
+                    stream,
+                    bytes: chunk[..read].to_vec(),
+                });
+            }
+        }
+        self.finish(task, status, events);
     }
 
     /// Reports a task's end and releases or blocks what waits for it.

@@ -166,7 +166,16 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
         if grouped && self.options.output == OutputMode::Grouped {
             self.group(Some(task));
         }
-        for header in self.headers.remove(&task).unwrap_or_default() {
+        let mut headers = self.headers.remove(&task).unwrap_or_default();
+        if headers.is_empty() && spooled.is_some() && !outcome.status.started() {
+            // A log replayed from the cache ran no command to head its block: the tag does.
+            headers.push(
+                self.tag(task, self.options.color_stderr)
+                    .trim_end()
+                    .to_owned(),
+            );
+        }
+        for header in headers {
             self.say(&header);
         }
         for stream in [Stream::Stdout, Stream::Stderr] {

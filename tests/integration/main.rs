@@ -5,6 +5,7 @@
 mod common;
 
 mod cache;
+mod cache_replay;
 mod calls;
 mod cli;
 mod conditions;
