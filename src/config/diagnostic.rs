@@ -2,6 +2,8 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, normalize_untrusted_str};
 
+use std::path::{Path, PathBuf};
+
 use super::{Sources, Span};
 
 /// A problem in a task file, pointing at the bytes it is about.
@@ -76,7 +78,7 @@ impl Diagnostic {
         let snippet = |span: &Span| {
             let source = sources.get(span.file);
             Snippet::source(source.text.as_str())
-                .path(normalize_untrusted_str(&source.path.display().to_string()))
+                .path(normalize_untrusted_str(&display_path(&source.path)))
         };
         let annotation = |kind: AnnotationKind, span: &Span, label: &str| {
             let text = &sources.get(span.file).text;
@@ -114,6 +116,32 @@ impl Diagnostic {
     }
 }
 
+/// `path` as rask shows it: relative to rask's working directory when the file is inside it or
+/// beside one of its parents (`tasks.toml`, `../tasks.toml`, as the docs show), else as is.
+pub(crate) fn display_path(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => relative_to(path, &cwd).display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let mut up = PathBuf::new();
+    let mut ancestor = Some(base);
+    while let Some(dir) = ancestor {
+        // Up to the root itself would only spell an absolute path with `..`s.
+        if dir.parent().is_none() {
+            break;
+        }
+        if let Ok(rest) = path.strip_prefix(dir) {
+            return up.join(rest);
+        }
+        up.push("..");
+        ancestor = dir.parent();
+    }
+    path.to_owned()
+}
+
 /// `span` shrunk to lie inside `text` on character boundaries, so a stale or odd span (past the
 /// end, inside a multi-byte character, reversed) still renders instead of panicking.
 fn clamp(span: &std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
@@ -131,7 +159,7 @@ fn clamp(span: &std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
 
-    use super::{Diagnostic, Sources, Span, clamp};
+    use super::{Diagnostic, Sources, Span, clamp, relative_to};
     use crate::config::{FileId, Source};
 
     fn source(text: &str) -> Sources {
@@ -190,6 +218,20 @@ mod tests {
             .with_help("did you mean `\u{1b}]0;x`?")
             .render(&source("a\u{1b}[1m = 1\n"), false);
         assert!(!rendered.contains('\u{1b}'), "{rendered:?}");
+    }
+
+    #[test]
+    fn paths_are_shown_from_the_working_directory() {
+        let shown = |path: &str, cwd: &str| {
+            relative_to(std::path::Path::new(path), std::path::Path::new(cwd))
+                .display()
+                .to_string()
+        };
+        assert_eq!(shown("/p/tasks.toml", "/p"), "tasks.toml");
+        assert_eq!(shown("/p/sub/x.toml", "/p"), "sub/x.toml");
+        assert_eq!(shown("/p/tasks.toml", "/p/a/b"), "../../tasks.toml");
+        assert_eq!(shown("/p/tasks.toml", "/q"), "/p/tasks.toml");
+        assert_eq!(shown("tasks.toml", "/p"), "tasks.toml");
     }
 
     #[test]

@@ -39,18 +39,26 @@ pub(crate) fn discover(explicit: Option<&Path>, start: &Path) -> Result<Source, 
         source,
     })?;
     let text = String::from_utf8(bytes).map_err(|error| {
-        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-        let line_start = valid
-            .iter()
-            .rposition(|&byte| byte == b'\n')
-            .map_or(0, |at| at + 1);
+        let (line, column) = invalid_utf8_at(error.as_bytes(), error.utf8_error());
         ConfigError::NotUtf8 {
             path: path.clone(),
-            line: valid.iter().filter(|&&byte| byte == b'\n').count() + 1,
-            column: valid.len() - line_start + 1,
+            line,
+            column,
         }
     })?;
     Ok(Source { path, text })
+}
+
+/// Where the first invalid byte of `bytes` is, as a 1-based line and column (in bytes), for
+/// a file that is not UTF-8 (tasks.toml, a dotenv file).
+pub(crate) fn invalid_utf8_at(bytes: &[u8], error: std::str::Utf8Error) -> (usize, usize) {
+    let valid = &bytes[..error.valid_up_to()];
+    let line_start = valid
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |at| at + 1);
+    let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+    (line, valid.len() - line_start + 1)
 }
 
 /// The nearest `tasks.toml`. Anything by that name counts, so that a directory called

@@ -23,7 +23,7 @@ use super::platform::{OPERATING_SYSTEMS, Platform};
 use super::reader::{Reader, entries};
 use super::schema;
 use super::steps;
-use super::values::{EnvValue, Integer, RawCommand, RunSpec, StringArray};
+use super::values::{DurationText, EnvValue, Integer, RawCommand, RunSpec, StringArray};
 use super::{
     Command, Diagnostic, EnvSetting, MAX_JOBS, NameRef, RunStep, Settings, Span, UpToDateMethod,
     Var, VarValue,
@@ -80,7 +80,8 @@ pub(crate) const TOP_KEYS: &[Key<FileDraft>] = &[
             };
             for (name, value) in entries(table) {
                 let name = Spanned::new(name.span(), name.into_inner().into_owned());
-                if let Some(task) = read_task(name, value, reader) {
+                let key = name.get_ref().clone();
+                if let Some(task) = reader.within(&key, |reader| read_task(name, value, reader)) {
                     file.tasks.push(task);
                 }
             }
@@ -261,9 +262,11 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         doc: "Kill the task after this long, e.g. \"30s\" or \"1m 30s\"",
         schema: schema::string,
         read: |draft, value, reader| {
-            draft.task.timeout = reader
-                .value::<String>(value)
-                .and_then(|timeout| read_timeout(&draft.task.name, timeout, reader));
+            draft.task.timeout = reader.value::<DurationText>(value).and_then(|timeout| {
+                let span = timeout.span();
+                let text = Spanned::new(span, timeout.into_inner().0);
+                read_timeout(&draft.task.name, text, reader)
+            });
         },
     },
     Key {
@@ -671,7 +674,9 @@ fn read_env(
                 let context =
                     |_: &EnvDraft| format!("in environment variable `{}`", name.get_ref());
                 let known = reader.problems.len();
-                reader.read_table(table, ENV_KEYS, &mut draft, context);
+                reader.within(name.get_ref(), |reader| {
+                    reader.read_table(table, ENV_KEYS, &mut draft, context);
+                });
                 if reader.problems.len() != known {
                     continue;
                 }
@@ -707,7 +712,9 @@ fn read_env(
                     }
                 }
             }
-            other => match reader.value::<EnvValue>(Spanned::new(range.clone(), other)) {
+            other => match reader.within(name.get_ref(), |reader| {
+                reader.value::<EnvValue>(Spanned::new(range.clone(), other))
+            }) {
                 Some(literal) => EnvSetting::Set(literal.into_inner().0),
                 None => continue,
             },
@@ -744,13 +751,17 @@ fn read_vars(value: Spanned<DeValue<'_>>, reader: &mut Reader<'_>) -> Vec<Var> {
                 let empty = table.is_empty();
                 let mut computed = ComputedDraft::default();
                 let context = |_: &ComputedDraft| format!("in variable `{}`", name.get_ref());
-                reader.read_table(table, COMPUTED_KEYS, &mut computed, context);
+                reader.within(name.get_ref(), |reader| {
+                    reader.read_table(table, COMPUTED_KEYS, &mut computed, context);
+                });
                 match var_table(reader, name.get_ref(), computed, value_range.clone(), empty) {
                     Some(value) => value,
                     None => continue,
                 }
             }
-            other => match reader.value::<EnvValue>(Spanned::new(value_range.clone(), other)) {
+            other => match reader.within(name.get_ref(), |reader| {
+                reader.value::<EnvValue>(Spanned::new(value_range.clone(), other))
+            }) {
                 Some(literal) => VarValue::Literal(literal.into_inner().0),
                 None => continue,
             },

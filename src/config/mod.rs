@@ -26,8 +26,8 @@ mod steps;
 mod suggest;
 mod values;
 
-pub(crate) use diagnostic::Diagnostic;
-pub(crate) use discover::{FILE_NAME, Source, discover};
+pub(crate) use diagnostic::{Diagnostic, display_path};
+pub(crate) use discover::{FILE_NAME, Source, discover, invalid_utf8_at};
 pub(crate) use model::{
     CallArg, Command, EnvSetting, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition,
     RunStep, Settings, Span, Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
@@ -44,13 +44,16 @@ use std::path::PathBuf;
 pub(crate) enum ConfigError {
     #[error("no `{FILE_NAME}` found in `{}` or any parent directory", start.display())]
     NotFound { start: PathBuf },
-    #[error("cannot read `{}`", path.display())]
+    #[error("cannot read `{}`", display_path(path))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("`{}` is not UTF-8: invalid bytes at line {line}, column {column}", path.display())]
+    #[error(
+        "`{}` is not UTF-8: invalid bytes at line {line}, column {column}",
+        display_path(path)
+    )]
     NotUtf8 {
         path: PathBuf,
         line: usize,
@@ -58,7 +61,7 @@ pub(crate) enum ConfigError {
         column: usize,
     },
     /// The file was read but is not a valid task file; every problem found is listed.
-    #[error("`{}` is not a valid task file", sources.get(FileId::default()).path.display())]
+    #[error("`{}` is not a valid task file", display_path(&sources.get(FileId::default()).path))]
     Invalid {
         /// The root file first, then every file it includes.
         sources: Box<Sources>,

@@ -3,6 +3,7 @@
 //! returning. The main function here is [`parse`].
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
@@ -85,6 +86,7 @@ impl Loader {
             file: id,
             text,
             problems: &mut self.problems,
+            path: Vec::new(),
         };
         let Some(draft) = read_file(&mut reader) else {
             return include.is_some();
@@ -288,7 +290,75 @@ pub(super) fn syntax_error(reader: &Reader<'_>, error: &toml::de::Error) -> Diag
     let label = lines.next().map_or("here", str::trim);
     let end = reader.text.len();
     let range = error.span().unwrap_or(end..end);
+    if headline == "duplicate key" {
+        return duplicate_key(reader, range);
+    }
     reader.error(format!("invalid TOML: {headline}"), range, label)
+}
+
+/// toml says only "duplicate key" at the second definition: name the key, and point at the
+/// first definition too when a line scan of the file finds it.
+fn duplicate_key(reader: &Reader<'_>, range: Range<usize>) -> Diagnostic {
+    let text = reader.text;
+    let key = text.get(range.clone()).unwrap_or_default().trim();
+    let key = key.trim_matches(['"', '\'']);
+    let diagnostic = reader.error(
+        format!("invalid TOML: duplicate key `{key}`"),
+        range.clone(),
+        "defined again here",
+    );
+    let paths = key_lines(text);
+    let Some((_, path)) = paths.iter().find(|(line, _)| line.contains(&range.start)) else {
+        return diagnostic;
+    };
+    let first = paths
+        .iter()
+        .take_while(|(line, _)| line.end <= range.start)
+        .find(|(_, earlier)| earlier == path);
+    match first {
+        Some((line, _)) => {
+            let written = &text[line.clone()];
+            let start = line.start + (written.len() - written.trim_start().len());
+            diagnostic.with_also(reader.span(start..line.end), "first defined here")
+        }
+        None => diagnostic,
+    }
+}
+
+/// Each line of `text` that defines a key or opens a table, with the full dotted path it
+/// defines (`tasks.build.run`). A scan, not a parser: multi-line strings may fool it, so it
+/// serves only to point at a first definition.
+fn key_lines(text: &str) -> Vec<(Range<usize>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut table: Vec<String> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let range = offset..offset + line.trim_end().len();
+        offset += line.len();
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[') {
+            // An array of tables has no single path: its entries may repeat keys.
+            table = match header.strip_suffix(']') {
+                Some(name) if !name.starts_with('[') => dotted(name),
+                _ => vec!["[[array]]".to_owned()],
+            };
+            found.push((range, table.clone()));
+        } else if let Some((key, _)) = trimmed.split_once('=') {
+            if !trimmed.starts_with('#') {
+                let mut path = table.clone();
+                path.extend(dotted(key));
+                found.push((range, path));
+            }
+        }
+    }
+    found
+}
+
+/// The parts of a dotted key, quotes and spaces removed.
+fn dotted(key: &str) -> Vec<String> {
+    key.split('.')
+        .map(|part| part.trim().trim_matches(['"', '\'']).to_owned())
+        .collect()
 }
 
 fn invalid(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> ConfigError {

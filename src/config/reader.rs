@@ -21,6 +21,9 @@ pub(crate) struct Reader<'a> {
     /// The file's text, to point inside strings written without escapes.
     pub(crate) text: &'a str,
     pub(crate) problems: &'a mut Vec<Diagnostic>,
+    /// The keys from the top of the file down to the value being read (`tasks`, `build`,
+    /// `timeout`), so that a value of the wrong type is named by its full key.
+    pub(crate) path: Vec<String>,
 }
 
 /// A table entry: its key and its value, both with their spans.
@@ -46,8 +49,17 @@ impl Reader<'_> {
         Diagnostic::new(message, self.span(range), label)
     }
 
+    /// Reads what lies under `key` of the table being read (a task's name under `tasks`).
+    pub(crate) fn within<R>(&mut self, key: &str, read: impl FnOnce(&mut Self) -> R) -> R {
+        self.path.push(key.to_owned());
+        let result = read(self);
+        self.path.pop();
+        result
+    }
+
     fn value_problem(&mut self, problem: ValueProblem) {
-        let diagnostic = self.error(problem.message, problem.range, problem.label);
+        let message = key_message(&self.path, &problem.message);
+        let diagnostic = self.error(message, problem.range, problem.label);
         self.problem(diagnostic);
     }
 
@@ -109,7 +121,9 @@ impl Reader<'_> {
                 .iter()
                 .find(|known| known.name == key.get_ref().as_ref())
             {
-                Some(known) => (known.read)(target, value, self),
+                Some(known) => {
+                    self.within(known.name, |reader| (known.read)(target, value, reader))
+                }
                 None => unknown.push(key),
             }
         }
@@ -141,6 +155,43 @@ impl Reader<'_> {
             }
             _ => self.span(span),
         }
+    }
+}
+
+/// A value's problem, led by its full key; serde's `invalid type: integer `5`, expected a
+/// string` reads `tasks.build.timeout: expected a string, found an integer `5``.
+fn key_message(path: &[String], message: &str) -> String {
+    let wrong_type = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.rsplit_once(", expected "));
+    let message = match wrong_type {
+        Some((found, expected)) => {
+            let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("expected {expected}, found {article} {found}")
+        }
+        None => message.to_owned(),
+    };
+    if path.is_empty() {
+        return message;
+    }
+    let keys: Vec<String> = path.iter().map(|key| toml_key(key)).collect();
+    format!("{}: {message}", keys.join("."))
+}
+
+/// `key` as it is written in a dotted TOML key: bare when it can be, else quoted.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
     }
 }
 

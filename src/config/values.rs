@@ -54,6 +54,8 @@ fn toml_words(message: &str) -> String {
     message
         .replace("invalid type: map,", "invalid type: table,")
         .replace("invalid type: sequence,", "invalid type: array,")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected a table")
 }
 
 /// The same wording as serde's invalid-type errors, for values checked by hand.
@@ -67,6 +69,29 @@ pub(crate) fn wrong_type(found: &DeValue<'_>, range: Range<usize>, expected: &st
         message: format!("invalid type: {found}, expected {expected}"),
         label: "wrong type",
         range,
+    }
+}
+
+/// A duration as written (`"30s"`), parsed later; the point is the message for anything else.
+pub(crate) struct DurationText(pub(crate) String);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+struct DurationVisitor;
+
+impl<'de> Visitor<'de> for DurationVisitor {
+    type Value = DurationText;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a duration string like \"10m\"")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<DurationText, E> {
+        Ok(DurationText(text.to_owned()))
     }
 }
 

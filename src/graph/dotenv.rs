@@ -46,7 +46,7 @@ fn problem(path: &Path, error: &dotenvy::Error) -> GraphError {
             ),
         ),
         dotenvy::Error::Io(error) if error.kind() == std::io::ErrorKind::InvalidData => {
-            (None, "not UTF-8".to_owned())
+            not_utf8_at(path)
         }
         other => (None, other.to_string()),
     };
@@ -54,6 +54,21 @@ fn problem(path: &Path, error: &dotenvy::Error) -> GraphError {
         path: path.to_owned(),
         line,
         reason,
+    }
+}
+
+/// dotenvy says only that the file is not UTF-8: find where.
+fn not_utf8_at(path: &Path) -> (Option<usize>, String) {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    match std::str::from_utf8(&bytes) {
+        Err(error) => {
+            let (line, column) = crate::config::invalid_utf8_at(&bytes, error);
+            (
+                Some(line),
+                format!("not UTF-8 (invalid bytes at column {column})"),
+            )
+        }
+        Ok(_) => (None, "not UTF-8".to_owned()),
     }
 }
 
@@ -79,6 +94,18 @@ mod tests {
         let message = error.to_string();
         assert!(
             message.contains(".env` line 3: cannot parse `NOT A LINE`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn issue_8_a_file_that_is_not_utf8_is_named_with_line_and_column() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(".env"), b"A=1\nB=x\xff\n").expect("write");
+        let error = load(dir.path(), &[".env".into()]).expect_err("not UTF-8");
+        let message = error.to_string();
+        assert!(
+            message.contains(".env` line 2: not UTF-8 (invalid bytes at column 4)"),
             "{message}"
         );
     }

@@ -55,7 +55,12 @@ pub(crate) enum GraphError {
     #[error(
         "task `{task}` needs parameter `{param}`, which has no default, but runs as a dependency"
     )]
-    MissingParam { task: String, param: String },
+    MissingParam {
+        task: String,
+        param: String,
+        /// The `depends` entry through which it runs.
+        span: Span,
+    },
     #[error("computed variable `{name}` failed: {reason}")]
     VarFailed {
         name: String,
@@ -67,7 +72,7 @@ pub(crate) enum GraphError {
     },
     #[error(
         "cannot read dotenv file `{}`{}: {reason}",
-        path.display(),
+        crate::config::display_path(path),
         line.map(|line| format!(" line {line}")).unwrap_or_default()
     )]
     Dotenv {
@@ -105,10 +110,12 @@ impl GraphError {
             GraphError::VarFailed { stderr, .. } if !stderr.is_empty() => {
                 Some(format!("its stderr:\n{stderr}"))
             }
-            GraphError::Cycle { .. }
-            | GraphError::VarFailed { .. }
-            | GraphError::MissingParam { .. }
-            | GraphError::Dotenv { .. } => None,
+            GraphError::MissingParam { task, param, .. } => Some(format!(
+                "give `{param}` a default, or call `{task}` with it: `{{ task = \"{task}\", args = {{ {param} = \"…\" }} }}`"
+            )),
+            GraphError::Cycle { .. } | GraphError::VarFailed { .. } | GraphError::Dotenv { .. } => {
+                None
+            }
         }
     }
 
@@ -121,9 +128,8 @@ impl GraphError {
             GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
             GraphError::VarFailed { span, .. } => (Some(*span), "computed here"),
             GraphError::BadCall { span, label, .. } => (Some(*span), *label),
-            GraphError::UnknownTask { .. }
-            | GraphError::MissingParam { .. }
-            | GraphError::Dotenv { .. } => (None, ""),
+            GraphError::MissingParam { span, .. } => (Some(*span), "runs as a dependency here"),
+            GraphError::UnknownTask { .. } | GraphError::Dotenv { .. } => (None, ""),
         };
         Diagnostic {
             message: self.to_string(),

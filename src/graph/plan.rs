@@ -399,15 +399,6 @@ fn reach<'f>(
         let task = nodes.keys[next].0;
         for file_edge in &edges[task] {
             let target = file_edge.target;
-            let base = own[target]
-                .get_or_insert_with(|| match default_values(&file.tasks[target]) {
-                    Ok(values) => values,
-                    Err(error) => {
-                        nodes.missing.push(error);
-                        vec![String::new(); file.tasks[target].params.len()]
-                    }
-                })
-                .clone();
             let name = &file.tasks[target].name;
             let called = match (&file_edge.values, vars.as_deref_mut()) {
                 (CallValues::Own, _) | (CallValues::Templated(_), None) => None,
@@ -418,9 +409,28 @@ fn reach<'f>(
                     super::calls::values(&file.tasks[target], &call, &mut nodes.missing)
                 }
             };
-            let node = match called {
-                Some((values, label)) if values != base => nodes.intern(target, values, || label),
-                _ => nodes.intern(target, base, || name.clone()),
+            // A call with `args` needs no defaults: when the task has none to run with, the
+            // call is a node of its own (and the task's own node is never needed).
+            let base = match (&own[target], &called) {
+                (None, Some(_)) => default_values(&file.tasks[target], file_edge.span).ok(),
+                _ => Some(
+                    own[target]
+                        .get_or_insert_with(|| {
+                            default_values(&file.tasks[target], file_edge.span).unwrap_or_else(
+                                |error| {
+                                    nodes.missing.push(error);
+                                    vec![String::new(); file.tasks[target].params.len()]
+                                },
+                            )
+                        })
+                        .clone(),
+                ),
+            };
+            let node = match (called, base) {
+                (Some((values, label)), base) if base.as_ref() != Some(&values) => {
+                    nodes.intern(target, values, || label)
+                }
+                (_, base) => nodes.intern(target, base.unwrap_or_default(), || name.clone()),
             };
             match file_edge.edge {
                 Some(edge) => nodes.edges[next].push((node, edge, file_edge.span)),
@@ -660,13 +670,15 @@ fn find<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b str> {
 }
 
 /// Parameter values for a task that runs as a dependency, where nobody passed arguments.
-fn default_values(task: &Task) -> Result<Vec<String>, GraphError> {
+/// `span` is the `depends` entry it runs through, for the error.
+fn default_values(task: &Task, span: crate::config::Span) -> Result<Vec<String>, GraphError> {
     task.params
         .iter()
         .map(|param| {
             param.fallback().ok_or_else(|| GraphError::MissingParam {
                 task: task.name.clone(),
                 param: param.name.clone(),
+                span,
             })
         })
         .collect()

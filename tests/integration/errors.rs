@@ -253,7 +253,7 @@ fn unknown_key_snapshot() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: unknown key `dependz` in task `build`
-     --> [TEMP]/tasks.toml:5:1
+     --> tasks.toml:5:1
       |
     5 | dependz = ["lint"]
       | ^^^^^^^ unknown key
@@ -277,7 +277,7 @@ fn cycle_snapshot() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: dependency cycle: a -> b -> a
-     --> [TEMP]/tasks.toml:4:12
+     --> tasks.toml:4:12
       |
     4 | depends = ["a"]
       |            ^^^ closes the cycle
@@ -300,7 +300,7 @@ fn issue_8_a_tasks_toml_directory_is_reported_not_skipped() {
         .create_dir("sub/tasks.toml")
         .current_dir("sub")
         .args(["parent"])
-        .expect_stderr_contains("sub/tasks.toml`: Is a directory")
+        .expect_stderr_contains("cannot read `tasks.toml`: Is a directory")
         .expect_no_file("parent-ran")
         .status(2);
 }
@@ -312,4 +312,90 @@ fn issue_8_a_task_file_that_is_not_utf8_gets_a_line_and_column() {
     test.args(["a"])
         .expect_stderr_contains("is not UTF-8: invalid bytes at line 2, column 13")
         .status(2);
+}
+
+/// Issue #8, "Error wording": each message names what it is about and points at it, with the
+/// path as the user would type it.
+#[test]
+fn issue_8_a_wrong_type_names_the_key_and_the_task() {
+    let output = Test::new()
+        .tasks_toml("[tasks.build]\nrun = \"true\"\ntimeout = 30\n")
+        .args(["build"])
+        .status(2);
+    insta::assert_snapshot!("wrong_type_names_key_and_task", output.stderr_redacted());
+}
+
+#[test]
+fn issue_8_a_duplicate_key_names_the_key_and_its_first_definition() {
+    let output = Test::new()
+        .tasks_toml("[tasks.build]\nrun = \"a\"\ndescription = \"d\"\nrun = \"b\"\n")
+        .args(["build"])
+        .status(2);
+    insta::assert_snapshot!("duplicate_key", output.stderr_redacted());
+    let output = Test::new()
+        .tasks_toml("[tasks.build]\nrun = \"a\"\n\n[tasks.build]\nrun = \"b\"\n")
+        .args(["build"])
+        .status(2);
+    insta::assert_snapshot!("duplicate_table", output.stderr_redacted());
+}
+
+#[test]
+fn issue_8_locations_are_relative_to_the_working_directory() {
+    let output = Test::new()
+        .tasks_toml("[tasks.build]\nrun = \"true\"\ndependz = []\n")
+        .create_dir("sub/deeper")
+        .current_dir("sub/deeper")
+        .args(["build"])
+        .status(2);
+    insta::assert_snapshot!("location_from_a_subdirectory", output.stderr_redacted());
+}
+
+#[test]
+fn issue_8_a_dependency_that_needs_a_parameter_points_at_the_depends_entry() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.greet]
+            params = [{ name = "who" }]
+            run = "echo {{who}}"
+            [tasks.all]
+            depends = ["greet"]
+            "#,
+        )
+        .args(["all"])
+        .status(2);
+    insta::assert_snapshot!(
+        "missing_parameter_of_a_dependency",
+        output.stderr_redacted()
+    );
+}
+
+#[test]
+fn issue_8_a_call_with_args_needs_no_default() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.greet]
+            params = [{ name = "who" }]
+            run = "echo {{who}}"
+            [tasks.all]
+            depends = [{ task = "greet", args = { who = "Ada" } }]
+            "#,
+        )
+        .args(["all"])
+        .expect_stdout("Ada\n")
+        .success();
+}
+
+#[test]
+fn issue_8_files_that_are_not_utf8_get_a_line_and_column() {
+    let test = Test::new();
+    std::fs::write(test.path("tasks.toml"), b"[tasks.a]\nrun = \"echo \xff\"\n").expect("write");
+    let output = test.args(["a"]).status(2);
+    insta::assert_snapshot!("tasks_toml_not_utf8", output.stderr_redacted());
+    let test =
+        Test::new().tasks_toml("[settings]\ndotenv = [\".env\"]\n[tasks.a]\nrun = \"true\"\n");
+    std::fs::write(test.path(".env"), b"A=1\nB=caf\xe9\n").expect("write");
+    let output = test.args(["a"]).status(2);
+    insta::assert_snapshot!("dotenv_not_utf8", output.stderr_redacted());
 }

@@ -105,7 +105,7 @@ fn errors_point_into_the_included_file() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: unknown key `dependz` in task `build`
-     --> [TEMP]/web/tasks.toml:3:1
+     --> web/tasks.toml:3:1
       |
     3 | dependz = ["gen"]
       | ^^^^^^^ unknown key
@@ -138,7 +138,7 @@ fn an_include_cycle_shows_the_chain_of_files() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: include cycle: tasks.toml -> a.toml -> b.toml -> tasks.toml
-     --> [TEMP]/b.toml:2:8
+     --> b.toml:2:8
       |
     2 | root = "tasks.toml"
       |        ^^^^^^^^^^^^ closes the cycle
@@ -158,7 +158,7 @@ fn a_missing_include_is_an_error_unless_optional() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: cannot read included file `web/tasks.toml`: No such file or directory (os error 2)
-     --> [TEMP]/tasks.toml:2:7
+     --> tasks.toml:2:7
       |
     2 | web = "web/tasks.toml"
       |       ^^^^^^^^^^^^^^^^ included here

@@ -95,7 +95,7 @@ fn unknown_platforms_are_errors_with_suggestions() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: unknown platform `linx` in task `a`
-     --> [TEMP]/tasks.toml:2:14
+     --> tasks.toml:2:14
       |
     2 | platforms = ["linx", "macos/amd46", "plan9"]
       |              ^^^^^^ not an OS or architecture
@@ -103,7 +103,7 @@ fn unknown_platforms_are_errors_with_suggestions() {
       = help: did you mean `linux`?
 
     error: unknown platform `amd46` in task `a`
-     --> [TEMP]/tasks.toml:2:22
+     --> tasks.toml:2:22
       |
     2 | platforms = ["linx", "macos/amd46", "plan9"]
       |                      ^^^^^^^^^^^^^ not an OS or architecture
@@ -111,7 +111,7 @@ fn unknown_platforms_are_errors_with_suggestions() {
       = help: did you mean `amd64`?
 
     error: unknown platform `plan9` in task `a`
-     --> [TEMP]/tasks.toml:2:37
+     --> tasks.toml:2:37
       |
     2 | platforms = ["linx", "macos/amd46", "plan9"]
       |                                     ^^^^^^^ not an OS or architecture
@@ -119,7 +119,7 @@ fn unknown_platforms_are_errors_with_suggestions() {
       = help: write an OS (linux, macos, windows, freebsd), an arch (x86_64, aarch64, ...) or both as `linux/aarch64`
 
     error: unknown parameter `nope` in task `a`
-     --> [TEMP]/tasks.toml:4:19
+     --> tasks.toml:4:19
       |
     4 | run_linux = "echo {{nope}}"
       |                   ^^^^^^^^ not a declared parameter

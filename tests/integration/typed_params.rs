@@ -118,7 +118,7 @@ fn bad_parameter_declarations_are_all_reported() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: variadic parameter `rest` in task `a` is not the last one
-     --> [TEMP]/tasks.toml:4:12
+     --> tasks.toml:4:12
       |
     4 |   { name = "rest", variadic = true },
       |            ^^^^^^ variadic, but followed by others
@@ -126,13 +126,13 @@ fn bad_parameter_declarations_are_all_reported() {
       = help: only the last parameter can take the remaining words
 
     error: default `medium` of parameter `mode` in task `a` is not one of `fast`, `slow`
-     --> [TEMP]/tasks.toml:5:58
+     --> tasks.toml:5:58
       |
     5 |   { name = "mode", choices = ["fast", "slow"], default = "medium" },
       |                                                          ^^^^^^^^ expected one of `fast`, `slow`
 
     error: unknown type `integer` for parameter `n` in task `a`
-     --> [TEMP]/tasks.toml:6:24
+     --> tasks.toml:6:24
       |
     6 |   { name = "n", type = "integer" },
       |                        ^^^^^^^^^ not a type
@@ -140,7 +140,7 @@ fn bad_parameter_declarations_are_all_reported() {
       = help: write `type = "int"`, `"bool"` or `"string"`
 
     error: flag parameter `on` in task `a` cannot be `variadic`
-     --> [TEMP]/tasks.toml:7:42
+     --> tasks.toml:7:42
       |
     7 |   { name = "on", flag = true, variadic = true },
       |                                          ^^^^ not allowed on a flag
@@ -148,7 +148,7 @@ fn bad_parameter_declarations_are_all_reported() {
       = help: a flag is always `true` or `false`
 
     error: empty `choices` for parameter `none` in task `a`
-     --> [TEMP]/tasks.toml:8:30
+     --> tasks.toml:8:30
       |
     8 |   { name = "none", choices = [] },
       |                              ^^ no value allowed

@@ -126,7 +126,7 @@ fn a_failing_var_in_use_stops_everything_and_shows_its_stderr() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: computed variable `rev` failed: its command exited with code 128
-     --> [TEMP]/tasks.toml:2:7
+     --> tasks.toml:2:7
       |
     2 | rev = { sh = "echo 'fatal: not a git repository' >&2; exit 128" }
       |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ computed here
@@ -243,13 +243,13 @@ fn bad_vars_are_all_reported_before_anything_runs() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted(), @r#"
     error: variable cycle: a -> b -> a
-     --> [TEMP]/tasks.toml:3:6
+     --> tasks.toml:3:6
       |
     3 | b = "{{a}}"
       |      ^^^^^ closes the cycle
 
     error: unknown key `shh` in variable `tool`
-     --> [TEMP]/tasks.toml:5:10
+     --> tasks.toml:5:10
       |
     5 | tool = { shh = "which cargo" }
       |          ^^^ unknown key
@@ -257,7 +257,7 @@ fn bad_vars_are_all_reported_before_anything_runs() {
       = help: did you mean `sh`?
 
     error: unknown parameter or variable `verison` in task `build`
-     --> [TEMP]/tasks.toml:9:13
+     --> tasks.toml:9:13
       |
     9 | run = "echo {{verison}}"
       |             ^^^^^^^^^^^ not a declared parameter or variable
