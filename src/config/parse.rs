@@ -245,6 +245,7 @@ impl Loader {
                 file: id,
                 text: self.sources.get(id).text.as_str(),
                 problems: &mut self.problems,
+                path: Vec::new(),
             };
             let draft = script_dir::read_task(&mut reader, &script);
             let file_vars = &self.file.includes[index].vars;
