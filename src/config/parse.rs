@@ -245,7 +245,8 @@ impl Loader {
                 file: id,
                 text: self.sources.get(id).text.as_str(),
                 problems: &mut self.problems,
-                path: Vec::new(),
+                // Its header's keys are the task's: a wrong type is `tasks.NAME.KEY`.
+                path: vec!["tasks".to_owned(), script.name.clone()],
             };
             let draft = script_dir::read_task(&mut reader, &script);
             let file_vars = &self.file.includes[index].vars;
