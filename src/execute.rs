@@ -122,7 +122,14 @@ fn jobs(plan: &Plan<'_>, invocation: &Invocation) -> usize {
     invocation
         .jobs
         .or(plan.file.settings.jobs)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .unwrap_or_else(cpus)
+}
+
+/// The number of CPUs rask may use, read once: std reads the cgroup's CPU quota each time
+/// (about a dozen system calls), and one run asks more than once.
+fn cpus() -> usize {
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// The human sink, and every other one asked for; files are created before anything runs, so
@@ -348,7 +355,9 @@ pub(crate) fn cache_options(
     invocation: &Invocation,
     warnings: &mut Vec<String>,
 ) -> CacheOptions {
-    let cache = (!invocation.no_cache).then(|| {
+    // Only a task with `sources` consults the cache; without one, not even its index is read.
+    let consulted = plan.tasks.iter().any(|task| !task.sources.is_empty());
+    let cache = (!invocation.no_cache && consulted).then(|| {
         let settings = &plan.file.settings;
         let dir = cache::cache_dir(&plan.file.root, settings.cache_dir.as_deref());
         let max_size = cache::max_size().unwrap_or_else(|text| {
