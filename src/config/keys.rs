@@ -940,9 +940,7 @@ pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
         name: "optional",
         doc: "A missing file is no error: its tasks are simply absent",
         schema: schema::boolean,
-        read: |include, value, reader| {
-            include.optional = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
-        },
+        read: |include, value, reader| include.optional = reader.flag(value),
     },
     Key {
         name: "dir",
@@ -954,9 +952,7 @@ pub(crate) const INCLUDE_KEYS: &[Key<IncludeDraft>] = &[
         name: "flatten",
         doc: "Its tasks join this file's names (no namespace); a name defined twice is an error",
         schema: schema::boolean,
-        read: |include, value, reader| {
-            include.flatten = reader.value::<bool>(value).is_some_and(Spanned::into_inner);
-        },
+        read: |include, value, reader| include.flatten = reader.flag(value),
     },
     Key {
         name: "aliases",

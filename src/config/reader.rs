@@ -77,6 +77,11 @@ impl Reader<'_> {
         self.value::<String>(value).map(Spanned::into_inner)
     }
 
+    /// A boolean key: `false` when absent or of the wrong type (which is reported).
+    pub(crate) fn flag(&mut self, value: Spanned<DeValue<'_>>) -> bool {
+        self.value::<bool>(value).is_some_and(Spanned::into_inner)
+    }
+
     /// A value that is a string or an array of strings, as a list of spanned strings.
     pub(crate) fn list(&mut self, value: Spanned<DeValue<'_>>) -> Vec<Spanned<String>> {
         let Some(list) = self.value::<StringList>(value) else {

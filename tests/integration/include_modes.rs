@@ -183,3 +183,36 @@ fn bad_include_modes_are_reported_together_and_nothing_runs() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted());
 }
+
+#[test]
+fn aliases_and_defaults_nest() {
+    Test::new()
+        .tasks_toml("[includes]\nweb = { path = \"web\", aliases = [\"w\"] }\n")
+        .write(
+            "web/tasks.toml",
+            "[includes]\napi = { path = \"api.toml\", aliases = [\"a\"] }\n",
+        )
+        .write(
+            "web/api.toml",
+            "[tasks.default]\nrun = \"echo api-default >> ../log\"\n[tasks.serve]\nrun = \"echo api-serve >> ../log\"\n",
+        )
+        .args(["w:a", "web:a:serve", "-j", "1"])
+        .expect_file("log", "api-default\napi-serve\n")
+        .success();
+}
+
+#[test]
+fn header_and_task_file_problems_are_reported_together() {
+    Test::new()
+        .tasks_toml(
+            "[includes]\nweb = { path = \"web\", aliases = [\"build\"] }\nscripts = { dir = \"tasks\" }\n[tasks.build]\nrun = \"touch ran\"\ngroup = 3\n",
+        )
+        .write("web/tasks.toml", WEB)
+        .write_executable("tasks/x", "#!/bin/sh\n# rask hide = \"yes\"\ntouch ../ran\n")
+        .args(["build"])
+        .expect_no_file("ran")
+        .expect_stderr_contains("tasks.toml:2:34")
+        .expect_stderr_contains("tasks.toml:6:9")
+        .expect_stderr_contains("tasks/x:2:15")
+        .status(2);
+}
