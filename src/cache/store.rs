@@ -126,6 +126,32 @@ impl LocalStore {
         }
     }
 
+    /// The blob file of `digest`, open for reading; `Missing` if there is none.
+    fn open_cas(&self, digest: &Digest) -> Result<(PathBuf, File), StoreError> {
+        let path = self.cas_path(digest)?;
+        match File::open(&path) {
+            Ok(file) => Ok((path, file)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Err(StoreError::Missing {
+                hash: digest.hash.clone(),
+            }),
+            Err(error) => Err(io_error(&path)(error)),
+        }
+    }
+
+    /// `Ok` (and the entry marked as used) if the blob at `path` hashed to its digest;
+    /// otherwise the entry is removed and reported as corrupt.
+    fn checked(path: PathBuf, actual: &Digest, expected: &Digest) -> Result<(), StoreError> {
+        if actual != expected {
+            LocalStore::discard(&path);
+            return Err(StoreError::Corrupt {
+                path,
+                problem: "contents do not match their digest".to_owned(),
+            });
+        }
+        LocalStore::touch(&path);
+        Ok(())
+    }
+
     /// Removes a corrupt entry so the next run can write a good one. Best effort.
     fn discard(path: &Path) {
         let _ = fs::remove_file(path);
@@ -237,24 +263,10 @@ impl Store for LocalStore {
     }
 
     fn blob(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
-        let path = self.cas_path(digest)?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Err(StoreError::Missing {
-                    hash: digest.hash.clone(),
-                });
-            }
-            Err(error) => return Err(io_error(&path)(error)),
-        };
-        if digest::of_bytes(&bytes) != *digest {
-            LocalStore::discard(&path);
-            return Err(StoreError::Corrupt {
-                path,
-                problem: "contents do not match their digest".to_owned(),
-            });
-        }
-        LocalStore::touch(&path);
+        let (path, mut file) = self.open_cas(digest)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_error(&path))?;
+        LocalStore::checked(path, &digest::of_bytes(&bytes), digest)?;
         Ok(bytes)
     }
 
@@ -298,52 +310,19 @@ impl Store for LocalStore {
     }
 
     fn open_blob(&self, digest: &Digest) -> Result<File, StoreError> {
-        let path = self.cas_path(digest)?;
-        let mut file = match File::open(&path) {
-            Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Err(StoreError::Missing {
-                    hash: digest.hash.clone(),
-                });
-            }
-            Err(error) => return Err(io_error(&path)(error)),
-        };
+        let (path, mut file) = self.open_cas(digest)?;
         let actual = digest::of_reader(&mut file, &mut digest::buffer())
             .and_then(|(actual, _)| file.rewind().map(|()| actual))
             .map_err(io_error(&path))?;
-        if actual != *digest {
-            LocalStore::discard(&path);
-            return Err(StoreError::Corrupt {
-                path,
-                problem: "contents do not match their digest".to_owned(),
-            });
-        }
-        LocalStore::touch(&path);
+        LocalStore::checked(path, &actual, digest)?;
         Ok(file)
     }
 
     fn copy_blob(&self, digest: &Digest, out: &mut File) -> Result<(), StoreError> {
-        let path = self.cas_path(digest)?;
-        let mut source = match File::open(&path) {
-            Ok(source) => source,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Err(StoreError::Missing {
-                    hash: digest.hash.clone(),
-                });
-            }
-            Err(error) => return Err(io_error(&path)(error)),
-        };
+        let (path, mut source) = self.open_cas(digest)?;
         let mut hashing = HashingWriter::new(out);
         io::copy(&mut source, &mut hashing).map_err(io_error(&path))?;
-        if hashing.digest() != *digest {
-            LocalStore::discard(&path);
-            return Err(StoreError::Corrupt {
-                path,
-                problem: "contents do not match their digest".to_owned(),
-            });
-        }
-        LocalStore::touch(&path);
-        Ok(())
+        LocalStore::checked(path, &hashing.digest(), digest)
     }
 }
 

@@ -284,27 +284,6 @@ fn a_dependency_rebuilt_to_identical_bytes_does_not_rerun_its_dependents() {
 }
 
 #[test]
-fn sources_without_outputs_cache_the_log_only() {
-    let toml = r#"
-        [tasks.test]
-        sources = ["src.txt"]
-        run = "echo test >> count; echo all tests passed"
-    "#;
-    let first = Test::new()
-        .tasks_toml(toml)
-        .write("src.txt", "s")
-        .args(["test"])
-        .success();
-    first
-        .rerun()
-        .args(["test"])
-        .expect_stdout_contains("all tests passed")
-        .expect_stderr_contains("rask: `test`: cached: log only")
-        .expect_file("count", "test\n")
-        .success();
-}
-
-#[test]
 fn force_runs_anyway_and_no_cache_neither_reads_nor_writes() {
     let first = Test::new()
         .tasks_toml(BUILD)
