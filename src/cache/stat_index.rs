@@ -287,10 +287,13 @@ fn hash_in_parallel(
     files: &[(&Path, Stat)],
     misses: &[usize],
 ) -> Vec<std::io::Result<(Digest, [u8; 32])>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(misses.len() / PARALLEL_FROM)
-        .max(1);
+    // Asked only when a second thread could help: std reads the cgroup's quota each time.
+    let threads = match misses.len() / PARALLEL_FROM {
+        0 | 1 => 1,
+        most => std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(most),
+    };
     let next = AtomicUsize::new(0);
     let work = || {
         let mut buffer = digest::buffer();
