@@ -191,6 +191,12 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
         },
     },
     Key {
+        name: "wait_for",
+        doc: "Tasks this one runs after if they are part of the run anyway; never pulled in",
+        schema: schema::string_or_list,
+        read: |draft, value, reader| draft.task.wait_for = name_refs(reader, value),
+    },
+    Key {
         name: "env",
         doc: "Environment variables for this task; override the top-level [env]",
         schema: schema::env,

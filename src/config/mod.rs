@@ -24,6 +24,7 @@ mod script_dir;
 mod sources;
 mod steps;
 mod suggest;
+pub(crate) mod task_glob;
 mod values;
 
 pub(crate) use diagnostic::{Diagnostic, display_path};

@@ -110,6 +110,9 @@ pub struct Task {
     pub depends: Vec<NameRef>,
     /// Tasks that run after this one finishes (success or failure), like a `finally`.
     pub depends_post: Vec<NameRef>,
+    /// Tasks this one runs after when they are part of the run anyway (mise's `wait_for`);
+    /// they are never pulled in.
+    pub wait_for: Vec<NameRef>,
     /// Per-task environment, in file order; overrides the top-level `[env]`.
     pub env: Vec<(String, EnvSetting)>,
     /// Working directory as written (it may hold placeholders), relative to the task file's

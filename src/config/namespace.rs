@@ -232,7 +232,10 @@ fn resolve_references(file: &mut TaskFile) {
                 Command::Call(call) => Some(call),
                 Command::Shell(_) | Command::Argv(_) => None,
             });
-        let references = (task.depends.iter_mut().chain(task.depends_post.iter_mut())).chain(calls);
+        let references = (task.depends.iter_mut())
+            .chain(task.depends_post.iter_mut())
+            .chain(task.wait_for.iter_mut())
+            .chain(calls);
         for reference in references {
             if let Some(root_name) = reference.name.strip_prefix(':') {
                 reference.name = root_name.to_owned();

@@ -43,6 +43,7 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         listed_a_directory,
     } = loader;
     if read {
+        super::task_glob::expand(&mut file);
         namespace::resolve(&mut file, &sources, &mut problems);
         check_aliases(&file.tasks, &mut problems);
     }

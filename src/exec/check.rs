@@ -18,7 +18,7 @@ use crate::cache::{
 };
 use crate::config::UpToDateMethod;
 use crate::events::{OutputMode, SpooledOutput, Status, Stream};
-use crate::graph::{Plan, TaskId};
+use crate::graph::{Edge, Plan, TaskId};
 
 /// A worker's answer.
 #[derive(Debug)]
@@ -238,8 +238,10 @@ impl Incremental {
             sources: planned.sources.clone(),
             outputs: planned.outputs.clone(),
             timeout: definition.timeout,
+            // `wait_for` orders, it feeds nothing in: not part of the key.
             dependencies: plan.prerequisites[task.index()]
                 .iter()
+                .filter(|(_, edge)| *edge != Edge::Soft)
                 .map(|(prerequisite, _)| {
                     (
                         plan.tasks[prerequisite.index()].name().to_owned(),
@@ -310,7 +312,7 @@ pub(crate) fn explain_dry_run(
         };
         let waits_for = plan.prerequisites[index]
             .iter()
-            .find(|(prerequisite, _)| will_run[prerequisite.index()])
+            .find(|(prerequisite, edge)| *edge != Edge::Soft && will_run[prerequisite.index()])
             .map(|(prerequisite, _)| plan.tasks[prerequisite.index()].name().to_owned());
         let (reason, skip) = match (reason, waits_for) {
             (Reason::DependencyChanged(_) | Reason::NotCached, Some(name)) => {

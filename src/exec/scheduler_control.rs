@@ -47,6 +47,8 @@ impl Settled {
         match edge {
             Edge::Hard => self.succeeded,
             Edge::Post => self.ran,
+            // Only the order matters: however the prerequisite ended (or if it never started).
+            Edge::Soft => true,
         }
     }
 }

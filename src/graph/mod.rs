@@ -40,6 +40,21 @@ pub(crate) enum GraphError {
         span: Span,
         suggestion: Option<String>,
     },
+    #[error("task `{task}` waits for unknown task `{name}`")]
+    UnknownWaitFor {
+        task: String,
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    #[error("pattern `{pattern}` in `{key}` of task `{task}` matches no task")]
+    NoMatch {
+        task: String,
+        pattern: String,
+        key: &'static str,
+        span: Span,
+        help: String,
+    },
     #[error("no task named `{name}`")]
     UnknownTask {
         name: String,
@@ -103,10 +118,12 @@ impl GraphError {
         match self {
             GraphError::UnknownDependency { suggestion, .. }
             | GraphError::UnknownCall { suggestion, .. }
+            | GraphError::UnknownWaitFor { suggestion, .. }
             | GraphError::UnknownTask { suggestion, .. } => suggestion
                 .as_ref()
                 .map(|name| format!("did you mean `{name}`?")),
             GraphError::BadCall { help, .. } => help.clone(),
+            GraphError::NoMatch { help, .. } => Some(help.clone()),
             GraphError::VarFailed { stderr, .. } if !stderr.is_empty() => {
                 Some(format!("its stderr:\n{stderr}"))
             }
@@ -122,10 +139,11 @@ impl GraphError {
     /// The error as a diagnostic pointing into `tasks.toml`, where it has a location there.
     pub(crate) fn to_diagnostic(&self) -> Diagnostic {
         let (span, label) = match self {
-            GraphError::UnknownDependency { span, .. } | GraphError::UnknownCall { span, .. } => {
-                (Some(*span), "unknown task")
-            }
+            GraphError::UnknownDependency { span, .. }
+            | GraphError::UnknownCall { span, .. }
+            | GraphError::UnknownWaitFor { span, .. } => (Some(*span), "unknown task"),
             GraphError::Cycle { span, .. } => (Some(*span), "closes the cycle"),
+            GraphError::NoMatch { span, .. } => (Some(*span), "matches nothing"),
             GraphError::VarFailed { span, .. } => (Some(*span), "computed here"),
             GraphError::BadCall { span, label, .. } => (Some(*span), *label),
             GraphError::MissingParam { span, .. } => (Some(*span), "runs as a dependency here"),

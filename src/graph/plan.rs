@@ -11,7 +11,9 @@ use super::script::{has_scripts, planned_script, script_env};
 use super::substitute::{self, Quoting, quote, substitute, substitute_words};
 use super::vars::{Bindings, Vars, task_dir};
 use super::{GraphError, Names};
-use crate::config::{Command, EnvSetting, Platform, Task, TaskFile, current_platform, placeholder};
+use crate::config::{
+    Command, EnvSetting, Platform, Task, TaskFile, current_platform, placeholder, task_glob,
+};
 
 /// A task's index into the vectors of a [`Plan`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -34,6 +36,20 @@ pub(crate) enum Edge {
     Hard,
     /// `depends_post`: runs after the prerequisite has run, whether it succeeded or not.
     Post,
+    /// `wait_for`: runs after the prerequisite has finished, however it ended, when both are
+    /// in the run; never pulls the prerequisite in.
+    Soft,
+}
+
+impl Edge {
+    /// The task key that makes this kind of edge.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Edge::Hard => "depends",
+            Edge::Post => "depends_post",
+            Edge::Soft => "wait_for",
+        }
+    }
 }
 
 /// A task asked for on the command line, with its parameter values.
@@ -138,7 +154,8 @@ pub(crate) struct Plan<'f> {
 /// Every edge of the file, by task index (see [`FileEdge`]).
 type FileEdges<'f> = Vec<Vec<FileEdge<'f>>>;
 
-/// One entry of a task's `depends` / `depends_post`, or a task call of its `run`, resolved.
+/// One entry of a task's `depends` / `depends_post` / `wait_for`, or a task call of its
+/// `run`, resolved.
 struct FileEdge<'f> {
     target: usize,
     /// `None` for a call in `run` (the calls come after the edges, in `run` order).
@@ -229,7 +246,7 @@ pub(crate) fn plan<'f>(
     for (position, &node) in order.iter().enumerate() {
         for &(target, edge, _) in &nodes.edges[node] {
             let (before, after) = match edge {
-                Edge::Hard => (id_of[target], position as u32),
+                Edge::Hard | Edge::Soft => (id_of[target], position as u32),
                 Edge::Post => (position as u32, id_of[target]),
             };
             prerequisites[after as usize].push((TaskId(before), edge));
@@ -317,11 +334,13 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
                 .depends_post
                 .iter()
                 .map(|name| (name, Some(Edge::Post)));
+            let soft = task.wait_for.iter().map(|name| (name, Some(Edge::Soft)));
             let calls = task.run.iter().filter_map(|step| match &step.command {
                 Command::Call(call) => Some((call, None)),
                 Command::Shell(_) | Command::Argv(_) => None,
             });
             hard.chain(post)
+                .chain(soft)
                 .chain(calls)
                 .filter_map(|(reference, edge)| match names.get(&reference.name) {
                     Some(target) => {
@@ -346,11 +365,28 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
                         })
                     }
                     None => {
-                        let task = task.name.clone();
-                        let name = reference.name.clone();
+                        let (task, name) = (task.name.clone(), reference.name.clone());
                         let span = reference.span;
+                        if let (Some(edge), true) = (edge, task_glob::is_pattern(&name)) {
+                            let all = file.tasks.iter().map(|task| task.name.as_str());
+                            let help = task_glob::no_match_help(&name, all);
+                            errors.push(GraphError::NoMatch {
+                                task,
+                                pattern: name,
+                                key: edge.key(),
+                                span,
+                                help,
+                            });
+                            return None;
+                        }
                         let suggestion = names.suggest(&reference.name);
                         errors.push(match edge {
+                            Some(Edge::Soft) => GraphError::UnknownWaitFor {
+                                task,
+                                name,
+                                span,
+                                suggestion,
+                            },
                             Some(_) => GraphError::UnknownDependency {
                                 task,
                                 name,
@@ -397,7 +433,11 @@ fn reach<'f>(
     let mut next = 0;
     while next < nodes.keys.len() {
         let task = nodes.keys[next].0;
-        for file_edge in &edges[task] {
+        // `wait_for` pulls nothing in: its edges are added once the nodes are known.
+        for file_edge in edges[task]
+            .iter()
+            .filter(|edge| edge.edge != Some(Edge::Soft))
+        {
             let target = file_edge.target;
             let name = &file.tasks[target].name;
             let called = match (&file_edge.values, vars.as_deref_mut()) {
@@ -439,7 +479,31 @@ fn reach<'f>(
         }
         next += 1;
     }
+    soft_edges(&mut nodes, edges, file.tasks.len());
     nodes
+}
+
+/// The `wait_for` edges between nodes of the run: to every node of each task waited for that
+/// is in it (a task called with several sets of values is several nodes).
+fn soft_edges(nodes: &mut Nodes, edges: &FileEdges<'_>, tasks: usize) {
+    let is_soft = |edge: &FileEdge<'_>| edge.edge == Some(Edge::Soft);
+    if !(nodes.keys.iter()).any(|(task, _)| edges[*task].iter().any(is_soft)) {
+        return;
+    }
+    let mut nodes_of: Vec<Vec<usize>> = vec![Vec::new(); tasks];
+    for (node, (task, _)) in nodes.keys.iter().enumerate() {
+        nodes_of[*task].push(node);
+    }
+    for node in 0..nodes.keys.len() {
+        for file_edge in edges[nodes.keys[node].0]
+            .iter()
+            .filter(|edge| is_soft(edge))
+        {
+            for &target in &nodes_of[file_edge.target] {
+                nodes.edges[node].push((target, Edge::Soft, file_edge.span));
+            }
+        }
+    }
 }
 
 /// Nodes in an order where each comes after everything it waits for.
@@ -452,7 +516,7 @@ fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> 
     for &node in &by_task {
         for &(target, edge, span) in &nodes.edges[node] {
             match edge {
-                Edge::Hard => prerequisites[node].push((target, span)),
+                Edge::Hard | Edge::Soft => prerequisites[node].push((target, span)),
                 Edge::Post => prerequisites[target].push((node, span)),
             }
         }

@@ -4,7 +4,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::config::{Command, ParamKind, Task, TaskFile, ValueType};
-use crate::graph::Plan;
+use crate::graph::{Edge, Plan};
 
 /// The widest the name column of `--list` grows; a longer label pushes its own description
 /// along instead of every description (a 5,000-character name padded all of them to column
@@ -201,6 +201,7 @@ pub(crate) fn list_json(file: &TaskFile, group: Option<&str>) -> String {
                 "aliases": names(&task.aliases),
                 "depends": names(&task.depends),
                 "depends_post": names(&task.depends_post),
+                "wait_for": names(&task.wait_for),
                 "params": params,
             })
         })
@@ -268,6 +269,17 @@ pub(crate) fn task_help(task: &Task) -> String {
     if !task.depends.is_empty() {
         let names: Vec<&str> = task.depends.iter().map(|name| name.name.as_str()).collect();
         out.push_str(&format!("\nDepends on: {}\n", names.join(", ")));
+    }
+    if !task.wait_for.is_empty() {
+        let names: Vec<&str> = task
+            .wait_for
+            .iter()
+            .map(|name| name.name.as_str())
+            .collect();
+        out.push_str(&format!(
+            "\nRuns after (if in the run): {}\n",
+            names.join(", ")
+        ));
     }
     if !task.run.is_empty() {
         out.push_str("\nRuns:\n");
@@ -359,6 +371,13 @@ fn dry_run_task(
             "up to date if",
             &format!("{} (status not checked)", status.display),
         );
+    }
+    let waits: Vec<&str> = (plan.prerequisites[index].iter())
+        .filter(|(_, edge)| *edge == Edge::Soft)
+        .map(|(prerequisite, _)| plan.tasks[prerequisite.index()].name())
+        .collect();
+    if !waits.is_empty() {
+        comment("after (wait_for)", &waits.join(", "));
     }
     let skipped = match skips.get(index).and_then(Option::as_ref) {
         Some(DrySkip { restored, why }) => {

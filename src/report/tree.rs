@@ -1,4 +1,5 @@
-//! `--graph` (an indented tree) and `--dot` (Graphviz) views of the dependencies.
+//! `--graph` (an indented tree) and `--dot` (Graphviz) views of the dependencies. `wait_for`
+//! entries are shown but not followed: they pull nothing into a run.
 
 use std::collections::HashSet;
 
@@ -20,6 +21,8 @@ struct Row {
     /// How it is reached: `" (post)"` through `depends_post` (it runs after its parent),
     /// `" (call)"` through a task call in its parent's `run`; empty through `depends`.
     mark: &'static str,
+    /// Reached through `wait_for`: `Some(whether the task is in this run anyway)`.
+    wait: Option<bool>,
     /// A task call's arguments, shown after the name: `(profile=release)`.
     args: String,
 }
@@ -47,6 +50,7 @@ fn links(task: &Task) -> impl Iterator<Item = (&NameRef, &'static str)> {
 /// `(call)` (dotted in `--dot`).
 pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
     let names = Names::new(file);
+    let in_run = reachable(file, &names, roots);
     let mut shown = HashSet::new();
     let mut out = String::new();
     for &root in roots {
@@ -56,15 +60,25 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
             indent: String::new(),
             prefix: String::new(),
             mark: "",
+            wait: None,
             args: String::new(),
         }];
         while let Some(row) = stack.pop() {
             let task = &file.tasks[row.task];
             let post = row.mark;
             let name = format!("{}{}", task.name, row.args);
-            let children: Vec<(usize, &'static str, String)> = links(task)
-                .filter_map(|(dep, mark)| Some((names.get(&dep.name)?, mark, call_args(dep))))
+            if let Some(in_run) = row.wait {
+                let note = if in_run { "" } else { ", not in this run" };
+                out.push_str(&format!("{}{name} (wait_for{note})\n", row.prefix));
+                continue;
+            }
+            let mut children: Vec<(usize, &'static str, String, Option<bool>)> = links(task)
+                .filter_map(|(dep, mark)| Some((names.get(&dep.name)?, mark, call_args(dep), None)))
                 .collect();
+            children.extend(task.wait_for.iter().filter_map(|dep| {
+                let target = names.get(&dep.name)?;
+                Some((target, "", String::new(), Some(in_run[target])))
+            }));
             if shown.contains(&row.task) {
                 out.push_str(&format!("{}{name}{post} (*)\n", row.prefix));
                 continue;
@@ -80,7 +94,7 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
             shown.insert(row.task);
             let count = children.len();
             out.push_str(&format!("{}{name}{post}\n", row.prefix));
-            for (position, (child, mark, args)) in children.into_iter().enumerate().rev() {
+            for (position, (child, mark, args, wait)) in children.into_iter().enumerate().rev() {
                 let last = position + 1 == count;
                 let (branch, below) = if last {
                     ("└── ", "    ")
@@ -93,6 +107,7 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
                     indent: format!("{}{below}", row.indent),
                     prefix: format!("{}{branch}", row.indent),
                     mark,
+                    wait,
                     args,
                 });
             }
@@ -101,8 +116,21 @@ pub(crate) fn tree(file: &TaskFile, roots: &[usize]) -> String {
     out
 }
 
+/// The tasks a run of `roots` contains: those reached through `depends`, `depends_post` and
+/// task calls (not `wait_for`).
+fn reachable(file: &TaskFile, names: &Names<'_>, roots: &[usize]) -> Vec<bool> {
+    let mut seen = vec![false; file.tasks.len()];
+    let mut pending = roots.to_vec();
+    while let Some(index) = pending.pop() {
+        if !std::mem::replace(&mut seen[index], true) {
+            pending.extend(links(&file.tasks[index]).filter_map(|(dep, _)| names.get(&dep.name)));
+        }
+    }
+    seen
+}
+
 /// The dependency graph reachable from `roots` as a Graphviz digraph; `depends_post` edges
-/// are dashed.
+/// are dashed, and `wait_for` edges between tasks of the run dashed and labelled.
 pub(crate) fn dot(file: &TaskFile, roots: &[usize]) -> String {
     let names = Names::new(file);
     let mut out = String::from("digraph rask {\n  rankdir=LR;\n");
@@ -133,6 +161,23 @@ pub(crate) fn dot(file: &TaskFile, roots: &[usize]) -> String {
                     quoted(target_name)
                 ));
                 pending.push(target);
+            }
+        }
+    }
+    let mut in_run: Vec<usize> = seen.into_iter().collect();
+    in_run.sort_unstable();
+    for &index in &in_run {
+        let task = &file.tasks[index];
+        for dep in &task.wait_for {
+            if let Some(target) = names
+                .get(&dep.name)
+                .filter(|t| in_run.binary_search(t).is_ok())
+            {
+                out.push_str(&format!(
+                    "  {} -> {} [style=dashed, label=\"wait_for\"];\n",
+                    quoted(&task.name),
+                    quoted(&file.tasks[target].name)
+                ));
             }
         }
     }

@@ -33,6 +33,7 @@ mod retries;
 mod script_dirs;
 mod scripts;
 mod signals;
+mod soft_order;
 mod typed_params;
 mod up_to_date;
 mod vars;
