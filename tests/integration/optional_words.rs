@@ -102,3 +102,21 @@ fn a_bad_quote_in_an_optional_word_is_located_and_nothing_runs() {
         .status(2);
     insta::assert_snapshot!(output.stderr_redacted());
 }
+
+#[test]
+fn optional_words_in_a_script_are_text() {
+    Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.script]
+            params = [{ name = "tag", default = "" }, { name = "race", flag = true }]
+            run = '''
+            #!/bin/sh
+            printf '%s|%s|' "{{tag?}}" "{{race ? 'r'}}" > out
+            '''
+            "#,
+        )
+        .args(["script", "--race"])
+        .expect_file("out", "|r|")
+        .success();
+}
