@@ -801,6 +801,7 @@ fn var_table(
     range: std::ops::Range<usize>,
     empty: bool,
 ) -> Option<VarValue> {
+    let with_env = format!("write `{name} = {{ env = \"NAME\", default = \"...\" }}`");
     let problem = match computed {
         ComputedDraft {
             sh: Some(command),
@@ -817,34 +818,48 @@ fn var_table(
                 default: default.map(Spanned::into_inner).unwrap_or_default(),
             });
         }
-        ComputedDraft { env: Some(env), sh: None, .. } => reader
+        ComputedDraft {
+            sh: None,
+            env: Some(env),
+            ..
+        } => reader
             .error(
-                format!("invalid environment variable name `{}` for variable `{name}`", env.get_ref()),
+                format!(
+                    "invalid environment variable name `{}` for variable `{name}`",
+                    env.get_ref()
+                ),
                 env.span(),
                 "not a variable name",
             )
-            .with_help(format!("write `{name} = {{ env = \"NAME\" }}`")),
-        ComputedDraft { sh: Some(_), env: Some(env), .. } => reader
+            .with_help(with_env),
+        ComputedDraft {
+            sh: Some(_),
+            env: Some(env),
+            ..
+        } => reader
             .error(
                 format!("variable `{name}` has both `sh` and `env`"),
                 env.span(),
                 "two sources at once",
             )
-            .with_help("a var is computed (`sh`) or taken from the caller's environment (`env`)"),
-        ComputedDraft { sh: Some(_), default: Some(default), .. } => reader
-            .error(
-                format!("`default` in variable `{name}` needs `env`"),
-                default.span(),
-                "a computed var has no default",
-            )
-            .with_help(format!("write `{name} = {{ env = \"NAME\", default = \"...\" }}`")),
-        ComputedDraft { default: Some(default), .. } => reader
-            .error(
-                format!("`default` in variable `{name}` needs `env`"),
-                default.span(),
-                "default for which variable?",
-            )
-            .with_help(format!("write `{name} = {{ env = \"NAME\", default = \"...\" }}`")),
+            .with_help("a var is computed (`sh`) or read from the caller's environment (`env`)"),
+        ComputedDraft {
+            sh,
+            default: Some(default),
+            ..
+        } => {
+            let label = match sh {
+                Some(_) => "a computed var has no default",
+                None => "default for which variable?",
+            };
+            reader
+                .error(
+                    format!("`default` in variable `{name}` needs `env`"),
+                    default.span(),
+                    label,
+                )
+                .with_help(with_env)
+        }
         ComputedDraft { .. } if !empty => return None,
         ComputedDraft { .. } => reader
             .error(
@@ -852,7 +867,7 @@ fn var_table(
                 range,
                 "empty table",
             )
-            .with_help("write `{ sh = \"command\" }`, `{ env = \"NAME\", default = \"...\" }` or a plain string"),
+            .with_help("write `{ sh = \"command\" }`, `{ env = \"NAME\" }` or a string"),
     };
     reader.problem(problem);
     None
