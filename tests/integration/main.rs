@@ -17,6 +17,7 @@ mod exit_codes;
 mod github;
 mod include_modes;
 mod includes;
+mod limits;
 mod list;
 mod memo;
 mod optional_words;
