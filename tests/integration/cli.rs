@@ -473,6 +473,18 @@ fn issue_8_a_task_named_twice_alike_runs_once() {
         .success();
 }
 
+/// `-fx a` is `-f x a` (clap's attached value): the file `x`, which does not exist, so nothing
+/// runs; before issue #8 the local file was used and `a` ran.
+#[test]
+fn issue_8_an_attached_file_value_is_the_file() {
+    Test::new()
+        .tasks_toml("[tasks.a]\nrun = \"touch a-ran\"\n")
+        .args(["-fx", "a"])
+        .expect_stderr_contains("cannot read `x`")
+        .expect_no_file("a-ran")
+        .status(2);
+}
+
 /// A late `-f` names the file the task words are read against, even where the file found
 /// here lacks the task or is not valid at all.
 #[test]

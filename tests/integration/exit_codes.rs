@@ -210,3 +210,13 @@ fn issue_8_the_summary_tells_a_timeout_from_a_tasks_own_124() {
         format!("{}---\n{}", own.stderr_redacted(), slow.stderr_redacted())
     );
 }
+
+/// A task's own exit 130 is a failure with that code, not mistaken for Ctrl-C.
+#[test]
+fn issue_8_the_summary_tells_a_tasks_own_130_from_ctrl_c() {
+    let output = Test::new()
+        .tasks_toml("[tasks.own]\nrun = \"exit 130\"\n")
+        .args(["own"])
+        .status(130);
+    insta::assert_snapshot!("issue_8_own_130", output.stderr_redacted());
+}

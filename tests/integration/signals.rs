@@ -98,3 +98,20 @@ fn second_sigint_kills_at_once_without_waiting_for_the_grace_period() {
     running.status(130);
     assert_dead(shell, "the INT-trapping shell");
 }
+
+/// Issue #8: `depends_post` is "like a finally", so a first Ctrl-C still runs the cleanup of a
+/// task that ran (as go-task's and mise's `defer` do), and rask still exits 130.
+#[test]
+fn issue_8_cleanup_runs_after_a_first_ctrl_c() {
+    let running = Test::new()
+        .tasks_toml(&format!(
+            "{}\ndepends_post = [\"down\"]\n[tasks.down]\nrun = \"touch down-ran\"\n",
+            running_task("t").trim_end()
+        ))
+        .args(["t"])
+        .spawn();
+    running.wait_for_file("t.pid");
+    running.signal(libc::SIGINT);
+    let output = running.status(130);
+    assert!(output.path("down-ran").exists(), "the cleanup ran");
+}
