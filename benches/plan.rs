@@ -4,6 +4,12 @@
 //! the shared peer benchmark: a random DAG, fixed seed, task 0 reaching every task), the
 //! median time to parse, and to parse + plan the whole closure, over several runs. Linear
 //! scaling shows as a flat "per task" column.
+//!
+//! Cases may be named to run only those (`sizes`, `included`, `memo`, `scripts`), and `--runs N`
+//! changes how many runs each median takes, so one case can run under callgrind:
+//! `valgrind --tool=callgrind --toggle-collect='rask::bench_support::load_and_plan'
+//! target/release/deps/plan-* --bench included --runs 1` counts the instructions of reading,
+//! parsing and planning the 10,000-task project with includes, vars and conditions.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,17 +18,49 @@ const SIZES: [usize; 5] = [1_000, 2_000, 5_000, 10_000, 20_000];
 const EDGES_PER_TASK: usize = 3;
 const RUNS: usize = 15;
 
+/// The cases `main` runs: those named on the command line, else all.
+const CASES: [&str; 4] = ["sizes", "included", "memo", "scripts"];
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     // `cargo test --benches` runs this with `--bench` absent; keep that quick.
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let sizes: &[usize] = if quick { &SIZES[..1] } else { &SIZES };
-    // The columns below time the real parse; the memo (config/memo.rs) is timed last.
+    let quick = !args.iter().any(|arg| arg == "--bench");
+    let runs = match args.iter().position(|arg| arg == "--runs") {
+        Some(at) => (args.get(at + 1))
+            .and_then(|runs| runs.parse().ok())
+            .filter(|&runs| runs > 0)
+            .expect("--runs takes a positive number"),
+        None => RUNS,
+    };
+    let named: Vec<&str> = CASES
+        .into_iter()
+        .filter(|case| args.iter().any(|arg| arg == case))
+        .collect();
+    let runs_case = |case: &str| named.is_empty() || named.contains(&case);
+    // The cases time the real parse; the memo (config/memo.rs) is timed last, in `included`.
     let memo_dir = tempfile::tempdir().expect("the system temp dir is writable");
     // SAFETY: single-threaded here, before anything reads the environment.
     unsafe {
         std::env::set_var("RASK_CONFIG_MEMO", "off");
         std::env::set_var("XDG_CACHE_HOME", memo_dir.path());
     }
+    if runs_case("sizes") {
+        sizes(quick, runs);
+    }
+    if runs_case("included") {
+        included(runs);
+    }
+    if runs_case("memo") {
+        memo(runs);
+    }
+    if runs_case("scripts") {
+        scripts(runs);
+    }
+}
+
+/// Parse and parse + plan of random DAGs, 1k to 20k tasks.
+fn sizes(quick: bool, runs: usize) {
+    let sizes: &[usize] = if quick { &SIZES[..1] } else { &SIZES };
     println!(
         "{:>7} {:>7} {:>11} {:>12} {:>16} {:>14}",
         "tasks", "edges", "toml (ms)", "parse (ms)", "parse+plan (ms)", "per task (µs)"
@@ -30,13 +68,13 @@ fn main() {
     for &tasks in sizes {
         let text = generate(tasks, tasks * EDGES_PER_TASK);
         let path = PathBuf::from("tasks.toml");
-        let toml = median(RUNS, || {
+        let toml = median(runs, || {
             rask::bench_support::parse_toml_only(&text).expect("generated file is TOML");
         });
-        let parse = median(RUNS, || {
+        let parse = median(runs, || {
             rask::bench_support::parse(path.clone(), text.clone()).expect("generated file parses");
         });
-        let plan = median(RUNS, || {
+        let plan = median(runs, || {
             let planned = rask::bench_support::parse_and_plan(path.clone(), text.clone(), "t00000")
                 .expect("generated file plans");
             assert_eq!(planned, tasks, "task 0 reaches every task");
@@ -50,11 +88,15 @@ fn main() {
             plan.as_secs_f64() * 1e6 / tasks as f64
         );
     }
+}
+
+/// The issue-6 speed case: 10,000 tasks over two levels of includes, with vars and conditions.
+fn included(runs: usize) {
     let tasks = 10_000;
     let dir = tempfile::tempdir().expect("the system temp dir is writable");
     write_included_project(dir.path(), tasks);
     let root = dir.path().join("tasks.toml");
-    let included = median(RUNS, || {
+    let included = median(runs, || {
         let planned = rask::bench_support::load_and_plan(&root, "t00000")
             .unwrap_or_else(|error| panic!("generated project plans: {error}"));
         assert_eq!(planned, tasks, "t00000 reaches every task");
@@ -63,20 +105,33 @@ fn main() {
         "\n{tasks} tasks in 3 files (two levels of includes), vars, a computed var, `if` on every task: read + parse + plan {:.2} ms",
         included.as_secs_f64() * 1e3
     );
-    // SAFETY: still single-threaded.
+}
+
+/// The included project again, read from the memo of its model.
+fn memo(runs: usize) {
+    let dir = tempfile::tempdir().expect("the system temp dir is writable");
+    write_included_project(dir.path(), 10_000);
+    let root = dir.path().join("tasks.toml");
+    // SAFETY: still single-threaded; the memo is on from here on.
     unsafe { std::env::remove_var("RASK_CONFIG_MEMO") };
-    let memo = median(RUNS, || {
+    let memo = median(runs, || {
         rask::bench_support::load_and_plan(&root, "t00000").expect("generated project plans");
     });
     println!(
         "the same, read from the memo of its model: {:.2} ms",
         memo.as_secs_f64() * 1e3
     );
+}
+
+/// A directory include of 1,000 script files, listed (with the memo on, as in a real run).
+fn scripts(runs: usize) {
+    // SAFETY: still single-threaded.
+    unsafe { std::env::remove_var("RASK_CONFIG_MEMO") };
     let scripts = 1_000;
     let dir = tempfile::tempdir().expect("the system temp dir is writable");
     write_script_project(dir.path(), scripts);
     let root = dir.path().join("tasks.toml");
-    let listed = median(RUNS, || {
+    let listed = median(runs, || {
         rask::bench_support::load_and_list(&root)
             .unwrap_or_else(|error| panic!("generated project lists: {error}"));
     });
