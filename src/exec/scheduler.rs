@@ -555,6 +555,17 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         let Some(running) = self.take_paused(task) else {
             return;
         };
+        self.record_cancelled(task, running, reason, events);
+    }
+
+    /// Records a task rask stops waiting for as cancelled, having started.
+    fn record_cancelled(
+        &mut self,
+        task: TaskId,
+        running: Box<Running>,
+        reason: CancelReason,
+        events: &mut Emitter<'_>,
+    ) {
         let outcome = TaskOutcome {
             task,
             status: Status::Cancelled {
@@ -565,6 +576,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             attempt: self.attempts[task.index()],
             usage: None,
         };
+        // Dropping the job removes what it keeps on disk, such as a script's file.
         drop(running);
         self.record(outcome, None, events);
     }
@@ -1095,19 +1107,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             };
             running.job.signal(libc::SIGKILL);
             self.slots[running.slot] = false;
-            let outcome = TaskOutcome {
-                task,
-                status: Status::Cancelled {
-                    reason: CancelReason::SecondSignal,
-                    started: true,
-                },
-                duration: running.started.elapsed(),
-                attempt: self.attempts[task.index()],
-                usage: None,
-            };
-            // Dropping the job removes what it keeps on disk, such as a script's file.
-            drop(running);
-            self.record(outcome, None, events);
+            self.record_cancelled(task, running, CancelReason::SecondSignal, events);
         }
         self.return_tokens();
     }

@@ -5,6 +5,15 @@
 use crate::common::{Test, assert_dead, read_pid};
 use crate::reports::{events, outcome, outcomes};
 
+/// What rask prints on stdout for `args`, run on `toml`, which must succeed.
+fn stdout(toml: &str, args: [&str; 2]) -> String {
+    Test::new()
+        .tasks_toml(toml)
+        .args(args)
+        .success()
+        .stdout_text()
+}
+
 const BUILDS: &str = r#"
     [tasks.build]
     run = "echo build {{profile}} >> log"
@@ -74,11 +83,7 @@ fn a_call_with_other_values_than_the_command_line_runs_separately() {
 
 #[test]
 fn dry_run_shows_each_call_with_its_values() {
-    let output = Test::new()
-        .tasks_toml(BUILDS)
-        .args(["--dry-run", "both"])
-        .success();
-    insta::assert_snapshot!(output.stdout_text());
+    insta::assert_snapshot!(stdout(BUILDS, ["--dry-run", "both"]));
 }
 
 #[test]
@@ -150,11 +155,7 @@ fn a_call_cycle_is_an_error() {
 
 #[test]
 fn graph_shows_calls_with_their_arguments() {
-    let output = Test::new()
-        .tasks_toml(BUILDS)
-        .args(["--graph", "both"])
-        .success();
-    insta::assert_snapshot!(output.stdout_text());
+    insta::assert_snapshot!(stdout(BUILDS, ["--graph", "both"]));
 }
 
 /// Calls as steps of `run`: `ci` runs `lint` twice with one set of values (so once) and once
@@ -404,20 +405,12 @@ fn ctrl_c_during_a_call_cancels_the_caller_and_leaves_nothing_running() {
 
 #[test]
 fn dry_run_shows_calls_in_run_with_the_called_commands() {
-    let output = Test::new()
-        .tasks_toml(STEPS)
-        .args(["--dry-run", "ci"])
-        .success();
-    insta::assert_snapshot!(output.stdout_text());
+    insta::assert_snapshot!(stdout(STEPS, ["--dry-run", "ci"]));
 }
 
 #[test]
 fn graph_shows_calls_in_run() {
-    let output = Test::new()
-        .tasks_toml(STEPS)
-        .args(["--graph", "ci"])
-        .success();
-    insta::assert_snapshot!(output.stdout_text());
+    insta::assert_snapshot!(stdout(STEPS, ["--graph", "ci"]));
 }
 
 #[test]
