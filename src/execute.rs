@@ -173,7 +173,10 @@ fn reporter<'p>(
     ));
     if terminal.github_actions {
         let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
-        reporter.add(GithubSink::new(step_summary.map(Into::into)));
+        reporter.add(GithubSink::new(
+            step_summary.map(Into::into),
+            screen.clone(),
+        ));
     }
     for target in &invocation.ci.report {
         match (target.format, &target.path) {
@@ -198,7 +201,7 @@ fn reporter<'p>(
         reporter.add(TimingsSink::new(path.clone()));
     }
     if invocation.explain == Some(ExplainFormat::Json) {
-        reporter.add(ExplainJson::default());
+        reporter.add(ExplainJson::new(screen.clone()));
     }
     Ok(reporter)
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::Sink;
+use super::progress::{Screen, ScreenStdout};
 use crate::events::{Event, EventKind, Flow, TaskInfo};
 
 /// ``rask: `build` runs: `src/a.rs` changed``.
@@ -21,9 +22,18 @@ pub(crate) fn explain_json(task: &str, code: &str, subject: Option<&str>, text: 
 }
 
 /// Prints each explanation of a run as a JSON line on stdout.
-#[derive(Default)]
 pub(crate) struct ExplainJson {
     tasks: Vec<TaskInfo>,
+    stdout: ScreenStdout,
+}
+
+impl ExplainJson {
+    pub(crate) fn new(screen: Screen) -> ExplainJson {
+        ExplainJson {
+            tasks: Vec::new(),
+            stdout: ScreenStdout(screen),
+        }
+    }
 }
 
 impl Sink for ExplainJson {
@@ -42,7 +52,7 @@ impl Sink for ExplainJson {
                     .map_or("?", |info| info.name.as_str());
                 let mut line = explain_json(name, code, subject.as_deref(), text);
                 line.push('\n');
-                if std::io::stdout().lock().write_all(line.as_bytes()).is_err() {
+                if self.stdout.write_all(line.as_bytes()).is_err() {
                     return Flow::OutputClosed;
                 }
             }

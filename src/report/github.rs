@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::Sink;
 use super::human::describe;
+use super::progress::{Screen, ScreenStdout};
 use super::summary::{HEADER, rows};
 use crate::events::{Event, EventKind, Flow, RunSummary, TaskInfo};
 
@@ -15,11 +16,14 @@ pub(crate) struct GithubSink {
     /// `$GITHUB_STEP_SUMMARY`, if set: a file each step appends markdown to.
     step_summary: Option<PathBuf>,
     tasks: Vec<TaskInfo>,
+    /// Annotations go to stdout, where the runner reads them.
+    stdout: ScreenStdout,
 }
 
 impl GithubSink {
-    pub(crate) fn new(step_summary: Option<PathBuf>) -> GithubSink {
+    pub(crate) fn new(step_summary: Option<PathBuf>, screen: Screen) -> GithubSink {
         GithubSink {
+            stdout: ScreenStdout(screen),
             step_summary,
             tasks: Vec::new(),
         }
@@ -67,7 +71,7 @@ impl Sink for GithubSink {
                     escape_property(&format!("rask: task `{name}` failed")),
                     escape_data(&format!("task `{name}` {}", describe(&outcome.status)))
                 );
-                if std::io::stdout().lock().write_all(line.as_bytes()).is_err() {
+                if self.stdout.write_all(line.as_bytes()).is_err() {
                     return Flow::OutputClosed;
                 }
             }

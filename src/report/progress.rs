@@ -143,7 +143,7 @@ impl Sink for ProgressSink {
                 self.update();
                 self.bar.enable_steady_tick(TICK);
             }
-            EventKind::TaskStarted { task, .. } => {
+            EventKind::TaskStarted { task, .. } if !self.tasks[task.index()].aggregate => {
                 self.running.push((*task, Instant::now()));
                 self.update();
             }

@@ -555,3 +555,26 @@ fn grouped_spool_frees_the_dropped_middle_while_the_task_runs() {
         "{shown} bytes shown"
     );
 }
+
+/// Task names of ~100,000 characters with an unknown dependency close to them made
+/// `--dry-run` compare full-length strings pairwise for over ten seconds (issue #8). The
+/// error still comes, located, and at once (the harness gives up after its deadline).
+#[test]
+fn issue_8_did_you_mean_among_huge_names_answers_at_once() {
+    let huge = "n".repeat(100_000);
+    let tasks: String = (0..20)
+        .map(|index| format!("[tasks.{huge}{index}]\nrun = \"true\"\n"))
+        .collect();
+    let output = Test::new()
+        .tasks_toml(&format!(
+            "{tasks}[tasks.top]\ndepends = [\"{huge}x\"]\nrun = \"true\"\n"
+        ))
+        .args(["--dry-run", "top"])
+        .status(2);
+    assert!(
+        output.stderr.contains("unknown task"),
+        "{}",
+        &output.stderr[..200.min(output.stderr.len())]
+    );
+    assert!(output.stderr.contains("tasks.toml:42:12"), "no location");
+}
