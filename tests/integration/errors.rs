@@ -314,29 +314,29 @@ fn issue_8_a_task_file_that_is_not_utf8_gets_a_line_and_column() {
         .status(2);
 }
 
+/// What rask prints on refusing `toml` (exit 2) for `args`, redacted for a snapshot.
+fn refusal(toml: &str, args: &[&str]) -> String {
+    Test::new()
+        .tasks_toml(toml)
+        .args(args)
+        .status(2)
+        .stderr_redacted()
+}
+
 /// Issue #8, "Error wording": each message names what it is about and points at it, with the
 /// path as the user would type it.
 #[test]
 fn issue_8_a_wrong_type_names_the_key_and_the_task() {
-    let output = Test::new()
-        .tasks_toml("[tasks.build]\nrun = \"true\"\ntimeout = 30\n")
-        .args(["build"])
-        .status(2);
-    insta::assert_snapshot!("wrong_type_names_key_and_task", output.stderr_redacted());
+    let toml = "[tasks.build]\nrun = \"true\"\ntimeout = 30\n";
+    insta::assert_snapshot!("wrong_type_names_key_and_task", refusal(toml, &["build"]));
 }
 
 #[test]
 fn issue_8_a_duplicate_key_names_the_key_and_its_first_definition() {
-    let output = Test::new()
-        .tasks_toml("[tasks.build]\nrun = \"a\"\ndescription = \"d\"\nrun = \"b\"\n")
-        .args(["build"])
-        .status(2);
-    insta::assert_snapshot!("duplicate_key", output.stderr_redacted());
-    let output = Test::new()
-        .tasks_toml("[tasks.build]\nrun = \"a\"\n\n[tasks.build]\nrun = \"b\"\n")
-        .args(["build"])
-        .status(2);
-    insta::assert_snapshot!("duplicate_table", output.stderr_redacted());
+    let toml = "[tasks.build]\nrun = \"a\"\ndescription = \"d\"\nrun = \"b\"\n";
+    insta::assert_snapshot!("duplicate_key", refusal(toml, &["build"]));
+    let toml = "[tasks.build]\nrun = \"a\"\n\n[tasks.build]\nrun = \"b\"\n";
+    insta::assert_snapshot!("duplicate_table", refusal(toml, &["build"]));
 }
 
 #[test]
@@ -350,38 +350,28 @@ fn issue_8_locations_are_relative_to_the_working_directory() {
     insta::assert_snapshot!("location_from_a_subdirectory", output.stderr_redacted());
 }
 
+/// `greet` needs `who`, which has no default; `all` depends on it through `depends`.
+fn greet_through(depends: &str) -> String {
+    format!(
+        "[tasks.greet]\nparams = [{{ name = \"who\" }}]\nrun = \"echo {{{{who}}}}\"\n\
+         [tasks.all]\ndepends = [{depends}]\n"
+    )
+}
+
 #[test]
 fn issue_8_a_dependency_that_needs_a_parameter_points_at_the_depends_entry() {
-    let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.greet]
-            params = [{ name = "who" }]
-            run = "echo {{who}}"
-            [tasks.all]
-            depends = ["greet"]
-            "#,
-        )
-        .args(["all"])
-        .status(2);
     insta::assert_snapshot!(
         "missing_parameter_of_a_dependency",
-        output.stderr_redacted()
+        refusal(&greet_through("\"greet\""), &["all"])
     );
 }
 
 #[test]
 fn issue_8_a_call_with_args_needs_no_default() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.greet]
-            params = [{ name = "who" }]
-            run = "echo {{who}}"
-            [tasks.all]
-            depends = [{ task = "greet", args = { who = "Ada" } }]
-            "#,
-        )
+        .tasks_toml(&greet_through(
+            r#"{ task = "greet", args = { who = "Ada" } }"#,
+        ))
         .args(["all"])
         .expect_stdout("Ada\n")
         .success();
