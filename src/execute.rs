@@ -297,6 +297,15 @@ fn scheduler_options(
     // whose directory is rask's own is spared the `chdir`.
     let working_dir = std::env::current_dir().unwrap_or_default();
     let cache = cache_options(plan, invocation, &mut warnings);
+    if let Some(cache) = &cache.cache {
+        let interrupts: Vec<_> = resources.signals.fds().collect();
+        match cache.lock_project(&interrupts, &mut |message| warnings.push(message)) {
+            Ok(lock_env) => env.extend(lock_env),
+            Err(error) => warnings.push(format!(
+                "cannot lock the cache against other rasks ({error}); running anyway"
+            )),
+        }
+    }
     let spool_max_size = exec::spool_max_size().unwrap_or_else(|text| {
         warnings.push(format!(
             "`{SPOOL_MAX_SIZE_VAR}` is not a size: `{text}`; using the default"

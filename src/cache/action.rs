@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::explain::{self, Reason};
 use super::key::{Key, TaskInputs};
 use super::outputs::{self, OutputError};
+use super::project_lock::ProjectLock;
 use super::reapi::{ActionResult, Digest, ExecutedActionMetadata};
 use super::stat_index::StatIndex;
 use super::store::{LocalStore, Store, StoreError};
@@ -71,6 +72,9 @@ pub(crate) struct Cache {
     project: PathBuf,
     max_size: u64,
     evicted: AtomicBool,
+    /// Held while a run uses the cache, so two rasks never run one project's cached tasks at
+    /// once ([`Cache::lock_project`]).
+    project_lock: std::sync::OnceLock<ProjectLock>,
 }
 
 impl Cache {
@@ -82,7 +86,26 @@ impl Cache {
             project,
             max_size,
             evicted: AtomicBool::new(false),
+            project_lock: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Takes the project's lock for as long as this cache lives, waiting while another rask
+    /// holds it (`on_wait` hears why) unless a signal comes; returns the variable that tells
+    /// the run's nested rasks the lock is theirs too.
+    pub(crate) fn lock_project(
+        &self,
+        interrupts: &[std::os::fd::RawFd],
+        on_wait: &mut dyn FnMut(String),
+    ) -> std::io::Result<Option<(String, String)>> {
+        let Some(lock) =
+            ProjectLock::acquire(self.store.root(), &self.project, interrupts, on_wait)?
+        else {
+            return Ok(None);
+        };
+        let env = lock.env();
+        let _ = self.project_lock.set(lock);
+        Ok(env)
     }
 
     fn manifest_path(&self, task: &str) -> PathBuf {

@@ -8,6 +8,7 @@ mod key;
 mod location;
 mod maintenance;
 mod outputs;
+mod project_lock;
 mod reapi;
 mod stat_index;
 mod store;
