@@ -7,7 +7,7 @@
 
 use super::CliError;
 use super::args::{TakesValue, global_option, long_options};
-use crate::config::{Param, ParamKind, Task, TaskFile, suggest};
+use crate::config::{Command, Param, ParamKind, Task, TaskFile, suggest};
 use crate::graph::{Names, Request};
 
 /// The task words of a command line, sorted out.
@@ -119,6 +119,7 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
             .map(|pending| complete(&file.tasks[pending.task], pending))
             .collect::<Result<_, _>>()?;
         refuse_repeats(&bound.requests, file)?;
+        refuse_unused_extra(&bound, file)?;
     }
     Ok(bound)
 }
@@ -260,5 +261,26 @@ fn complete(task: &Task, pending: Pending) -> Result<Request, CliError> {
     Ok(Request {
         task: pending.task,
         values,
+    })
+}
+
+/// Words after `--` go to the last requested task's last command. When it has none to take
+/// them (an aggregate, or a last step that calls a task), they are refused, never dropped.
+fn refuse_unused_extra(bound: &BoundWords, file: &TaskFile) -> Result<(), CliError> {
+    let Some(last) = bound.requests.last() else {
+        return Ok(());
+    };
+    if bound.extra.is_empty() {
+        return Ok(());
+    }
+    let task = &file.tasks[last.task];
+    let why = match task.run.last().map(|step| &step.command) {
+        None => "it runs no command of its own",
+        Some(Command::Call(_)) => "its last step calls another task",
+        Some(_) => return Ok(()),
+    };
+    Err(CliError::UnusedExtra {
+        task: task.name.clone(),
+        why,
     })
 }

@@ -116,6 +116,8 @@ pub(crate) enum CliError {
         value: String,
         expected: String,
     },
+    #[error("the words after `--` have nowhere to go: task `{task}` is last, and {why}")]
+    UnusedExtra { task: String, why: &'static str },
     #[error("no variable `{name}` to set")]
     UnknownVar {
         name: String,
@@ -170,6 +172,10 @@ impl CliError {
             CliError::MissingValue { task, param } => Some(format!(
                 "a value starting with `-` is written `rask {task} --{param}=VALUE`"
             )),
+            CliError::UnusedExtra { .. } => Some(
+                "they are given to the last command of the last task named; name a task whose last step is a command last"
+                    .to_owned(),
+            ),
             CliError::NoTasks => {
                 Some("add one: `[tasks.hello]` and `run = \"echo hello\"`".to_owned())
             }

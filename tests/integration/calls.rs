@@ -495,3 +495,31 @@ fn unknown_tasks_and_parameters_in_run_calls_are_reported_together() {
     insta::assert_snapshot!(output.stderr_redacted());
     assert!(!output.path("log").exists());
 }
+
+#[test]
+fn words_after_dashes_are_refused_when_the_last_step_is_a_call() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.lint]
+            run = "echo lint >> log"
+            [tasks.ci]
+            run = ["echo ci >> log", { task = "lint" }]
+            [tasks.all]
+            depends = ["lint"]
+            "#,
+        )
+        .args(["ci", "--", "--fix"])
+        .expect_no_file("log")
+        .status(2);
+    assert_eq!(
+        output.stderr_redacted(),
+        "error: the words after `--` have nowhere to go: task `ci` is last, and its last step calls another task\n  |\n  = help: they are given to the last command of the last task named; name a task whose last step is a command last\n"
+    );
+    output
+        .rerun()
+        .args(["all", "--", "--fix"])
+        .expect_stderr_contains("task `all` is last, and it runs no command of its own")
+        .expect_no_file("log")
+        .status(2);
+}
