@@ -567,3 +567,27 @@ fn issue_8_a_dry_run_marks_what_a_run_would_skip_or_restore() {
         .expect_file("count", "gen\nstamp\nall\n")
         .success();
 }
+
+#[test]
+fn a_nested_rask_with_cached_tasks_does_not_wait_for_its_parents_lock() {
+    // The outer run holds the project's lock while its task runs `rask inner`, which has
+    // sources too: waiting for the lock there would wait for itself (the timeout says so).
+    Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.inner]
+            sources = ["in.txt"]
+            outputs = ["inner.out"]
+            run = "cat in.txt > inner.out"
+            [tasks.outer]
+            sources = ["in.txt"]
+            outputs = ["outer.out"]
+            run = "'{RASK}' inner && cat inner.out > outer.out"
+            "#
+        ))
+        .write("in.txt", "x\n")
+        .args(["outer", "--timeout", "20s"])
+        .expect_file("outer.out", "x\n")
+        .expect_stderr_not_contains("waited")
+        .success();
+}
