@@ -70,6 +70,9 @@ pub(crate) struct Cache {
     index: StatIndex,
     /// The project root; manifests are per project and task.
     project: PathBuf,
+    /// The project's name in the cache's per-project files (stat index, lock): the digest of
+    /// its root's path.
+    project_key: String,
     max_size: u64,
     evicted: AtomicBool,
     /// Held while a run uses the cache, so two rasks never run one project's cached tasks at
@@ -79,11 +82,12 @@ pub(crate) struct Cache {
 
 impl Cache {
     pub(crate) fn open(dir: PathBuf, project: PathBuf, max_size: u64) -> Cache {
-        let index_name = super::digest::of_bytes(project.to_string_lossy().as_bytes()).hash;
+        let project_key = super::digest::of_bytes(project.to_string_lossy().as_bytes()).hash;
         Cache {
-            index: StatIndex::load(dir.join("index").join(index_name)),
+            index: StatIndex::load(dir.join("index").join(&project_key)),
             store: LocalStore::new(dir),
             project,
+            project_key,
             max_size,
             evicted: AtomicBool::new(false),
             project_lock: std::sync::OnceLock::new(),
@@ -99,7 +103,7 @@ impl Cache {
         on_wait: &mut dyn FnMut(String),
     ) -> std::io::Result<Option<(String, String)>> {
         let Some(lock) =
-            ProjectLock::acquire(self.store.root(), &self.project, interrupts, on_wait)?
+            ProjectLock::acquire(self.store.root(), &self.project_key, interrupts, on_wait)?
         else {
             return Ok(None);
         };

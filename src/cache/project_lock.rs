@@ -14,8 +14,6 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
-
 /// Names the held lock to the tasks of the run that holds it, for nested rasks.
 pub(crate) const ENV_VAR: &str = "RASK_PROJECT_LOCK";
 
@@ -30,21 +28,16 @@ pub(crate) struct ProjectLock {
 }
 
 impl ProjectLock {
-    /// Takes the lock of `project` in the cache at `cache_dir`, waiting while another rask holds
-    /// it; `on_wait` hears once why. `Ok(None)`: the parent rask holds it, or a signal came
-    /// while waiting (the run then sees the signal at once and stops).
+    /// Takes the lock of the project named `project_key` in the cache at `cache_dir`, waiting
+    /// while another rask holds it; `on_wait` hears once why. `Ok(None)`: the parent rask holds
+    /// it, or a signal came while waiting (the run then sees the signal at once and stops).
     pub(crate) fn acquire(
         cache_dir: &Path,
-        project: &Path,
+        project_key: &str,
         interrupts: &[RawFd],
         on_wait: &mut dyn FnMut(String),
     ) -> io::Result<Option<ProjectLock>> {
-        let name: [u8; 32] = Sha256::digest(project.as_os_str().as_encoded_bytes()).into();
-        let hex: String = name[..16]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        let path = cache_dir.join("locks").join(format!("{hex}.lock"));
+        let path = cache_dir.join("locks").join(format!("{project_key}.lock"));
         if std::env::var_os(ENV_VAR).is_some_and(|held| Path::new(&held) == path) {
             return Ok(None);
         }
