@@ -357,6 +357,9 @@ pub(crate) enum CancelReason {
     Interrupt,
     /// A second signal: everything is killed without grace.
     SecondSignal,
+    /// rask itself cannot go on (it cannot wait for its tasks any more): everything is killed
+    /// without grace and reaped, and the run ends (see [`RunSummary::aborted`]).
+    Aborted,
 }
 
 /// What became of a task. Adding a variant takes two lines: the variant, and its row in
@@ -529,15 +532,42 @@ pub(crate) struct RunSummary {
     pub(crate) duration: Duration,
     /// The signal that stopped the run, if one did.
     pub(crate) signal: Option<i32>,
+    /// Why rask itself had to stop the run, if it did (`poll(2)` failed): the run exits 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) aborted: Option<String>,
     pub(crate) exit_code: i32,
 }
 
 impl RunSummary {
-    /// 0 when every task succeeded; else 128 + the signal that stopped rask, else the exit
-    /// code of the first task that failed of its own accord (not one rask cancelled).
-    pub(crate) fn compute_exit_code(outcomes: &[TaskOutcome], signal: Option<i32>) -> i32 {
+    /// The summary of `outcomes`, with its exit code (see [`RunSummary::compute_exit_code`]).
+    pub(crate) fn new(
+        outcomes: Vec<TaskOutcome>,
+        duration: Duration,
+        signal: Option<i32>,
+        aborted: Option<String>,
+    ) -> RunSummary {
+        RunSummary {
+            exit_code: RunSummary::compute_exit_code(&outcomes, signal, aborted.is_some()),
+            outcomes,
+            duration,
+            signal,
+            aborted,
+        }
+    }
+
+    /// 0 when every task succeeded; else 128 + the signal that stopped rask, else 2 when rask
+    /// itself had to stop the run, else the exit code of the first task that failed of its own
+    /// accord (not one rask cancelled).
+    pub(crate) fn compute_exit_code(
+        outcomes: &[TaskOutcome],
+        signal: Option<i32>,
+        aborted: bool,
+    ) -> i32 {
         if let Some(signal) = signal {
             return 128 + signal;
+        }
+        if aborted {
+            return crate::error::EXIT_ERROR;
         }
         outcomes
             .iter()

@@ -9,7 +9,9 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::os::{kill_adopted_orphans, pidfd_open, read_chunk, reap, signal_group, signal_process};
+use super::os::{
+    kill_adopted_orphans, pidfd_open, read_chunk, reap, reap_killed, signal_group, signal_process,
+};
 use super::script::ScriptFile;
 use super::sequence::{self, Next, Sequence, Step};
 use super::{Job, JobEvent, JobResult, RunningJob, Spool};
@@ -290,6 +292,28 @@ impl RunningJob for LocalJob {
             if command.exit.is_none() {
                 self.deliver(command.pid, signal);
             }
+        }
+    }
+
+    fn abandon(&mut self) {
+        self.signal(libc::SIGKILL);
+        let own_group = self.job.own_group;
+        let Some(command) = &mut self.current else {
+            return;
+        };
+        if command.exit.is_none() {
+            // The group got SIGKILL above; reaping the leader leaves no zombie behind.
+            if let Some((status, usage)) = reap_killed(command.pid, LINGER) {
+                command.exit = Some((Exit::from_status(status), Instant::now()));
+                command.pidfd = None;
+                if !command.step.is_check() {
+                    self.usage.get_or_insert_default().add(usage);
+                }
+            }
+        }
+        if !own_group {
+            // As in `check_exit`: a foreground task's leftovers are rask's adopted children.
+            kill_adopted_orphans();
         }
     }
 }

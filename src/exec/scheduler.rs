@@ -128,11 +128,7 @@ impl<'p, 'f, S: Spawn> Scheduler<'p, 'f, S> {
             emitter.emit(EventKind::Warning { message });
         }
         if let Err(error) = run.drive(signals, &mut emitter) {
-            emitter.emit(EventKind::Warning {
-                message: format!("cannot wait for tasks ({error}); stopping them"),
-            });
-            run.cancel_all(CancelReason::SecondSignal, &mut emitter);
-            run.abandon_running(&mut emitter);
+            run.abort(format!("cannot wait for tasks: {error}"), &mut emitter);
         }
         // A controlled run has reported every round that came to an end already.
         let unreported = run.round_open;
@@ -279,6 +275,8 @@ struct Run<'r, 'f, S> {
     cancel: Option<CancelReason>,
     signal: Option<i32>,
     signal_count: u32,
+    /// Why rask itself had to stop the run, if it did (see [`Run::abort`]).
+    aborted: Option<String>,
     started: Instant,
     /// A task is ready and a slot free, but the shared job limit has no token to spare.
     waiting_for_token: bool,
@@ -336,6 +334,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             cancel: None,
             signal: None,
             signal_count: 0,
+            aborted: None,
             started: Instant::now(),
             waiting_for_token: false,
             checks: Offload::new(),
@@ -807,7 +806,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     fn may_start(&self, task: TaskId) -> bool {
         match self.cancel {
             None => true,
-            Some(CancelReason::SecondSignal) => false,
+            Some(CancelReason::SecondSignal | CancelReason::Aborted) => false,
             Some(_) => self.plan.prerequisites[task.index()]
                 .iter()
                 .any(|(_, edge)| *edge == Edge::Post),
@@ -1097,17 +1096,28 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
     }
 
-    /// Kills every running task and records it as cancelled without waiting for it to end.
+    /// rask cannot go on (`poll(2)` failed for a reason other than a signal): every running
+    /// task is killed and reaped, and the run ends with a summary that says why and accounts
+    /// for every task (issue #8).
+    fn abort(&mut self, why: String, events: &mut Emitter<'_>) {
+        self.aborted = Some(why);
+        self.cancel_all(CancelReason::Aborted, events);
+        self.abandon_running(events);
+    }
+
+    /// Kills every running task and records it as cancelled without waiting for its output
+    /// to end; its processes are reaped (see [`RunningJob::abandon`]).
     fn abandon_running(&mut self, events: &mut Emitter<'_>) {
+        let reason = self.cancel.unwrap_or(CancelReason::SecondSignal);
         for task in std::mem::take(&mut self.running) {
             let TaskState::Running(mut running) =
                 std::mem::replace(&mut self.states[task.index()], TaskState::Done)
             else {
                 continue;
             };
-            running.job.signal(libc::SIGKILL);
+            running.job.abandon();
             self.slots[running.slot] = false;
-            self.record_cancelled(task, running, CancelReason::SecondSignal, events);
+            self.record_cancelled(task, running, reason, events);
         }
         self.return_tokens();
     }
@@ -1135,7 +1145,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         }
         self.cancel = Some(reason);
         let signal = match reason {
-            CancelReason::SecondSignal => libc::SIGKILL,
+            CancelReason::SecondSignal | CancelReason::Aborted => libc::SIGKILL,
             CancelReason::Interrupt | CancelReason::Signal => self.signal.unwrap_or(libc::SIGTERM),
             CancelReason::Failure | CancelReason::DependencyFailed => libc::SIGTERM,
         };
@@ -1228,12 +1238,12 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             }
         }
         let outcomes = self.outcomes.split_off(self.round_from);
-        RunSummary {
-            exit_code: RunSummary::compute_exit_code(&outcomes, self.signal),
+        RunSummary::new(
             outcomes,
-            duration: self.started.elapsed(),
-            signal: self.signal,
-        }
+            self.started.elapsed(),
+            self.signal,
+            self.aborted.take(),
+        )
     }
 }
 

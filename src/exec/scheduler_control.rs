@@ -84,12 +84,12 @@ impl<S: Spawn> Run<'_, '_, S> {
         }
         self.round_open = false;
         let outcomes = self.outcomes[self.round_from..].to_vec();
-        let summary = RunSummary {
-            exit_code: RunSummary::compute_exit_code(&outcomes, self.signal),
+        let summary = RunSummary::new(
             outcomes,
-            duration: self.started.elapsed(),
-            signal: self.signal,
-        };
+            self.started.elapsed(),
+            self.signal,
+            self.aborted.clone(),
+        );
         events.emit(EventKind::RunFinished { summary });
     }
 

@@ -61,6 +61,11 @@ pub(crate) trait RunningJob {
     fn resume(&mut self, exit: Exit, report: &mut dyn FnMut(JobEvent));
     /// Delivers `signal` to everything the job is running now; no further command starts.
     fn signal(&mut self, signal: i32);
+    /// Kills everything the job is running now and reaps it, without waiting for its output
+    /// to end: rask stops waiting for the job. Jobs without processes of their own just stop.
+    fn abandon(&mut self) {
+        self.signal(libc::SIGKILL);
+    }
     /// Delivers `signal` to what the job is running now without stopping the job: a reload
     /// (`watch_signal`). Jobs that cannot tell the two apart stop.
     fn notify(&mut self, signal: i32) {

@@ -248,6 +248,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             CancelReason::Signal => "terminated",
             CancelReason::Interrupt => "interrupted (Ctrl-C again to kill at once)",
             CancelReason::SecondSignal => "killing at once",
+            CancelReason::Aborted => "cannot go on, killing at once",
         };
         if running > 0 && !(self.options.quiet && reason <= CancelReason::DependencyFailed) {
             let tasks = if running == 1 { "task" } else { "tasks" };
@@ -288,7 +289,7 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             let line = format!("rask: {warning}: passed on a retry: {}", flaky.join(", "));
             self.say(&line);
         }
-        if failures.is_empty() && summary.signal.is_none() {
+        if failures.is_empty() && summary.signal.is_none() && summary.aborted.is_none() {
             if !self.options.quiet && ran > 1 {
                 let done = Style::SUCCESS.paint("done", color);
                 let line = if skipped.is_empty() && ignored.is_empty() {
@@ -309,10 +310,14 @@ impl<'p, 'f> HumanReporter<'p, 'f> {
             return;
         }
         let mut lines = Vec::new();
+        let error = Style::ERROR.paint("error", color);
+        if let Some(why) = &summary.aborted {
+            lines.push(format!("{error}: rask stopped the run: {why} ({took})"));
+        }
         if !failures.is_empty() {
             let header = format!("{} of {ran} tasks failed ({took}):", failures.len());
-            lines.push(format!("{}: {header}", Style::ERROR.paint("error", color)));
-        } else {
+            lines.push(format!("{error}: {header}"));
+        } else if summary.aborted.is_none() {
             lines.push(format!(
                 "rask: stopped by signal {} ({took})",
                 signal_name(summary.signal.unwrap_or(0))

@@ -262,6 +262,7 @@ mod tests {
             ],
             duration: Duration::from_millis(2080),
             signal: None,
+            aborted: None,
             exit_code: 3,
         };
         insta::assert_snapshot!(render(&tasks, &summary, false));

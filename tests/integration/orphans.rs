@@ -4,7 +4,9 @@
 //! Each task writes the pid of a background `sleep 300` to a file; the test then checks that the
 //! pid is dead (see [`crate::common::is_dead`] for what counts).
 
-use crate::common::{Test, assert_dead, sh_wait_for};
+use crate::common::{
+    Test, assert_dead, assert_gone, in_a_subreaper, read_pid, reap_adopted, sh_wait_for,
+};
 
 /// Starts a long background sleep that does not hold rask's pipes, and records its pid.
 const BACKGROUND: &str = "sleep 300 >/dev/null 2>&1 & echo $! > pid.tmp; mv pid.tmp pid";
@@ -156,4 +158,64 @@ fn a_foreground_task_on_a_terminal_leaves_no_background_children() {
         crate::common::read_pid(&test.path("pid")),
         "the background sleep of a task that owned the terminal",
     );
+}
+
+/// Issue #8: when `poll(2)` fails mid-run (not EINTR), rask kills and reaps every running task,
+/// and its summary accounts for every task. The fault is real: once both tasks run, the test
+/// lowers rask's descriptor limit below the number it polls (`prlimit --nofile=3`), and the
+/// next `poll` fails with EINVAL, as on a system out of descriptors. Task `a` then writes a line
+/// to wake rask up into that `poll`. Run in a subreaper, so that a task's shell rask killed but
+/// did not reap would still be there, a zombie, when rask has exited.
+#[test]
+fn issue_8_poll_failing_mid_run_kills_every_task_and_accounts_for_it() {
+    if !in_a_subreaper("orphans::issue_8_poll_failing_mid_run_kills_every_task_and_accounts_for_it")
+    {
+        return;
+    }
+    let task = |name: &str, then: &str| {
+        format!(
+            "sleep 300 >/dev/null 2>&1 & echo $! > {name}.child; echo $$ > {name}.tmp; \
+             mv {name}.tmp {name}.pid; {then}wait"
+        )
+    };
+    let rask = Test::new()
+        .tasks_toml(&format!(
+            r#"
+            [tasks.a]
+            run = '''{a}'''
+            [tasks.b]
+            run = '''{b}'''
+            [tasks.both]
+            depends = ["a", "b"]
+            "#,
+            a = task("a", &format!("{}; echo woke; ", sh_wait_for("go"))),
+            b = task("b", ""),
+        ))
+        .args(["-j", "2", "both"])
+        .expect_stdout("[a] woke\n")
+        .spawn();
+    rask.wait_for_file("a.pid");
+    rask.wait_for_file("b.pid");
+    let limited = std::process::Command::new("prlimit")
+        .args([format!("--pid={}", rask.pid()), "--nofile=3:3".to_owned()])
+        .status()
+        .expect("prlimit runs");
+    assert!(limited.success(), "prlimit failed: {limited}");
+    std::fs::write(rask.path("go"), "").expect("the project is writable");
+    let pids: Vec<(String, i32)> = ["a.pid", "a.child", "b.pid", "b.child"]
+        .iter()
+        .map(|file| (file.to_string(), read_pid(&rask.path(file))))
+        .collect();
+    let output = rask.status(2);
+    for (file, pid) in pids {
+        if file.ends_with(".pid") {
+            // The task's shell: rask's own child, which rask must have killed and reaped.
+            assert_gone(pid, &format!("the shell in {file}"));
+        } else {
+            // Its background sleep, re-parented to this process when the shell died.
+            assert_dead(pid, &format!("the background sleep in {file}"));
+        }
+    }
+    reap_adopted();
+    insta::assert_snapshot!(output.stderr_redacted());
 }

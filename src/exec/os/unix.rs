@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::events::Usage;
 
@@ -59,6 +59,21 @@ pub(crate) fn reap(pid: i32) -> io::Result<Option<(ExitStatus, Usage)>> {
                 max_rss: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
             },
         ))),
+    }
+}
+
+/// Reaps `pid`, which was just sent SIGKILL, waiting at most `bound` for it: SIGKILL takes
+/// effect at once unless the process is stuck in the kernel (uninterruptible sleep on a dead
+/// NFS server), and rask would rather leave such a process to init than hang. `None` when it
+/// did not end in time or is not rask's child.
+pub(crate) fn reap_killed(pid: i32, bound: Duration) -> Option<(ExitStatus, Usage)> {
+    let give_up = Instant::now() + bound;
+    loop {
+        match reap(pid) {
+            Ok(Some(reaped)) => return Some(reaped),
+            Ok(None) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(1)),
+            Ok(None) | Err(_) => return None,
+        }
     }
 }
 

@@ -554,6 +554,11 @@ impl Running {
         assert!(appeared, "{} never appeared", path.display());
     }
 
+    /// rask's process id.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
     /// What rask has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
         String::from_utf8_lossy(&self.stderr_so_far.lock().expect("no reader panics")).into_owned()
@@ -776,6 +781,56 @@ pub fn assert_dead(pid: i32, what: &str) {
     // SAFETY: as in `is_dead`; this pid was written by a task of this test.
     unsafe { libc::kill(pid, libc::SIGKILL) };
     panic!("{what} (pid {pid}, `{cmdline}`) is still alive after rask exited");
+}
+
+/// Runs the test `name` (its full path, `module::test`) again in a process of its own that is a
+/// subreaper (`PR_SET_CHILD_SUBREAPER`): what rask leaves behind when it exits is re-parented to
+/// that process instead of init, so a child rask did not reap is still there, a zombie, for
+/// [`assert_gone`] to see. The property is per process, hence the separate process: set here,
+/// it would adopt the leftovers of every test running beside this one. Returns `true` in that
+/// process (run the test's body), `false` in the test that started it, once it has passed.
+#[track_caller]
+pub fn in_a_subreaper(name: &str) -> bool {
+    const CHILD: &str = "RASK_IT_SUBREAPER";
+    if std::env::var_os(CHILD).is_some() {
+        // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory of ours.
+        let result = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        assert_eq!(result, 0, "prctl: {}", std::io::Error::last_os_error());
+        return true;
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let output = Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{name} failed in its subreaper process ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}
+
+/// Fails the test unless no process at all, not even a zombie, has this pid: for a child rask
+/// must have reaped, in a test run [`in_a_subreaper`].
+#[track_caller]
+pub fn assert_gone(pid: i32, what: &str) {
+    // SAFETY: signal 0 only checks existence and permission; no memory is involved.
+    let result = unsafe { libc::kill(pid, 0) };
+    let error = std::io::Error::last_os_error();
+    assert!(
+        result == -1 && error.raw_os_error() == Some(libc::ESRCH),
+        "{what} (pid {pid}) is still there after rask exited: alive, or a zombie rask did not reap"
+    );
+}
+
+/// Reaps every zombie re-parented to this process (see [`in_a_subreaper`]).
+pub fn reap_adopted() {
+    // SAFETY: waitpid with a valid status pointer; WNOHANG never blocks.
+    while unsafe { libc::waitpid(-1, &mut 0, libc::WNOHANG) } > 0 {}
 }
 
 /// A shell snippet that waits, bounded, for a file to exist; exits 1 if it never does. Tasks use
