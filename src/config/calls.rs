@@ -37,6 +37,7 @@ fn dependency(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Option<Na
             name: name.into_owned(),
             span: reader.span(span),
             args: Vec::new(),
+            pattern: None,
         }),
         DeValue::Table(table) => call(reader, table, span),
         other => {
@@ -87,6 +88,7 @@ pub(crate) fn call(
         name,
         span: reader.span(name_span),
         args,
+        pattern: None,
     })
 }
 

@@ -656,6 +656,7 @@ fn name_refs(reader: &mut Reader<'_>, value: Spanned<DeValue<'_>>) -> Vec<NameRe
             span: reader.span(name.span()),
             name: name.into_inner(),
             args: Vec::new(),
+            pattern: None,
         })
         .collect()
 }

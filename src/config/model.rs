@@ -289,6 +289,9 @@ pub struct NameRef {
     /// `args` of a task call (`{ task = "build", args = { … } }`) in `depends` or `run`; empty
     /// for a name.
     pub args: Vec<CallArg>,
+    /// The pattern (`lint:*`) this name is one match of, when a pattern was written here.
+    #[serde(default)]
+    pub pattern: Option<String>,
 }
 
 impl NameRef {

@@ -195,6 +195,7 @@ fn add_other_names(file: &mut TaskFile) {
                     name: join(spelling, &local),
                     span: alias.unwrap_or(span),
                     args: Vec::new(),
+                    pattern: None,
                 });
             }
         }
@@ -204,6 +205,7 @@ fn add_other_names(file: &mut TaskFile) {
                     name: spelling.clone(),
                     span: alias.unwrap_or(task.name_span),
                     args: Vec::new(),
+                    pattern: None,
                 });
             }
         }

@@ -1,12 +1,12 @@
-//! Task-name patterns in `depends`, `depends_post` and `wait_for` (mise's `lint:*`): each is
-//! replaced by the tasks it matches, in file order, once every file is read. The main
-//! function here is [`expand`].
+//! Task-name patterns in `depends`, `depends_post`, `wait_for` and task calls of `run` (mise's
+//! `lint:*`): each is replaced by the tasks it matches, in file order, once every file is read.
+//! The main function here is [`expand`].
 //!
 //! A name is split at `:` into parts, as namespaces are: `*` matches any run of characters
 //! within one part, `?` one character within a part, and `**` any run of characters across
 //! parts. So `lint:*` matches `lint:rust` but not `lint:web:css`; `lint:**` matches both.
 
-use super::{NameRef, TaskFile};
+use super::{Command, NameRef, RunStep, TaskFile};
 
 /// Whether a name in a dependency list is a pattern rather than a task name.
 pub(crate) fn is_pattern(name: &str) -> bool {
@@ -14,14 +14,17 @@ pub(crate) fn is_pattern(name: &str) -> bool {
 }
 
 /// Replaces every pattern of every task's dependency lists by the tasks it matches (never the
-/// task itself), in file order. Runs before namespaces are resolved: each match is written
-/// `:full:name`, which always means that very task. A pattern matching nothing is left as
-/// written: the resolver reports it with the unknown names, so that all are reported together.
+/// task itself), in file order, and a call of `run` whose `task` is a pattern by one call of
+/// each match, with the same `args`, at that point. Runs before namespaces are resolved: each
+/// match is written `:full:name`, which always means that very task. A pattern matching
+/// nothing is left as written: the resolver reports it with the unknown names, so that all
+/// are reported together.
 pub(super) fn expand(file: &mut TaskFile) {
     let has_patterns = |task: &super::Task| {
         (task.depends.iter())
             .chain(&task.depends_post)
             .chain(&task.wait_for)
+            .chain(task.run.iter().filter_map(call))
             .any(|reference| is_pattern(&reference.name))
     };
     if !file.tasks.iter().any(has_patterns) {
@@ -36,10 +39,11 @@ pub(super) fn expand(file: &mut TaskFile) {
             .include
             .map(|include| file.includes[include].namespace.as_str())
             .filter(|namespace| !namespace.is_empty());
-        let matches = |pattern: &str| -> Vec<usize> {
-            let find = |pattern: &str| -> Vec<usize> {
+        let matches = |pattern: &str| -> Vec<String> {
+            let find = |pattern: &str| -> Vec<String> {
                 (0..names.len())
                     .filter(|&other| other != index && matches(pattern, &names[other]))
+                    .map(|other| format!(":{}", names[other]))
                     .collect()
             };
             match (pattern.strip_prefix(':'), namespace) {
@@ -66,21 +70,20 @@ pub(super) fn expand(file: &mut TaskFile) {
             }
             let mut expanded = Vec::with_capacity(list.len());
             for reference in list.drain(..) {
-                if !is_pattern(&reference.name) {
-                    expanded.push(reference);
-                    continue;
-                }
-                let found = matches(&reference.name);
+                let found = match is_pattern(&reference.name) {
+                    true => matches(&reference.name),
+                    false => Vec::new(),
+                };
                 if found.is_empty() {
                     expanded.push(reference);
                     continue;
                 }
                 // A task named twice (by a pattern and by name) is still one edge.
-                for target in found {
-                    let name = format!(":{}", names[target]);
+                for name in found {
                     if !expanded.iter().any(|known: &NameRef| known.name == name) {
                         expanded.push(NameRef {
                             name,
+                            pattern: Some(reference.name.clone()),
                             ..reference.clone()
                         });
                     }
@@ -88,7 +91,42 @@ pub(super) fn expand(file: &mut TaskFile) {
             }
             *list = expanded;
         }
+        if task.run.iter().filter_map(call).any(|call| is_pattern(&call.name)) {
+            task.run = expand_calls(std::mem::take(&mut task.run), matches);
+        }
     }
+}
+
+/// The task call of a step of `run`, if it is one.
+fn call(step: &RunStep) -> Option<&NameRef> {
+    match &step.command {
+        Command::Call(call) => Some(call),
+        Command::Shell(_) | Command::Argv(_) => None,
+    }
+}
+
+/// `run` with each call of a pattern replaced by a call of every match, in order, as if each
+/// had been written: the same `args` (checked against each task called), the same span.
+fn expand_calls(run: Vec<RunStep>, matches: impl Fn(&str) -> Vec<String>) -> Vec<RunStep> {
+    let mut expanded = Vec::with_capacity(run.len());
+    for step in run {
+        let found = match call(&step) {
+            Some(call) if is_pattern(&call.name) => matches(&call.name),
+            _ => Vec::new(),
+        };
+        if found.is_empty() {
+            expanded.push(step);
+            continue;
+        }
+        for name in found {
+            let mut one = step.clone();
+            if let Command::Call(call) = &mut one.command {
+                call.pattern = Some(std::mem::replace(&mut call.name, name));
+            }
+            expanded.push(one);
+        }
+    }
+    expanded
 }
 
 /// The `help:` line for a pattern that matches no task: the `**` spelling if that matches.

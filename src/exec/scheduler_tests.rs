@@ -121,6 +121,7 @@ fn file(tasks: &[(&str, &[&str], &[&str])]) -> TaskFile {
                 name: (*name).to_owned(),
                 span: Span::default(),
                 args: Vec::new(),
+                pattern: None,
             })
             .collect()
     };

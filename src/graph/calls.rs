@@ -19,7 +19,17 @@ pub(super) fn values(
                 message: format!("task `{}` has no parameter `{}`", task.name, arg.name),
                 span: arg.name_span,
                 label: "unknown parameter",
-                help: suggest(&arg.name, names).map(|name| format!("did you mean `{name}`?")),
+                help: suggest(&arg.name, names)
+                    .map(|name| format!("did you mean `{name}`?"))
+                    .or_else(|| {
+                        call.pattern.as_ref().map(|pattern| {
+                            format!(
+                                "`{pattern}` matches `{}`, and `args` apply to every task matched: \
+                                 narrow the pattern, or declare `{}` in each",
+                                task.name, arg.name
+                            )
+                        })
+                    }),
             });
         }
     }

@@ -367,13 +367,14 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
                     None => {
                         let (task, name) = (task.name.clone(), reference.name.clone());
                         let span = reference.span;
-                        if let (Some(edge), true) = (edge, task_glob::is_pattern(&name)) {
+                        if task_glob::is_pattern(&name) {
                             let all = file.tasks.iter().map(|task| task.name.as_str());
                             let help = task_glob::no_match_help(&name, all);
                             errors.push(GraphError::NoMatch {
                                 task,
                                 pattern: name,
-                                key: edge.key(),
+                                // A call of `run` has no edge.
+                                key: edge.map_or("run", Edge::key),
                                 span,
                                 help,
                             });

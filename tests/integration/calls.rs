@@ -523,3 +523,71 @@ fn words_after_dashes_are_refused_when_the_last_step_is_a_call() {
         .expect_no_file("log")
         .status(2);
 }
+
+/// Calls whose `task` is a pattern: `lint:**` is `lint:rust`, `lint:web:css` and `lint:toml`,
+/// in file order, called one after another at that point of `run`.
+const PATTERN_CALLS: &str = r#"
+    [tasks."lint:rust"]
+    params = [{ name = "fix", type = "bool", default = "false" }]
+    run = "echo rust {{fix}} >> log"
+    [tasks."lint:web:css"]
+    params = [{ name = "fix", type = "bool", default = "false" }]
+    run = "echo css {{fix}} >> log"
+    [tasks."lint:toml"]
+    run = "echo toml >> log"
+    [tasks.ci]
+    run = ["echo start >> log", { task = "lint:**" }, "echo end >> log"]
+    [tasks.fix]
+    run = [{ task = "lint:*:*", args = { fix = true } }, { task = "lint:rust", args = { fix = true } }]
+"#;
+
+#[test]
+fn a_call_of_a_pattern_calls_every_match_in_file_order_at_that_point() {
+    for jobs in ["-j1", "-j4"] {
+        let output = Test::new()
+            .tasks_toml(PATTERN_CALLS)
+            .args([jobs, "ci"])
+            .success();
+        assert_eq!(
+            output.log_lines("log"),
+            ["start", "rust false", "css false", "toml", "end"],
+            "{jobs}"
+        );
+    }
+    let output = Test::new()
+        .tasks_toml(PATTERN_CALLS)
+        .args(["fix"])
+        .success();
+    assert_eq!(output.log_lines("log"), ["css true", "rust true"]);
+}
+
+#[test]
+fn dry_run_and_graph_show_a_pattern_call_expanded() {
+    let dry_run = stdout(PATTERN_CALLS, ["--dry-run", "ci"]);
+    let graph = stdout(PATTERN_CALLS, ["--graph", "ci"]);
+    insta::assert_snapshot!(format!("--dry-run\n{dry_run}\n--graph\n{graph}"));
+}
+
+#[test]
+fn a_pattern_call_matching_nothing_or_a_task_without_the_arg_is_a_located_error() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks."lint:rust"]
+            params = [{ name = "fix", type = "bool", default = "false" }]
+            run = "echo rust >> log"
+            [tasks."lint:toml"]
+            run = "echo toml >> log"
+            [tasks."lint:web:css"]
+            run = "echo css >> log"
+            [tasks.ci]
+            run = ["echo ci >> log", { task = "lnt:*" }, { task = "lint:*", args = { fix = true } }]
+            [tasks.web]
+            run = [{ task = "lint:css" }, { task = "lint:c*" }]
+            "#,
+        )
+        .args(["ci"])
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+    assert!(!output.path("log").exists());
+}
