@@ -81,8 +81,11 @@ pub(crate) fn bind(words: &[String], file: &TaskFile) -> Result<BoundWords, CliE
             }
             if !word.starts_with('-') && names.get(word).is_none() {
                 if let Some(position) = next_positional(task, &current.values) {
+                    let param = &task.params[position];
                     // A variadic parameter takes this word and every one after it.
-                    current.values[position] = Some(if task.params[position].variadic {
+                    current.values[position] = Some(if param.is_switch() {
+                        switch_value(task, param, word)?
+                    } else if param.variadic {
                         let rest: Vec<&String> =
                             words.by_ref().take_while(|word| *word != "--").collect();
                         shell_words::join(std::iter::once(word).chain(rest))
@@ -153,18 +156,16 @@ fn param_value<'a>(
     words: &mut impl Iterator<Item = &'a String>,
 ) -> Result<String, CliError> {
     let inline = option.split_once('=').map(|(_, value)| value.to_owned());
-    match (&param.kind, inline) {
-        (ParamKind::Flag, None) => Ok("true".to_owned()),
-        (ParamKind::Flag, Some(value)) if value == "true" || value == "false" => Ok(value),
-        (ParamKind::Flag, Some(_)) => Err(CliError::FlagValue {
-            task: task.name.clone(),
-            param: param.name.clone(),
-        }),
-        (ParamKind::Value { .. }, Some(value)) => Ok(value),
+    match (param.is_switch(), inline) {
+        // A switch (a flag, or a `type = "bool"` parameter) never takes the next word:
+        // `rask test --verbose build` names the task `build` (issue #11).
+        (true, None) => Ok("true".to_owned()),
+        (true, Some(value)) => switch_value(task, param, &value),
+        (false, Some(value)) => Ok(value),
         // A value that is one of rask's own options (`greet --name -n`) is refused rather
         // than taken: whoever typed it may have meant a dry run (issue #8). `--name=-n` says
         // it is a value.
-        (ParamKind::Value { .. }, None) => match words.next() {
+        (false, None) => match words.next() {
             Some(word) if !(word.starts_with('-') && global_option(word).is_some()) => {
                 Ok(word.clone())
             }
@@ -173,6 +174,19 @@ fn param_value<'a>(
                 param: param.name.clone(),
             }),
         },
+    }
+}
+
+/// A switch's value, given as `--NAME=VALUE` or positionally: `true` or `false` (also
+/// `yes`/`no`, `1`/`0`), as it is substituted.
+fn switch_value(task: &Task, param: &Param, value: &str) -> Result<String, CliError> {
+    match Param::switch_value(value) {
+        Some(on) => Ok(on.to_string()),
+        None => Err(CliError::SwitchValue {
+            task: task.name.clone(),
+            param: param.name.clone(),
+            value: value.to_owned(),
+        }),
     }
 }
 

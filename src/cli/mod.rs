@@ -101,8 +101,14 @@ pub(crate) enum CliError {
     MissingValue { task: String, param: String },
     #[error("task `{task}` needs a value for parameter `{param}`")]
     MissingParam { task: String, param: String },
-    #[error("flag `--{param}` of task `{task}` takes no value but `true` or `false`")]
-    FlagValue { task: String, param: String },
+    #[error(
+        "invalid value `{value}` for parameter `{param}` of task `{task}`: expected `true` or `false`"
+    )]
+    SwitchValue {
+        task: String,
+        param: String,
+        value: String,
+    },
     #[error("the task file declares no tasks")]
     NoTasks,
     #[error("task `{task}` is named twice with different arguments")]
@@ -179,7 +185,11 @@ impl CliError {
             CliError::NoTasks => {
                 Some("add one: `[tasks.hello]` and `run = \"echo hello\"`".to_owned())
             }
-            CliError::FlagValue { .. } | CliError::BadValue { .. } | CliError::Args(_) => None,
+            CliError::SwitchValue { param, .. } => Some(format!(
+                "`--{param}` alone is true and `--no-{param}` false; a value goes after `=`: \
+                 `--{param}=false` (true/false, yes/no, 1/0)"
+            )),
+            CliError::BadValue { .. } | CliError::Args(_) => None,
         }
     }
 }

@@ -391,6 +391,22 @@ impl Param {
         self.kind == ParamKind::Flag || self.value_type == ValueType::Bool
     }
 
+    /// A switch's value as given on the command line (`--NAME=VALUE`, or positionally):
+    /// `true`/`false`, `yes`/`no` or `1`/`0`, in any case; `None` for any other word.
+    pub fn switch_value(word: &str) -> Option<bool> {
+        const WORDS: [(&str, bool); 6] = [
+            ("true", true),
+            ("false", false),
+            ("yes", true),
+            ("no", false),
+            ("1", true),
+            ("0", false),
+        ];
+        (WORDS.iter())
+            .find(|(known, _)| known.eq_ignore_ascii_case(word))
+            .map(|&(_, value)| value)
+    }
+
     /// Whether `value` (one word of it, for a list parameter) is acceptable; if not, what
     /// was expected, for the error.
     pub fn check(&self, value: &str) -> Result<(), String> {

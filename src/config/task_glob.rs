@@ -91,7 +91,12 @@ pub(super) fn expand(file: &mut TaskFile) {
             }
             *list = expanded;
         }
-        if task.run.iter().filter_map(call).any(|call| is_pattern(&call.name)) {
+        if task
+            .run
+            .iter()
+            .filter_map(call)
+            .any(|call| is_pattern(&call.name))
+        {
             task.run = expand_calls(std::mem::take(&mut task.run), matches);
         }
     }

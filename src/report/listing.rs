@@ -227,7 +227,12 @@ pub(crate) fn task_help(task: &Task) -> String {
                 };
                 note.push_str(&value_note(param));
                 let dots = if param.is_list() { "..." } else { "" };
-                (format!("--{} <{metavar}>{dots}", param.name), note)
+                // A bool parameter is a switch: a value only after `=`.
+                let value = match param.value_type {
+                    ValueType::Bool => "[=true|false]".to_owned(),
+                    _ => format!(" <{metavar}>"),
+                };
+                (format!("--{}{value}{dots}", param.name), note)
             }
         };
         // A `type = "bool"` parameter on by default is turned off with `--no-NAME`.
@@ -303,8 +308,7 @@ fn value_note(param: &crate::config::Param) -> String {
     }
     match param.value_type {
         ValueType::Int => note.push_str(" [integer]"),
-        ValueType::Bool => note.push_str(" [true or false]"),
-        ValueType::String => {}
+        ValueType::Bool | ValueType::String => {}
     }
     if param.variadic {
         note.push_str(" [takes every remaining word]");

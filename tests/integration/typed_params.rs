@@ -63,8 +63,8 @@ fn bad_values_name_task_parameter_and_expectation_before_anything_runs() {
             "invalid value `many` for parameter `count` of task `test`: expected an integer",
         ),
         (
-            &["first", "test", "--verbose", "yes"],
-            "invalid value `yes` for parameter `verbose` of task `test`: expected `true` or `false`",
+            &["first", "test", "--verbose=maybe"],
+            "invalid value `maybe` for parameter `verbose` of task `test`: expected `true` or `false`",
         ),
     ] {
         Test::new()
@@ -84,13 +84,13 @@ fn task_help_shows_choices_types_and_variadic() {
         .args(["test", "--help"])
         .success();
     insta::assert_snapshot!(output.stdout_text(), @r#"
-    Usage: rask test [--profile <PROFILE>] [--count <COUNT>] [--verbose <VERBOSE>] [--files <FILES>...] [-- ARGS...]
+    Usage: rask test [--profile <PROFILE>] [--count <COUNT>] [--verbose[=true|false]] [--files <FILES>...] [-- ARGS...]
 
     Parameters (also accepted positionally, in this order):
-      --profile <PROFILE>  build profile [default: debug] [possible values: debug, release]
-      --count <COUNT>      [default: 1] [integer]
-      --verbose <VERBOSE>  [default: false] [true or false]
-      --files <FILES>...   files to test [takes every remaining word]
+      --profile <PROFILE>     build profile [default: debug] [possible values: debug, release]
+      --count <COUNT>         [default: 1] [integer]
+      --verbose[=true|false]  [default: false]
+      --files <FILES>...      files to test [takes every remaining word]
 
     Runs:
       printf '<%s>' {{files}} > out
@@ -232,10 +232,10 @@ fn task_help_shows_no_name_and_repeatable_parameters() {
         .args(["lint", "--help"])
         .success();
     insta::assert_snapshot!(output.stdout_text(), @r#"
-    Usage: rask lint [--fix <FIX>] [--folder <FOLDER>...] [--level <LEVEL>] [-- ARGS...]
+    Usage: rask lint [--fix[=true|false]] [--folder <FOLDER>...] [--level <LEVEL>] [-- ARGS...]
 
     Parameters (also accepted positionally, in this order):
-      --fix <FIX>           fix what can be fixed [default: true] [true or false]
+      --fix[=true|false]    fix what can be fixed [default: true]
       --no-fix              set `fix` to false
       --folder <FOLDER>...  a folder to lint [default: src] [repeatable, not positional]
       --level <LEVEL>       [default: 1]
@@ -259,5 +259,90 @@ fn a_flag_cannot_be_multiple() {
         .expect_stderr_contains("flag parameter `on` in task `a` cannot be `multiple`")
         .expect_stderr_contains("tasks.toml:3:")
         .expect_no_file("ran")
+        .status(2);
+}
+
+/// A switch: `first` runs and `test` prints how `verbose` was set.
+const SWITCHES: &str = r#"
+    [tasks.test]
+    run = "echo verbose={{verbose}} loud={{loud}} >> log"
+    params = [
+      { name = "verbose", type = "bool", default = "false" },
+      { name = "loud", flag = true },
+    ]
+    [tasks.build]
+    run = "echo build >> log"
+    "#;
+
+#[test]
+fn issue_11_a_bool_parameter_alone_is_true_and_never_takes_the_next_word() {
+    Test::new()
+        .tasks_toml(SWITCHES)
+        .args(["-j1", "test", "--verbose", "build"])
+        .expect_file("log", "verbose=true loud=false\nbuild\n")
+        .success();
+    Test::new()
+        .tasks_toml(SWITCHES)
+        .args(["test", "--loud", "--verbose", "--", "x"])
+        .expect_file("log", "verbose=true loud=true x\n")
+        .success();
+}
+
+#[test]
+fn issue_11_a_switch_value_is_given_after_equals_or_positionally_and_normalised() {
+    for (args, expected) in [
+        (
+            &["test", "--verbose=false"][..],
+            "verbose=false loud=false\n",
+        ),
+        (
+            &["test", "--verbose=YES", "--loud=0"],
+            "verbose=true loud=false\n",
+        ),
+        (
+            &["test", "--verbose=1", "--loud=yes"],
+            "verbose=true loud=true\n",
+        ),
+        (
+            &["test", "--verbose", "--no-verbose"],
+            "verbose=false loud=false\n",
+        ),
+        (&["test", "no"], "verbose=false loud=false\n"),
+        (
+            &["-j1", "test", "true", "build"],
+            "verbose=true loud=false\nbuild\n",
+        ),
+    ] {
+        Test::new()
+            .tasks_toml(SWITCHES)
+            .args(args)
+            .expect_file("log", expected)
+            .success();
+    }
+}
+
+#[test]
+fn issue_11_a_switch_value_that_is_no_boolean_is_refused_before_anything_runs() {
+    let output = Test::new()
+        .tasks_toml(SWITCHES)
+        .args(["build", "test", "--verbose=maybe"])
+        .expect_no_file("log")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r"
+    error: invalid value `maybe` for parameter `verbose` of task `test`: expected `true` or `false`
+      |
+      = help: `--verbose` alone is true and `--no-verbose` false; a value goes after `=`: `--verbose=false` (true/false, yes/no, 1/0)
+    ");
+    Test::new()
+        .tasks_toml(SWITCHES)
+        .args(["build", "test", "--loud=on"])
+        .expect_stderr_contains("invalid value `on` for parameter `loud` of task `test`")
+        .expect_no_file("log")
+        .status(2);
+    Test::new()
+        .tasks_toml(SWITCHES)
+        .args(["build", "test", "maybe"])
+        .expect_stderr_contains("invalid value `maybe` for parameter `verbose` of task `test`")
+        .expect_no_file("log")
         .status(2);
 }
