@@ -3,7 +3,9 @@
 //! Concurrency is proven, not timed: two tasks that each wait for the other's marker can only
 //! both succeed when they run at the same time.
 
-use crate::common::{Test, assert_dead, sh_wait_for};
+use std::fs;
+
+use crate::common::{Test, assert_dead, run_on_a_terminal, sh_wait_for};
 
 /// Tasks `a` and `b` that meet: each touches its marker and waits for the other's. Their timeout
 /// ends a run that serialises them: short where that is the expected outcome, generous where it
@@ -382,4 +384,77 @@ fn the_job_limit_is_named_by_a_fifo_that_goes_when_rask_does() {
         .strip_prefix("fifo:")
         .expect("RASK_JOBSERVER=fifo:PATH");
     assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+}
+
+/// What a task's shell records about its stdin and stdout: whether each is a terminal, and
+/// what its stdin is (`/dev/null`, `/dev/pts/N`).
+fn terminal_probe(name: &str) -> String {
+    format!(
+        "if test -t 0 && test -t 1; then echo {name}:tty; else echo {name}:no-tty; fi; \
+         readlink /proc/$$/fd/0 > {name}.stdin"
+    )
+}
+
+/// Issue #8: the last task of a chain runs alone, so it gets rask's terminal (stdin and stdout
+/// both a terminal, under `script`) and reads the line typed into it, even though a dependency
+/// ran before it and `-j` allows more.
+#[test]
+fn issue_8_the_last_task_of_a_chain_gets_the_terminal_and_reads_what_is_typed() {
+    let test = Test::new().tasks_toml(&format!(
+        r#"
+        [tasks.dep]
+        run = "echo dep"
+        [tasks.ask]
+        depends = ["dep"]
+        run = '''{probe}; read line; echo "got:$line"'''
+        "#,
+        probe = terminal_probe("ask"),
+    ));
+    let output = run_on_a_terminal(&test, "-j 4 ask", &[], "typed words\n");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(shown.contains("ask:tty"), "ask saw no terminal:\n{shown}");
+    assert!(
+        shown.contains("got:typed words"),
+        "ask did not read the line:\n{shown}"
+    );
+    let stdin = fs::read_to_string(test.path("ask.stdin")).expect("ask recorded its stdin");
+    assert!(stdin.starts_with("/dev/pts/"), "ask's stdin: {stdin}");
+}
+
+/// The other side of the handoff: two tasks running at once both see stdin at `/dev/null`,
+/// prefixed output, and no terminal, though rask itself is on one and a line was typed.
+#[test]
+fn tasks_that_run_side_by_side_do_not_get_the_terminal() {
+    let task = |name: &str, other: &str| {
+        format!(
+            "touch {name}.ready; {wait}; {probe}; cat > {name}.in",
+            wait = sh_wait_for(&format!("{other}.ready")),
+            probe = terminal_probe(name),
+        )
+    };
+    let test = Test::new().tasks_toml(&format!(
+        r#"
+        [tasks.a]
+        run = '''{a}'''
+        [tasks.b]
+        run = '''{b}'''
+        "#,
+        a = task("a", "b"),
+        b = task("b", "a"),
+    ));
+    let output = run_on_a_terminal(&test, "--color never -j 2 a b", &[], "typed words\n");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    for name in ["a", "b"] {
+        assert!(
+            shown.contains(&format!("[{name}] {name}:no-tty")),
+            "{name} got the terminal:\n{shown}"
+        );
+        let path = |suffix: &str| test.path(format!("{name}.{suffix}"));
+        let stdin = fs::read_to_string(path("stdin")).expect("the task recorded its stdin");
+        assert_eq!(stdin, "/dev/null\n", "{name}'s stdin");
+        let read = fs::read_to_string(path("in")).expect("the task copied its stdin");
+        assert_eq!(read, "", "{name} read the typed line");
+    }
 }
