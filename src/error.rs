@@ -58,7 +58,10 @@ impl Error {
                 render_all(&diagnostics, sources, color)
             }
             Error::Cli(CliError::Args(error)) => error.render().to_string(),
-            Error::Cli(error) => render_plain(error.to_string(), error.help(), color),
+            Error::Cli(error) => {
+                let (diagnostic, sources) = error.to_diagnostic();
+                diagnostic.render(sources.unwrap_or(&Sources::default()), color)
+            }
             Error::Confirm(error) => render_plain(error.to_string(), error.help(), color),
             Error::Config(error) => render_chain(error, color),
             Error::Output(error) => render_chain(error, color),
@@ -109,6 +112,7 @@ fn render_plain(message: String, help: Option<String>, color: bool) -> String {
         label: String::new(),
         help,
         also: None,
+        notes: Vec::new(),
     };
     diagnostic.render(&Sources::default(), color)
 }

@@ -129,12 +129,14 @@ pub(crate) enum CliError {
         name: String,
         suggestion: Option<String>,
     },
-    #[error("no task is in group `{name}`")]
+    #[error("no group named `{name}`")]
     UnknownGroup {
         name: String,
         suggestion: Option<String>,
-        /// Every group in the file, for the help line when nothing is close.
+        /// Every group in the file, in first-seen order.
         known: Vec<String>,
+        /// Where the suggested group is first declared, and the files read, to point there.
+        declared: Option<Box<(crate::config::Sources, crate::config::Span)>>,
     },
     #[error("{0}")]
     Args(#[from] clap::Error),
@@ -157,14 +159,7 @@ impl CliError {
             CliError::UnknownGroup { known, .. } if known.is_empty() => {
                 Some("no task has a `group`".to_owned())
             }
-            CliError::UnknownGroup { known, .. } => Some(format!(
-                "the groups are {}",
-                known
-                    .iter()
-                    .map(|group| format!("`{group}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            CliError::UnknownGroup { .. } => None,
             CliError::UnknownParam { suggestion, .. }
             | CliError::UnknownOption { suggestion, .. } => suggestion
                 .as_ref()
@@ -191,6 +186,43 @@ impl CliError {
             )),
             CliError::BadValue { .. } | CliError::Args(_) => None,
         }
+    }
+}
+
+impl CliError {
+    /// The error as a diagnostic: its message and help, and for an unknown `--group` every
+    /// group there is and where the one suggested is declared. The files it points into come
+    /// with it (none for most errors).
+    pub(crate) fn to_diagnostic(&self) -> (crate::config::Diagnostic, Option<&crate::config::Sources>) {
+        let mut diagnostic = crate::config::Diagnostic {
+            message: self.to_string(),
+            span: None,
+            label: String::new(),
+            help: self.help(),
+            also: None,
+            notes: Vec::new(),
+        };
+        let CliError::UnknownGroup {
+            known,
+            suggestion,
+            declared,
+            ..
+        } = self
+        else {
+            return (diagnostic, None);
+        };
+        if !known.is_empty() {
+            let known: Vec<String> = known.iter().map(|group| format!("`{group}`")).collect();
+            diagnostic
+                .notes
+                .push(format!("the groups are {}", known.join(", ")));
+        }
+        let Some((declared, suggestion)) = declared.as_deref().zip(suggestion.as_ref()) else {
+            return (diagnostic, None);
+        };
+        let (sources, span) = declared;
+        diagnostic.also = Some((*span, format!("group `{suggestion}` is declared here")));
+        (diagnostic, Some(sources))
     }
 }
 
@@ -337,13 +369,19 @@ pub(crate) fn resolve(
 /// `--group NAME` must name a group some task has.
 fn check_group(file: &TaskFile, group: &str) -> Result<(), CliError> {
     let groups = file.groups();
-    if groups.contains(&group) {
+    if groups.iter().any(|(known, _)| *known == group) {
         return Ok(());
     }
+    let suggestion = crate::config::suggest(group, groups.iter().map(|(known, _)| *known));
+    let declared = groups
+        .iter()
+        .find(|(known, _)| Some(*known) == suggestion)
+        .map(|(_, span)| Box::new((file.sources.clone(), *span)));
     Err(CliError::UnknownGroup {
         name: group.to_owned(),
-        suggestion: crate::config::suggest(group, groups.iter().copied()).map(str::to_owned),
-        known: groups.iter().map(|group| (*group).to_owned()).collect(),
+        suggestion: suggestion.map(str::to_owned),
+        known: groups.iter().map(|(known, _)| (*known).to_owned()).collect(),
+        declared,
     })
 }
 

@@ -18,8 +18,11 @@ pub(crate) struct Diagnostic {
     /// A `help:` line, e.g. "did you mean `depends`?".
     pub(crate) help: Option<String>,
     /// A second place the problem involves (where a name was first defined), with its label;
-    /// it may be in another file.
+    /// it may be in another file. For a problem with no place of its own (an unknown
+    /// `--group`), the place it is about, shown as a `note:` with the label as its title.
     pub(crate) also: Option<(Span, String)>,
+    /// `= note: …` lines after the help, e.g. every name that was possible.
+    pub(crate) notes: Vec<String>,
 }
 
 impl Diagnostic {
@@ -31,6 +34,7 @@ impl Diagnostic {
             label: label.into(),
             help: None,
             also: None,
+            notes: Vec::new(),
         }
     }
 
@@ -112,7 +116,23 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             group = group.element(Level::HELP.message(normalize_untrusted_str(help)));
         }
-        renderer.render(&[group])
+        for note in &self.notes {
+            group = group.element(Level::NOTE.message(normalize_untrusted_str(note)));
+        }
+        match (&self.span, &self.also) {
+            // Nowhere of its own, but about a place: that place, as a note.
+            (None, Some((also, label))) => {
+                let note = Level::NOTE
+                    .secondary_title(normalize_untrusted_str(label))
+                    .element(snippet(also).annotation(annotation(
+                        AnnotationKind::Primary,
+                        also,
+                        "",
+                    )));
+                renderer.render(&[group, note])
+            }
+            _ => renderer.render(&[group]),
+        }
     }
 }
 
@@ -192,6 +212,7 @@ mod tests {
             label: String::new(),
             help: Some("try again".to_owned()),
             also: None,
+            notes: Vec::new(),
         };
         insta::assert_snapshot!(diagnostic.render(&source("a = 1\n"), false));
     }

@@ -252,6 +252,7 @@ pub(crate) const TASK_KEYS: &[Key<TaskDraft>] = &[
                 reader.problem(problem);
                 return;
             }
+            draft.task.group_span = reader.span(group.span());
             draft.task.group = Some(group.into_inner());
         },
     },

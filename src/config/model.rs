@@ -36,12 +36,16 @@ pub struct TaskFile {
 }
 
 impl TaskFile {
-    /// Every task `group`, in first-seen order (hidden tasks' too).
-    pub fn groups(&self) -> Vec<&str> {
-        let mut groups: Vec<&str> = Vec::new();
-        for group in self.tasks.iter().filter_map(|task| task.group.as_deref()) {
-            if !groups.contains(&group) {
-                groups.push(group);
+    /// Every task `group`, in first-seen order (hidden tasks' too), with where it is first
+    /// written.
+    pub fn groups(&self) -> Vec<(&str, Span)> {
+        let mut groups: Vec<(&str, Span)> = Vec::new();
+        for task in &self.tasks {
+            let Some(group) = task.group.as_deref() else {
+                continue;
+            };
+            if !groups.iter().any(|(known, _)| *known == group) {
+                groups.push((group, task.group_span));
             }
         }
         groups
@@ -123,6 +127,8 @@ pub struct Task {
     pub hide: bool,
     /// `group = "release"`: the heading `--list` shows the task under.
     pub group: Option<String>,
+    /// Where `group` is written (the string), for an unknown `--group` to point at.
+    pub group_span: Span,
     /// Names the task also answers to without `--list` showing them: its name through a
     /// namespace alias (`w:build` for `web:build`), and the namespace itself for a
     /// namespace's `default` task. An explicit name or alias of the same spelling wins.

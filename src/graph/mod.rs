@@ -155,6 +155,7 @@ impl GraphError {
             label: label.to_owned(),
             help: self.help(),
             also: None,
+            notes: Vec::new(),
         }
     }
 }

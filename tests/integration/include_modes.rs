@@ -143,16 +143,51 @@ fn list_json_carries_the_group_and_filters_by_it() {
 }
 
 #[test]
-fn an_unknown_group_filter_is_an_error_with_a_suggestion() {
+fn an_unknown_group_filter_is_an_error_with_a_suggestion_and_the_groups() {
     let output = project().args(["--list", "--group", "relase"]).status(2);
-    insta::assert_snapshot!(output.stderr_redacted(), @r"
-    error: no task is in group `relase`
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: no group named `relase`
       |
       = help: did you mean `release`?
+      = note: the groups are `release`, `codegen`
+    note: group `release` is declared here
+     --> tasks.toml:8:9
+      |
+    8 | group = "release"
+      |         ^^^^^^^^^
+    "#);
+    // Nothing close: the groups alone, and nothing to point at.
+    let output = project().args(["--list", "--group", "nightly"]).status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r"
+    error: no group named `nightly`
+      |
+      = note: the groups are `release`, `codegen`
     ");
-    project()
-        .args(["--list", "--group", "nightly"])
-        .expect_stderr_contains("help: the groups are `release`, `codegen`")
+    // The group suggested is declared in an included file: the note points there.
+    let output = project()
+        .args(["--list", "--json", "--group", "codegn"])
+        .expect_stdout("")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r#"
+    error: no group named `codegn`
+      |
+      = help: did you mean `codegen`?
+      = note: the groups are `release`, `codegen`
+    note: group `codegen` is declared here
+     --> web/tasks.toml:5:9
+      |
+    5 | group = "codegen"
+      |         ^^^^^^^^^
+    "#);
+}
+
+#[test]
+fn issue_11_an_unknown_group_filter_without_groups_says_so() {
+    Test::new()
+        .tasks_toml("[tasks.build]\nrun = \"true\"\n")
+        .args(["--list", "--group", "release"])
+        .expect_stderr_contains("error: no group named `release`")
+        .expect_stderr_contains("help: no task has a `group`")
         .status(2);
 }
 
