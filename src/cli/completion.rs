@@ -28,8 +28,10 @@ pub(crate) fn write_registration(shell: &str, out: &mut dyn Write) -> std::io::R
     completer.write_registration(COMPLETE_VAR, "rask", "rask", "rask", out)
 }
 
-/// Task names and aliases from the tasks.toml that rask would find here; none if there is none
-/// or it does not parse (completion must never print errors into the user's prompt).
+/// Task names and aliases from the tasks.toml that rask would find here, and the other names
+/// tasks answer to (`w:build` through a namespace alias, `web` for a namespace's `default`
+/// task); none if there is none or it does not parse (completion must never print errors
+/// into the user's prompt).
 pub(crate) fn task_candidates() -> Vec<CompletionCandidate> {
     let Ok(current_dir) = std::env::current_dir() else {
         return Vec::new();
@@ -40,16 +42,23 @@ pub(crate) fn task_candidates() -> Vec<CompletionCandidate> {
     let Ok(file) = crate::config::parse(&source) else {
         return Vec::new();
     };
-    file.tasks
-        .iter()
-        .filter(|task| !task.hide)
-        .flat_map(|task| {
+    let mut seen = std::collections::HashSet::new();
+    let mut candidates = Vec::new();
+    let visible = file.tasks.iter().filter(|task| !task.hide);
+    // Own names and aliases first: an other name spelled like one of them means that task.
+    let own = visible.clone().flat_map(|task| {
+        std::iter::once(task.name.as_str())
+            .chain(task.aliases.iter().map(|alias| alias.name.as_str()))
+            .map(move |name| (name, task))
+    });
+    let other = visible.flat_map(|task| {
+        (task.other_names.iter()).map(move |other| (other.name.as_str(), task))
+    });
+    for (name, task) in own.chain(other) {
+        if seen.insert(name) {
             let help = task.description.clone().map(Into::into);
-            std::iter::once(CompletionCandidate::new(&task.name).help(help.clone())).chain(
-                task.aliases
-                    .iter()
-                    .map(move |alias| CompletionCandidate::new(&alias.name).help(help.clone())),
-            )
-        })
-        .collect()
+            candidates.push(CompletionCandidate::new(name).help(help));
+        }
+    }
+    candidates
 }

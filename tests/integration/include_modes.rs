@@ -251,3 +251,26 @@ fn header_and_task_file_problems_are_reported_together() {
         .expect_stderr_contains("tasks/x:2:15")
         .status(2);
 }
+
+#[test]
+fn issue_11_completion_offers_namespace_aliases_and_a_namespace_with_a_default_task() {
+    // The way a shell asks (`COMPLETE=fish rask -- rask w`): one `name<TAB>help` per line.
+    let output = project()
+        .env("COMPLETE", "fish")
+        .args(["--", "rask", "w"])
+        .success();
+    let names: Vec<String> = (output.stdout_lines().iter())
+        .map(|line| line.split('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    for name in ["web", "w", "web:gen", "w:gen", "w:ship", "w:default"] {
+        assert!(names.contains(&name.to_owned()), "`{name}` in {names:?}");
+    }
+    let unique: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "each name once: {names:?}");
+    // With the root's names and aliases, and its help text.
+    let output = project()
+        .env("COMPLETE", "fish")
+        .args(["--", "rask", "b"])
+        .success();
+    assert_eq!(output.stdout_text(), "build\tBuild everything\n");
+}
