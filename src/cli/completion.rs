@@ -51,9 +51,8 @@ pub(crate) fn task_candidates() -> Vec<CompletionCandidate> {
             .chain(task.aliases.iter().map(|alias| alias.name.as_str()))
             .map(move |name| (name, task))
     });
-    let other = visible.flat_map(|task| {
-        (task.other_names.iter()).map(move |other| (other.name.as_str(), task))
-    });
+    let other = visible
+        .flat_map(|task| (task.other_names.iter()).map(move |other| (other.name.as_str(), task)));
     for (name, task) in own.chain(other) {
         if seen.insert(name) {
             let help = task.description.clone().map(Into::into);

@@ -193,7 +193,9 @@ impl CliError {
     /// The error as a diagnostic: its message and help, and for an unknown `--group` every
     /// group there is and where the one suggested is declared. The files it points into come
     /// with it (none for most errors).
-    pub(crate) fn to_diagnostic(&self) -> (crate::config::Diagnostic, Option<&crate::config::Sources>) {
+    pub(crate) fn to_diagnostic(
+        &self,
+    ) -> (crate::config::Diagnostic, Option<&crate::config::Sources>) {
         let mut diagnostic = crate::config::Diagnostic {
             message: self.to_string(),
             span: None,
@@ -380,7 +382,10 @@ fn check_group(file: &TaskFile, group: &str) -> Result<(), CliError> {
     Err(CliError::UnknownGroup {
         name: group.to_owned(),
         suggestion: suggestion.map(str::to_owned),
-        known: groups.iter().map(|(known, _)| (*known).to_owned()).collect(),
+        known: groups
+            .iter()
+            .map(|(known, _)| (*known).to_owned())
+            .collect(),
         declared,
     })
 }
