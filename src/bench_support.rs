@@ -94,6 +94,7 @@ pub fn load_and_plan(path: &std::path::Path, task: &str) -> Result<usize, String
         config::ConfigError::Invalid {
             sources,
             diagnostics,
+            ..
         } => diagnostics
             .iter()
             .map(|diagnostic| diagnostic.render(&sources, false))

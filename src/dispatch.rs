@@ -105,13 +105,37 @@ fn load(
     current_dir: &std::path::Path,
 ) -> Result<(TaskFile, Invocation), Error> {
     let source = config::discover(file, current_dir)?;
-    let mut file = config::parse(&source)?;
+    let mut file = read(&source)?;
     for warning in &file.warnings {
         eprintln!("warning: {warning}");
     }
     let invocation = cli::resolve(argv, args.clone(), &file)?;
     cli::override_vars(&mut file, &invocation)?;
     Ok((file, invocation))
+}
+
+/// Parses the task file. When it has problems, what could be read of it is checked for
+/// dependency problems too (unknown names, patterns matching nothing, bad call arguments, a
+/// cycle), so that every problem is reported in one run, in reading order (issue #11).
+fn read(source: &config::Source) -> Result<TaskFile, Error> {
+    match config::parse(source) {
+        Err(config::ConfigError::Invalid {
+            sources,
+            mut diagnostics,
+            partial: Some(partial),
+        }) => {
+            let errors = graph::check_partial(&partial);
+            diagnostics.extend(errors.iter().map(graph::GraphError::to_diagnostic));
+            config::in_reading_order(&mut diagnostics);
+            Err(config::ConfigError::Invalid {
+                sources,
+                diagnostics,
+                partial: None,
+            }
+            .into())
+        }
+        parsed => Ok(parsed?),
+    }
 }
 
 fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {

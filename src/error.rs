@@ -51,6 +51,7 @@ impl Error {
             Error::Config(ConfigError::Invalid {
                 sources,
                 diagnostics,
+                ..
             }) => render_all(diagnostics, sources, color),
             Error::Graph { sources, errors } => {
                 let diagnostics: Vec<Diagnostic> =

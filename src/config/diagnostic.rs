@@ -136,6 +136,12 @@ impl Diagnostic {
     }
 }
 
+/// Sorts `diagnostics` the way the user reads them: file by file (in reading order), each top
+/// to bottom; problems found section by section, or by other checks, interleave.
+pub(crate) fn in_reading_order(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|diagnostic| diagnostic.span.as_ref().map(Span::sort_key));
+}
+
 /// `path` as rask shows it: relative to rask's working directory when the file is inside it or
 /// beside one of its parents (`tasks.toml`, `../tasks.toml`, as the docs show), else as is.
 pub(crate) fn display_path(path: &Path) -> String {

@@ -51,6 +51,10 @@ pub(crate) struct TaskDraft {
     pub(crate) params_unreadable: bool,
     /// `run_linux` and the like, for the OS rask runs on: replaces `run`.
     pub(crate) platform_run: Option<Vec<RunStep>>,
+    /// Its table had a problem: what it declares may be incomplete (see [`Partial`]).
+    ///
+    /// [`Partial`]: super::Partial
+    pub(crate) rejected: bool,
 }
 
 /// A string that may hold placeholders, and where it is written.
@@ -80,6 +84,7 @@ impl TaskDraft {
             templates: Vec::new(),
             params_unreadable: false,
             platform_run: None,
+            rejected: false,
         }
     }
 

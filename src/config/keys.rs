@@ -484,6 +484,7 @@ fn read_task(
 ) -> Option<TaskDraft> {
     let span = reader.span(name.span());
     let mut draft = TaskDraft::new(name, span);
+    let before = reader.problems.len();
     super::parse::check_task_name(reader, &draft.task.name, span);
     let range = value.span();
     match value.into_inner() {
@@ -497,9 +498,10 @@ fn read_task(
         other => {
             let expected = "a task table, a command string or an array of commands";
             reader.wrong_type(&other, range, expected);
-            return None;
         }
     }
+    // Still a task, by name: a dependency on it is then no "unknown task" besides.
+    draft.rejected = reader.problems.len() > before;
     Some(draft)
 }
 

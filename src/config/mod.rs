@@ -27,13 +27,13 @@ mod suggest;
 pub(crate) mod task_glob;
 mod values;
 
-pub(crate) use diagnostic::{Diagnostic, display_path};
+pub(crate) use diagnostic::{Diagnostic, display_path, in_reading_order};
 pub(crate) use discover::{FILE_NAME, Source, discover, invalid_utf8_at};
 pub(crate) use model::{
     CallArg, Command, EnvSetting, Include, MAX_JOBS, NameRef, Param, ParamKind, Precondition,
     RunStep, Settings, Span, Task, TaskFile, UpToDateMethod, ValueType, Var, VarValue,
 };
-pub(crate) use parse::parse;
+pub(crate) use parse::{Partial, parse};
 pub(crate) use platform::{Platform, current as current_platform};
 pub(crate) use sources::{FileId, Sources};
 pub(crate) use suggest::suggest;
@@ -67,5 +67,8 @@ pub(crate) enum ConfigError {
         /// The root file first, then every file it includes.
         sources: Box<Sources>,
         diagnostics: Vec<Diagnostic>,
+        /// What could be read, for the checks across tasks; `None` after a TOML syntax
+        /// error in the root file.
+        partial: Option<Box<Partial>>,
     },
 }

@@ -41,6 +41,8 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         mut file,
         includes_read,
         listed_a_directory,
+        rejected,
+        unread,
     } = loader;
     if read {
         super::task_glob::expand(&mut file);
@@ -48,7 +50,14 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         check_aliases(&file.tasks, &mut problems);
     }
     if !read || !problems.is_empty() {
-        return Err(invalid(sources, problems));
+        let partial = read.then(|| {
+            Box::new(Partial {
+                file,
+                rejected,
+                names_complete: !unread,
+            })
+        });
+        return Err(invalid(sources, problems, partial));
     }
     let file = TaskFile {
         path,
@@ -60,6 +69,20 @@ pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
         memo::remember(&file, includes_read);
     }
     Ok(file)
+}
+
+/// What could be read of a task file with problems, for the checks that need every task
+/// (dependencies, calls, patterns, cycles: `graph::check_partial`), so that their problems
+/// are reported with the file's own, not after these are fixed.
+#[derive(Debug)]
+pub(crate) struct Partial {
+    /// Every task read, names resolved as in a valid file.
+    pub(crate) file: TaskFile,
+    /// Per task of `file.tasks`: its own table (or script header) had a problem, so what it
+    /// declares (its parameters, say) may be incomplete; checks against it would be guesses.
+    pub(crate) rejected: Vec<bool>,
+    /// Every file of the include tree was read: a name not found is really unknown.
+    pub(crate) names_complete: bool,
 }
 
 /// Reads a root file and, depth first, the files it includes, into one [`TaskFile`].
@@ -75,6 +98,10 @@ struct Loader {
     /// A directory include was listed: its listing is not something the memo can check, so
     /// such a file is never memoised.
     listed_a_directory: bool,
+    /// Per task of `file.tasks`: see [`Partial::rejected`].
+    rejected: Vec<bool>,
+    /// Some file of the include tree (or script) could not be read: names may be missing.
+    unread: bool,
 }
 
 impl Loader {
@@ -90,6 +117,7 @@ impl Loader {
             path: Vec::new(),
         };
         let Some(draft) = read_file(&mut reader) else {
+            self.unread = true;
             return include.is_some();
         };
         // An included file's names may also use the root file's vars.
@@ -104,6 +132,7 @@ impl Loader {
             .map(|index| self.file.includes[index].namespace.clone())
             .filter(|namespace| !namespace.is_empty());
         for task in draft.tasks {
+            self.rejected.push(task.rejected);
             let mut task = finish_task(&mut reader, task, file_vars, root_vars);
             place(&mut task, include, namespace.as_deref());
             self.file.tasks.push(task);
@@ -163,6 +192,7 @@ impl Loader {
         let path = include::resolve(&written);
         if let Some(problem) = request.cycle(&path, chain) {
             self.problems.push(problem);
+            self.unread = true;
             return;
         }
         let read = std::fs::read_to_string(&path);
@@ -176,6 +206,7 @@ impl Loader {
             Err(_) if request.optional => return,
             Err(error) => {
                 self.problems.push(request.unreadable(&path, &error, chain));
+                self.unread = true;
                 return;
             }
         };
@@ -209,6 +240,7 @@ impl Loader {
             Err(_) if request.optional => return,
             Err(error) => {
                 self.problems.push(request.unreadable_dir(&error));
+                self.unread = true;
                 return;
             }
         };
@@ -237,6 +269,7 @@ impl Loader {
                 Err(error) => {
                     self.problems
                         .push(request.unreadable_script(&script.path, &error));
+                    self.unread = true;
                     continue;
                 }
             };
@@ -250,6 +283,7 @@ impl Loader {
                 path: vec!["tasks".to_owned(), script.name.clone()],
             };
             let draft = script_dir::read_task(&mut reader, &script);
+            self.rejected.push(draft.rejected);
             let file_vars = &self.file.includes[index].vars;
             let mut task = finish_task(&mut reader, draft, file_vars, &self.file.vars);
             place(&mut task, Some(index), namespace.as_deref());
@@ -364,12 +398,16 @@ fn dotted(key: &str) -> Vec<String> {
         .collect()
 }
 
-fn invalid(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> ConfigError {
-    // Problems are found section by section; the user reads each file top to bottom.
-    diagnostics.sort_by_key(|diagnostic| diagnostic.span.as_ref().map(Span::sort_key));
+fn invalid(
+    sources: Sources,
+    mut diagnostics: Vec<Diagnostic>,
+    partial: Option<Box<Partial>>,
+) -> ConfigError {
+    super::in_reading_order(&mut diagnostics);
     ConfigError::Invalid {
         sources: Box::new(sources),
         diagnostics,
+        partial,
     }
 }
 
@@ -950,6 +988,7 @@ mod tests {
             Err(ConfigError::Invalid {
                 sources,
                 diagnostics,
+                ..
             }) => panic!(
                 "unexpected problems:\n{}",
                 diagnostics
@@ -968,6 +1007,7 @@ mod tests {
             Err(ConfigError::Invalid {
                 sources,
                 diagnostics,
+                ..
             }) => diagnostics
                 .iter()
                 .map(|diagnostic| diagnostic.render(&sources, false))
@@ -1213,6 +1253,7 @@ params = [
             if let Err(ConfigError::Invalid {
                 sources,
                 diagnostics,
+                ..
             }) = result
             {
                 for diagnostic in diagnostics {

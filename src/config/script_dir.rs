@@ -94,6 +94,7 @@ pub(super) fn read_task(reader: &mut Reader<'_>, script: &ScriptFile) -> TaskDra
     let first_line = 0..reader.text.find('\n').unwrap_or(reader.text.len());
     let span = reader.span(first_line.clone());
     let mut draft = TaskDraft::new(Spanned::new(first_line, script.name.clone()), span);
+    let before = reader.problems.len();
     super::parse::check_task_name(reader, &script.name, span);
     if let Some(toml) = ScriptFile::toml(reader.text) {
         match DeTable::parse(&toml) {
@@ -113,6 +114,7 @@ pub(super) fn read_task(reader: &mut Reader<'_>, script: &ScriptFile) -> TaskDra
     let program = script.path.to_string_lossy().into_owned();
     draft.task.run = vec![Command::Argv(vec![program]).into()];
     draft.task.script_file = Some(script.path.clone());
+    draft.rejected = reader.problems.len() > before;
     draft
 }
 

@@ -323,6 +323,71 @@ fn edges_and_order<'f>(
 }
 
 fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
+    let (edges, errors) = resolve_edges_of(file, &Seen::Whole);
+    if errors.is_empty() {
+        Ok(edges)
+    } else {
+        Err(errors)
+    }
+}
+
+/// How much of a task file the dependency checks see.
+enum Seen<'p> {
+    /// A valid file.
+    Whole,
+    /// What could be read of a file with problems of its own (see [`Partial`]).
+    ///
+    /// [`Partial`]: crate::config::Partial
+    Partial {
+        /// Tasks whose own table had a problem: edges to them are not checked.
+        rejected: &'p [bool],
+        /// Whether a name not found is really unknown (every file was read).
+        names_complete: bool,
+    },
+}
+
+impl Seen<'_> {
+    fn rejected(&self, task: usize) -> bool {
+        match self {
+            Seen::Whole => false,
+            Seen::Partial { rejected, .. } => rejected.get(task).copied().unwrap_or(true),
+        }
+    }
+
+    fn names_complete(&self) -> bool {
+        match self {
+            Seen::Whole => true,
+            Seen::Partial { names_complete, .. } => *names_complete,
+        }
+    }
+}
+
+/// The dependency problems of a task file that has problems of its own, so that all are
+/// reported together: unknown names (when every file was read), patterns that match nothing,
+/// call arguments that do not fit, and a cycle, among every task (as `--graph` checks them).
+/// Whatever involves a task whose own table was rejected is left out: it would be a guess.
+pub(crate) fn check_partial(partial: &crate::config::Partial) -> Vec<GraphError> {
+    let file = &partial.file;
+    let seen = Seen::Partial {
+        rejected: &partial.rejected,
+        names_complete: partial.names_complete,
+    };
+    let (edges, mut errors) = resolve_edges_of(file, &seen);
+    let requests: Vec<Request> = (file.tasks.iter().enumerate())
+        .map(|(task, definition)| Request {
+            task,
+            values: vec![String::new(); definition.params.len()],
+        })
+        .collect();
+    let nodes = reach(file, &edges, &requests, None);
+    if let Err(cycle) = order(&nodes, &requests) {
+        errors.push(cycle);
+    }
+    errors
+}
+
+/// Every task's edges, and every problem with them (under `seen`).
+fn resolve_edges_of<'f>(file: &'f TaskFile, seen: &Seen<'_>) -> (FileEdges<'f>, Vec<GraphError>) {
     let names = Names::new(file);
     let mut errors = Vec::new();
     let edges = file
@@ -343,6 +408,8 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
                 .chain(soft)
                 .chain(calls)
                 .filter_map(|(reference, edge)| match names.get(&reference.name) {
+                    Some(target) if seen.rejected(target) => None,
+                    None if !seen.names_complete() => None,
                     Some(target) => {
                         let values = if reference.args.is_empty() {
                             CallValues::Own
@@ -407,11 +474,7 @@ fn resolve_edges(file: &TaskFile) -> Result<FileEdges<'_>, Vec<GraphError>> {
                 .collect()
         })
         .collect();
-    if errors.is_empty() {
-        Ok(edges)
-    } else {
-        Err(errors)
-    }
+    (edges, errors)
 }
 
 /// The nodes the requests reach through edges and calls. A plain dependency is the task's

@@ -389,3 +389,99 @@ fn issue_8_files_that_are_not_utf8_get_a_line_and_column() {
     let output = test.args(["a"]).status(2);
     insta::assert_snapshot!("dotenv_not_utf8", output.stderr_redacted());
 }
+
+/// One of each kind of problem: in the file's own tables (unknown key, wrong type) and across
+/// tasks (unknown dependency, unknown called task, a pattern matching nothing, a call argument
+/// of the wrong type, a cycle), in two files. Reported together, in reading order.
+#[test]
+fn issue_11_file_and_dependency_problems_are_all_reported_in_one_run() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [includes]
+            web = "web"
+
+            [tasks.build]
+            run = "touch ran"
+            dependz = ["lint"]
+
+            [tasks.lint]
+            params = [{ name = "jobs", type = "int", default = "1" }]
+            run = "touch ran"
+
+            [tasks.test]
+            depends = ["biuld", "lint:*"]
+            run = ["touch ran", { task = "lnit" }, { task = "lint", args = { jobs = "many" } }]
+            timeout = 5
+
+            [tasks.a]
+            depends = ["b"]
+            run = "touch ran"
+
+            [tasks.b]
+            depends = ["a"]
+            run = "touch ran"
+            "#,
+        )
+        .write(
+            "web/tasks.toml",
+            "[tasks.serve]\ndepends = [\"tset\"]\nrun = \"touch ran\"\nhide = \"yes\"\n",
+        )
+        .args(["lint"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+}
+
+/// What the checks across tasks leave out of a file with problems: dependencies on a task whose
+/// table was rejected (its parameters may be half read), and names that may live in an included
+/// file rask could not read.
+#[test]
+fn issue_11_no_follow_on_noise_from_a_rejected_task_or_an_unreadable_include() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [includes]
+            web = "web"
+
+            [tasks]
+            broken = 3
+
+            [tasks.lint]
+            params = [{ nmae = "fix" }]
+            run = "touch ran"
+
+            [tasks.test]
+            depends = ["broken", "web:serve", "web:anything"]
+            run = [{ task = "lint", args = { fix = true } }]
+            "#,
+        )
+        .write("web/tasks.toml", "[tasks.serve\nrun = 'x'\n")
+        .args(["test"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted());
+}
+
+#[test]
+fn issue_11_a_valid_file_lists_as_before_and_dependency_problems_alone_still_stop_a_run() {
+    let toml = r#"
+        [tasks.build]
+        description = "Build it"
+        run = "touch ran"
+        [tasks.test]
+        depends = ["biuld"]
+        run = "touch ran"
+        "#;
+    Test::new()
+        .tasks_toml(toml)
+        .args(["--list"])
+        .expect_stdout("build  Build it\ntest\n")
+        .success();
+    Test::new()
+        .tasks_toml(toml)
+        .args(["build"])
+        .expect_stderr_contains("task `test` depends on unknown task `biuld`")
+        .expect_no_file("ran")
+        .status(2);
+}
