@@ -274,3 +274,39 @@ fn issue_11_completion_offers_namespace_aliases_and_a_namespace_with_a_default_t
         .success();
     assert_eq!(output.stdout_text(), "build\tBuild everything\n");
 }
+
+#[test]
+fn issue_11_a_flatten_clash_points_at_the_later_definition_and_notes_the_first() {
+    let output = Test::new()
+        .tasks_toml(
+            r#"
+            [includes]
+            one = { path = "one.toml", flatten = true }
+            two = { path = "two.toml", flatten = true }
+            [tasks.root]
+            run = "touch ran"
+            "#,
+        )
+        .write("one.toml", "[tasks.fmt]\nrun = \"touch ran\"\n")
+        .write(
+            "two.toml",
+            "[tasks.other]\nrun = \"touch ran\"\n\n[tasks.fmt]\nrun = \"touch ran\"\n",
+        )
+        .args(["root"])
+        .expect_no_file("ran")
+        .status(2);
+    insta::assert_snapshot!(output.stderr_redacted(), @r"
+    error: task `fmt` is defined twice: in `one.toml` and in `two.toml`
+     --> two.toml:4:8
+      |
+    4 | [tasks.fmt]
+      |        ^^^ defined again here
+      |
+     ::: one.toml:1:8
+      |
+    1 | [tasks.fmt]
+      |        --- first defined here
+      |
+      = help: rename one of them, or include the file without `flatten = true` to keep its tasks under a namespace
+    ");
+}
