@@ -111,7 +111,11 @@ pub fn load_and_plan(path: &std::path::Path, task: &str) -> Result<usize, String
     };
     let plan =
         graph::plan(&file, &[request], &[]).map_err(|errors| format!("{} errors", errors.len()))?;
-    Ok(plan.tasks.len())
+    let planned = plan.tasks.len();
+    // As the binary does (dispatch.rs): the model and the plan are left to the process's end.
+    std::mem::forget(plan);
+    std::mem::forget(file);
+    Ok(planned)
 }
 
 /// Reads the task file at `path` from disk (with everything it includes, script directories'

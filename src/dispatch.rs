@@ -157,7 +157,10 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
         }
         Action::DryRun => {
             let plan = plan(file, invocation)?;
-            dry_run(&plan, invocation)
+            let result = dry_run(&plan, invocation);
+            // Leaked for the reason the task file is (see `act_once`).
+            std::mem::forget(plan);
+            result
         }
         Action::CacheInfo => {
             let dir = cache::cache_dir(&file.root, file.settings.cache_dir.as_deref());
@@ -171,7 +174,11 @@ fn act(file: &TaskFile, invocation: &Invocation) -> Result<i32, Error> {
         Action::Run => {
             let plan = plan(file, invocation)?;
             crate::confirm::confirm(&plan, invocation.yes)?;
-            execute::execute(&plan, invocation)
+            let result = execute::execute(&plan, invocation);
+            // Leaked for the reason the task file is (see `act_once`): `act` runs once per
+            // process (watch mode plans each run itself, and frees it).
+            std::mem::forget(plan);
+            result
         }
     }
 }

@@ -138,7 +138,8 @@ pub(crate) fn replace<'v>(
     lookup: impl Fn(&str) -> Option<&'v str>,
     mut write: impl FnMut(&mut String, &Placeholder<'_>, &'v str),
 ) -> String {
-    let mut out = String::with_capacity(template.len());
+    // Room for a quoted value or two, so most substitutions allocate once.
+    let mut out = String::with_capacity(template.len() + 32);
     let mut copied = 0;
     for placeholder in placeholders(template) {
         if let Some(value) = lookup(placeholder.name) {

@@ -1,7 +1,8 @@
 //! The [`Plan`]: the closure of the requested tasks, ordered, with commands ready to spawn.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
 
 use super::PlannedChecks;
 use super::checks::{planned_check, planned_checks};
@@ -180,8 +181,9 @@ enum CallValues<'f> {
 #[derive(Default)]
 struct Nodes {
     keys: Vec<NodeKey>,
-    /// Each key's node, so interning stays linear in the edges (a 10,000-task plan has 30,000).
-    index: HashMap<NodeKey, usize>,
+    /// Each key's node, so interning stays linear in the edges (a 10,000-task plan has 30,000;
+    /// Fx hashing, as the keys come from the file, not from an attacker).
+    index: FxHashMap<NodeKey, usize>,
     /// What the node is called in reports: the task's name, or for a call with values other
     /// than the task's own, the name and the arguments.
     labels: Vec<String>,
@@ -232,7 +234,7 @@ pub(crate) fn plan<'f>(
     if !vars.errors.is_empty() {
         return Err(vars.errors);
     }
-    let global = global_env(file, &mut vars).map_err(|error| vec![error])?;
+    let mut global = global_env(file, &mut vars).map_err(|error| vec![error])?;
     let env = (global.state.iter())
         .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
         .collect();
@@ -268,6 +270,13 @@ pub(crate) fn plan<'f>(
     let last_requested = requests
         .last()
         .map(|request| (request.task, request.values.clone()));
+    // Each node's label moves into its planned task, but a called node's is also shown in its
+    // callers' `call …` steps (planned after it), so that one is copied.
+    let mut called = vec![false; nodes.keys.len()];
+    for &(target, _) in nodes.calls.iter().flatten() {
+        called[target] = true;
+    }
+    let mut labels = std::mem::take(&mut nodes.labels);
     let tasks = order
         .iter()
         .map(|&node| {
@@ -277,17 +286,22 @@ pub(crate) fn plan<'f>(
             } else {
                 &[]
             };
+            let label = if called[node] {
+                labels[node].clone()
+            } else {
+                std::mem::take(&mut labels[node])
+            };
             let calls: Vec<(TaskId, &str)> = (nodes.calls[node].iter())
-                .map(|&(target, _)| (TaskId(id_of[target]), nodes.labels[target].as_str()))
+                .map(|&(target, _)| (TaskId(id_of[target]), labels[target].as_str()))
                 .collect();
             let node_plan = NodePlan {
                 index: key.0,
                 values: key.1.clone(),
-                label: nodes.labels[node].clone(),
+                label,
                 calls: &calls,
                 called_only: !plainly[node],
             };
-            planned_task(file, node_plan, extra, &mut vars, &global)
+            planned_task(file, node_plan, extra, &mut vars, &mut global)
         })
         .collect::<Result<_, _>>()
         .map_err(|error| vec![error])?;
@@ -487,6 +501,7 @@ fn reach<'f>(
     mut vars: Option<&mut Vars<'f>>,
 ) -> Nodes {
     let mut nodes = Nodes::default();
+    nodes.index.reserve(file.tasks.len());
     let mut own: Vec<Option<Vec<String>>> = vec![None; file.tasks.len()];
     for request in requests {
         own[request.task] = Some(request.values.clone());
@@ -606,14 +621,16 @@ fn order(nodes: &Nodes, requests: &[Request]) -> Result<Vec<usize>, GraphError> 
 }
 
 /// Dotenv files and the top-level `[env]`, the layers under every task's own.
-struct GlobalEnv {
+struct GlobalEnv<'f> {
     state: EnvState,
     /// The `[env]` values computed by a command (`{ sh = … }`): left out of `state`, and run
     /// only for a task that gets them (see [`GlobalEnv::for_task`]).
     computed: Vec<(String, EnvSetting)>,
+    /// Per included file, the values its `[env]` uses, once looked up.
+    include_bindings: Vec<Option<Bindings<'f>>>,
 }
 
-impl GlobalEnv {
+impl GlobalEnv<'_> {
     /// The layers under a task's own: `state`, and the computed values the task gets. A task
     /// that runs nothing here gets none, nor does one whose own layers replace the variable
     /// (a `prepend` or `append` builds on it, so it does get it).
@@ -639,7 +656,7 @@ impl GlobalEnv {
     }
 }
 
-fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<GlobalEnv, GraphError> {
+fn global_env<'f>(file: &'f TaskFile, vars: &mut Vars<'f>) -> Result<GlobalEnv<'f>, GraphError> {
     let dotenv = super::dotenv::load(&file.root, &file.settings.dotenv)?;
     let mut state: EnvState = (dotenv.into_iter())
         .map(|(name, value)| (name, Some(value)))
@@ -647,7 +664,11 @@ fn global_env(file: &TaskFile, vars: &mut Vars<'_>) -> Result<GlobalEnv, GraphEr
     let (computed, plain): (Vec<_>, Vec<_>) = (file.env.iter().cloned())
         .partition(|(_, setting)| matches!(setting, EnvSetting::Shell { .. }));
     file_env(&mut state, vars, None, &plain, &file.root);
-    Ok(GlobalEnv { state, computed })
+    Ok(GlobalEnv {
+        state,
+        computed,
+        include_bindings: vec![None; file.includes.len()],
+    })
 }
 
 /// Applies a file's `[env]` (the root's, or an included file's), substituted in its scope.
@@ -667,7 +688,10 @@ fn file_env(
 
 /// A `call` whose argument values have their placeholders substituted (verbatim, as a
 /// value is passed on, not quoted) from the caller's `bindings`.
-fn substituted_call(call: &crate::config::NameRef, bindings: &Bindings) -> crate::config::NameRef {
+fn substituted_call(
+    call: &crate::config::NameRef,
+    bindings: &Bindings<'_>,
+) -> crate::config::NameRef {
     let lookup = |name: &str| find(bindings, name);
     let mut call = call.clone();
     for arg in &mut call.args {
@@ -692,7 +716,7 @@ fn planned_task<'f>(
     node: NodePlan<'_>,
     extra: &[String],
     vars: &mut Vars<'f>,
-    global: &GlobalEnv,
+    global: &mut GlobalEnv<'f>,
 ) -> Result<PlannedTask<'f>, GraphError> {
     let NodePlan {
         index,
@@ -744,7 +768,14 @@ fn planned_task<'f>(
     let mut env = global.for_task(file, task, runs, vars);
     if let Some(index) = task.include {
         let include = &file.includes[index];
-        file_env(&mut env, vars, Some(index), &include.env, &include.dir);
+        // Substituted in the included file's scope, the same for each of its tasks.
+        let bindings = global.include_bindings[index].get_or_insert_with(|| {
+            let texts = include.env.iter().flat_map(|(_, value)| value.texts());
+            vars.file_bindings(Some(index), texts)
+        });
+        let lookup = |name: &str| find(bindings, name);
+        let text = |value: &str, quoting| substitute(value, quoting, lookup);
+        super::env::apply(&mut env, &include.env, &include.dir, vars, text);
     }
     let text = |value: &str, quoting| match quoting {
         Quoting::Verbatim => verbatim(&value.to_owned()),
@@ -790,10 +821,10 @@ fn platform_skip(task: &Task) -> Option<String> {
     ))
 }
 
-fn find<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b str> {
+fn find<'b>(bindings: &'b Bindings<'_>, name: &str) -> Option<&'b str> {
     bindings
         .iter()
-        .find(|(known, _)| known == name)
+        .find(|(known, _)| *known == name)
         .map(|(_, value)| value.as_str())
 }
 
@@ -826,7 +857,8 @@ fn planned_command<'a>(
                 line.push(' ');
                 line.push_str(&quote(word, Quoting::Shell));
             }
-            PlannedCommand::new(line.clone(), shell_argv(shell, &line))
+            let argv = shell_argv(shell, &line);
+            PlannedCommand::new(line, argv)
         }
         Command::Argv(words) => {
             let mut argv: Vec<String> = Vec::with_capacity(words.len() + extra.len());
@@ -864,7 +896,8 @@ pub(super) fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
             return words;
         }
     }
-    let mut argv = shell.to_vec();
+    let mut argv = Vec::with_capacity(shell.len() + 1);
+    argv.extend_from_slice(shell);
     argv.push(line.to_owned());
     argv
 }
@@ -878,26 +911,93 @@ fn is_posix_shell(shell: &[String]) -> bool {
 
 /// The words of `line` if running it needs nothing from a shell.
 fn simple_command(line: &str) -> Option<Vec<String>> {
-    const SHELL_SYNTAX: &[char] = &[
-        '#', ';', '"', '\'', '*', '?', '[', ']', '&', '|', '<', '>', '(', ')', '{', '}', '$', '`',
-        '\\', '~', '!', '\n', '^',
-    ];
-    // Builtins and keywords behave differently (or only exist) inside a shell.
-    const SHELL_WORDS: &[&str] = &[
-        ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done",
-        "echo", "elif", "else", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "for",
-        "function", "getopts", "hash", "if", "jobs", "kill", "local", "printf", "pwd", "read",
-        "readonly", "return", "select", "set", "shift", "source", "test", "then", "time", "times",
-        "trap", "type", "typeset", "ulimit", "umask", "unalias", "unset", "until", "wait", "while",
-    ];
-    if line.contains(SHELL_SYNTAX) {
+    // Planning a large file asks this of every command and condition: one table lookup a byte,
+    // and the builtin check on the first word before any word is copied.
+    if line.bytes().any(|byte| SHELL_SYNTAX[usize::from(byte)]) {
         return None;
     }
-    let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-    let program = words.first()?;
+    // Split where the shell's default IFS splits (space, tab; newline is syntax above).
+    let mut words = line.split([' ', '\t']).filter(|word| !word.is_empty());
+    let program = words.next()?;
     // `NAME=value cmd` is an assignment only a shell understands.
-    let shell_needed = SHELL_WORDS.contains(&program.as_str()) || program.contains('=');
-    (!shell_needed).then_some(words)
+    if is_shell_word(program) || program.contains('=') {
+        return None;
+    }
+    let mut argv = Vec::with_capacity(4);
+    argv.push(program.to_owned());
+    argv.extend(words.map(str::to_owned));
+    Some(argv)
+}
+
+/// The bytes that make a line need a shell: quoting, expansion, redirection, control flow.
+const SHELL_SYNTAX: [bool; 256] = {
+    let mut table = [false; 256];
+    let syntax = b"#;\"'*?[]&|<>(){}$`\\~!\n^";
+    let mut at = 0;
+    while at < syntax.len() {
+        table[syntax[at] as usize] = true;
+        at += 1;
+    }
+    table
+};
+
+/// Builtins and keywords behave differently (or only exist) inside a shell.
+fn is_shell_word(word: &str) -> bool {
+    matches!(
+        word,
+        "." | ":"
+            | "alias"
+            | "bg"
+            | "break"
+            | "case"
+            | "cd"
+            | "command"
+            | "continue"
+            | "do"
+            | "done"
+            | "echo"
+            | "elif"
+            | "else"
+            | "esac"
+            | "eval"
+            | "exec"
+            | "exit"
+            | "export"
+            | "fc"
+            | "fg"
+            | "fi"
+            | "for"
+            | "function"
+            | "getopts"
+            | "hash"
+            | "if"
+            | "jobs"
+            | "kill"
+            | "local"
+            | "printf"
+            | "pwd"
+            | "read"
+            | "readonly"
+            | "return"
+            | "select"
+            | "set"
+            | "shift"
+            | "source"
+            | "test"
+            | "then"
+            | "time"
+            | "times"
+            | "trap"
+            | "type"
+            | "typeset"
+            | "ulimit"
+            | "umask"
+            | "unalias"
+            | "unset"
+            | "until"
+            | "wait"
+            | "while"
+    )
 }
 
 #[cfg(test)]
@@ -915,6 +1015,8 @@ mod tests {
             shell_argv(&sh(), "cargo  build --release"),
             ["cargo", "build", "--release"]
         );
+        // Only space and tab split words, as the shell's default IFS does.
+        assert_eq!(shell_argv(&sh(), "run\ta\u{a0}b\r"), ["run", "a\u{a0}b\r"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Names and aliases → task indices. The main type here is [`Names`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::GraphError;
 use crate::config::{TaskFile, suggest};
@@ -9,12 +9,14 @@ use crate::config::{TaskFile, suggest};
 #[derive(Debug)]
 pub(crate) struct Names<'f> {
     file: &'f TaskFile,
-    by_name: HashMap<&'f str, usize>,
+    /// Fx rather than SipHash: the keys are the file's own names, not an attacker's, and
+    /// every edge of a 10,000-task file is looked up here.
+    by_name: FxHashMap<&'f str, usize>,
 }
 
 impl<'f> Names<'f> {
     pub(crate) fn new(file: &'f TaskFile) -> Self {
-        let mut by_name = HashMap::with_capacity(file.tasks.len());
+        let mut by_name = FxHashMap::with_capacity_and_hasher(file.tasks.len(), Default::default());
         for (index, task) in file.tasks.iter().enumerate() {
             by_name.insert(task.name.as_str(), index);
             for alias in &task.aliases {

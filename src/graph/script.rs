@@ -61,7 +61,7 @@ pub(super) fn has_scripts(task: &Task) -> bool {
 pub(super) fn script_env(
     params: &[Param],
     values: &[String],
-    bindings: &Bindings,
+    bindings: &Bindings<'_>,
 ) -> Vec<(String, String)> {
     let env_name =
         |prefix: &str, name: &str| format!("{prefix}{}", name.to_uppercase().replace('-', "_"));
@@ -71,7 +71,7 @@ pub(super) fn script_env(
         .map(|(param, value)| (env_name(PARAM_ENV_PREFIX, &param.name), value.clone()));
     let vars_env = bindings
         .iter()
-        .filter(|(name, _)| !params.iter().any(|param| &param.name == name))
+        .filter(|(name, _)| !params.iter().any(|param| param.name == *name))
         .map(|(name, value)| (env_name(VAR_ENV_PREFIX, name), value.clone()));
     params_env.chain(vars_env).collect()
 }

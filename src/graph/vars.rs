@@ -17,8 +17,9 @@ use crate::graph::substitute::{Quoting, substitute};
 /// failure is reported once, however many tasks use it).
 type Memo = Option<Option<String>>;
 
-/// Names and their values, for one task's substitution.
-pub(crate) type Bindings = Vec<(String, String)>;
+/// Names and their values, for one task's substitution; the names are borrowed from the
+/// templates that use them (a plan makes one of these per task).
+pub(crate) type Bindings<'t> = Vec<(&'t str, String)>;
 
 /// The vars of one plan, evaluated on demand.
 pub(crate) struct Vars<'f> {
@@ -66,13 +67,13 @@ impl<'f> Vars<'f> {
         &mut self,
         include: Option<usize>,
         templates: impl Iterator<Item = &'t str>,
-    ) -> Bindings {
+    ) -> Bindings<'t> {
         let scope = include.map_or(Scope::Top, Scope::Included);
         self.bindings(scope, &mut [], templates)
     }
 
     /// The values of every name the task's commands, env, dir, sources and outputs use.
-    pub(crate) fn task_bindings(&mut self, task: &'f Task, params: &[String]) -> Bindings {
+    pub(crate) fn task_bindings(&mut self, task: &'f Task, params: &[String]) -> Bindings<'f> {
         let mut task_vars = vec![None; task.vars.len()];
         let scope = Scope::Task { task, params };
         self.bindings(scope, &mut task_vars, task_templates(task))
@@ -83,15 +84,15 @@ impl<'f> Vars<'f> {
         scope: Scope<'_>,
         task_vars: &mut [Memo],
         templates: impl Iterator<Item = &'t str>,
-    ) -> Bindings {
-        let mut bindings: Bindings = Vec::new();
+    ) -> Bindings<'t> {
+        let mut bindings: Bindings<'t> = Vec::new();
         for template in templates {
             for found in placeholder::placeholders(template) {
-                if bindings.iter().any(|(name, _)| name == found.name) {
+                if bindings.iter().any(|(name, _)| *name == found.name) {
                     continue;
                 }
                 if let Some(value) = self.lookup(scope, task_vars, found.name) {
-                    bindings.push((found.name.to_owned(), value));
+                    bindings.push((found.name, value));
                 }
             }
         }
@@ -146,15 +147,15 @@ impl<'f> Vars<'f> {
             }
         }
         let text = var.value.template();
-        let mut bindings: Bindings = Vec::new();
+        let mut bindings: Bindings<'_> = Vec::new();
         for found in placeholder::placeholders(text) {
             let value = self.lookup(scope, task_vars, found.name)?;
-            bindings.push((found.name.to_owned(), value));
+            bindings.push((found.name, value));
         }
         let lookup = |name: &str| {
             bindings
                 .iter()
-                .find(|(known, _)| known == name)
+                .find(|(known, _)| *known == name)
                 .map(|(_, value)| value.as_str())
         };
         match &var.value {
