@@ -299,7 +299,19 @@ fn scheduler_options(
     let cache = cache_options(plan, invocation, &mut warnings);
     if let Some(cache) = &cache.cache {
         let interrupts: Vec<_> = resources.signals.fds().collect();
-        match cache.lock_project(&interrupts, &mut |message| warnings.push(message)) {
+        let mut on_wait = |lock: String| {
+            // Said at once on stderr, as cargo's "Blocking waiting for file lock": the reporter
+            // does not exist before the run starts, and a silent wait looks like a hang.
+            if !invocation.quiet {
+                eprintln!(
+                    "rask: waiting for another rask running this project's cached tasks ({lock})"
+                );
+            }
+            warnings.push(format!(
+                "another rask was running this project's cached tasks; this one waited for it ({lock})"
+            ));
+        };
+        match cache.lock_project(&interrupts, &mut on_wait) {
             Ok(lock_env) => env.extend(lock_env),
             Err(error) => warnings.push(format!(
                 "cannot lock the cache against other rasks ({error}); running anyway"

@@ -95,8 +95,8 @@ impl Cache {
     }
 
     /// Takes the project's lock for as long as this cache lives, waiting while another rask
-    /// holds it (`on_wait` hears why) unless a signal comes; returns the variable that tells
-    /// the run's nested rasks the lock is theirs too.
+    /// holds it (`on_wait` hears the lock's path as the wait begins) unless a signal comes;
+    /// returns the variable that tells the run's nested rasks the lock is theirs too.
     pub(crate) fn lock_project(
         &self,
         interrupts: &[std::os::fd::RawFd],

@@ -5,7 +5,8 @@
 //! truncates first): it would store a torn output under a good key. The cache's own writes
 //! are atomic, but the outputs are the project's, so the runs themselves must not overlap.
 //! As cargo does with its build directory, the second rask waits for the first, and says so
-//! (as the run's first warning: warnings are events, and the run has not started yet).
+//! when it starts waiting (a silent wait would look like a hang) and again as the run's first
+//! warning, for the event stream (warnings are events, and the run has not started yet).
 //! A rask started by a task of the lock's holder (a nested `rask lint`) is part of that run:
 //! it finds the lock's path in `RASK_PROJECT_LOCK` and does not wait for its own parent.
 
@@ -29,7 +30,7 @@ pub(crate) struct ProjectLock {
 
 impl ProjectLock {
     /// Takes the lock of the project named `project_key` in the cache at `cache_dir`, waiting
-    /// while another rask holds it; `on_wait` hears once why. `Ok(None)`: the parent rask holds
+    /// while another rask holds it; `on_wait` hears once, when the wait begins, the lock's path. `Ok(None)`: the parent rask holds
     /// it, or a signal came while waiting (the run then sees the signal at once and stops).
     pub(crate) fn acquire(
         cache_dir: &Path,
@@ -59,10 +60,7 @@ impl ProjectLock {
             }
             if !warned {
                 warned = true;
-                on_wait(format!(
-                    "another rask was running this project's cached tasks; this one waited for it ({})",
-                    path.display()
-                ));
+                on_wait(path.display().to_string());
             }
             if signalled(interrupts)? {
                 return Ok(None);

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{RASK, Test};
+use crate::common::{RASK, Test, WAIT, poll};
 
 const BUILD: &str = r#"
     [tasks.build]
@@ -589,5 +589,68 @@ fn a_nested_rask_with_cached_tasks_does_not_wait_for_its_parents_lock() {
         .args(["outer", "--timeout", "20s"])
         .expect_file("outer.out", "x\n")
         .expect_stderr_not_contains("waited")
+        .success();
+}
+
+/// Two rasks on one project never run its cached tasks at once (src/cache/project_lock.rs).
+/// rask A's `gen` blocks on a FIFO the test holds; rask B, started then, must say it waits and
+/// must not start `gen` (its event stream does not even begin) until the test lets A finish.
+/// B then finds what A recorded: `gen` is up to date, and the cache restores A's output. With
+/// the lock stubbed out, B starts `gen` at once and the test fails on `starts`.
+#[test]
+fn a_second_rask_waits_for_the_first_before_running_cached_tasks() {
+    let test = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.gen]
+            sources = ["in.txt"]
+            outputs = ["out.txt"]
+            run = "echo $WHO >> starts; read line < gate; cat in.txt > out.txt"
+            "#,
+        )
+        .write("in.txt", "in\n");
+    let made = Command::new("mkfifo")
+        .arg(test.path("gate"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let first = test.spawn_beside(&["gen"], &[("WHO", "A")]);
+    let starts = test.path("starts");
+    let read_starts = || fs::read_to_string(&starts).unwrap_or_default();
+    assert!(poll(WAIT, || read_starts() == "A\n"), "A never started gen");
+    let second = test
+        .env("WHO", "B")
+        .args(["--report", "json=b.jsonl", "gen"])
+        .expect_file("starts", "A\n")
+        .expect_file("out.txt", "in\n")
+        .expect_stderr_contains("rask: task `gen` is up to date")
+        .spawn();
+    const WAITING: &str = "rask: waiting for another rask running this project's cached tasks";
+    // Whichever comes first: B says it waits, or B (wrongly) starts `gen` beside A.
+    poll(WAIT, || {
+        second.stderr_so_far().contains(WAITING) || read_starts() != "A\n"
+    });
+    assert_eq!(read_starts(), "A\n", "B started gen while A held the lock");
+    second.wait_for_stderr(WAITING, 1);
+    assert!(
+        !second.path("b.jsonl").exists(),
+        "B's run began while it waited for the lock"
+    );
+    fs::write(second.path("gate"), "go\n").expect("A reads the gate");
+    assert_eq!(first.exit_code(), Some(0), "A failed");
+    let output = second.status(0);
+    let events = output.read("b.jsonl");
+    assert!(!events.contains("\"task_started\""), "B ran gen:\n{events}");
+    assert!(
+        events.contains("\"kind\":\"up_to_date\""),
+        "B did not find what A recorded:\n{events}"
+    );
+    fs::remove_file(output.path("out.txt")).expect("remove the output");
+    output
+        .rerun()
+        .args(["gen"])
+        .expect_stderr_contains("rask: `gen`: restored from cache")
+        .expect_file("out.txt", "in\n")
+        .expect_file("starts", "A\n")
         .success();
 }

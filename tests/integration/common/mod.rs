@@ -275,31 +275,14 @@ impl Test {
         self.status(0)
     }
 
-    /// Starts rask without waiting for it, for tests that must act while it runs (signals).
-    #[track_caller]
-    pub fn spawn(self) -> Running {
+    /// rask in this project (its current directory, its environment), in a process group of
+    /// its own so the harness can clean up after a hung rask without touching itself; the
+    /// developer's environment does not leak into what the tests observe.
+    fn rask_command(&self) -> Command {
         let mut command = Command::new(RASK);
         command
-            .args(&self.args)
             .current_dir(self.path(&self.current_dir))
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(match &self.stdout_file {
-                _ if self.stdout_closed => closed_pipe(),
-                Some(path) => fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .expect("the stdout file opens")
-                    .into(),
-                None => Stdio::piped(),
-            })
-            .stderr(Stdio::piped())
-            // Own group, so the harness can clean up after a hung rask without touching itself.
             .process_group(0);
-        // The developer's environment must not leak into what the tests observe.
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("RASK_") {
                 command.env_remove(&key);
@@ -319,6 +302,46 @@ impl Test {
         for (key, value) in &self.env {
             command.env(key, value);
         }
+        command
+    }
+
+    /// Starts another rask on this project with `args` and `env` (and this test's environment)
+    /// while the test goes on being set up, e.g. one that runs beside the rask [`Test::spawn`]
+    /// starts later. Its output is discarded; [`Beside::exit_code`] waits for it.
+    pub fn spawn_beside(&self, args: &[&str], env: &[(&str, &str)]) -> Beside {
+        let child = self
+            .rask_command()
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the rask binary can be spawned");
+        Beside { child }
+    }
+
+    /// Starts rask without waiting for it, for tests that must act while it runs (signals).
+    #[track_caller]
+    pub fn spawn(self) -> Running {
+        let mut command = self.rask_command();
+        command
+            .args(&self.args)
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(match &self.stdout_file {
+                _ if self.stdout_closed => closed_pipe(),
+                Some(path) => fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .expect("the stdout file opens")
+                    .into(),
+                None => Stdio::piped(),
+            })
+            .stderr(Stdio::piped());
         let mut child = command.spawn().expect("the rask binary can be spawned");
         let pid = child.id() as i32;
         if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), self.stdin.clone()) {
@@ -630,6 +653,36 @@ impl Drop for Running {
     fn drop(&mut self) {
         if self.exit_status.get().is_none() {
             self.kill_group();
+        }
+    }
+}
+
+/// A rask started by [`Test::spawn_beside`]; dropped before it exited (a failed test), it is
+/// killed with its process group.
+pub struct Beside {
+    child: std::process::Child,
+}
+
+impl Beside {
+    /// Waits (bounded by [`RUN_DEADLINE`]) for rask to exit; its exit code.
+    #[track_caller]
+    pub fn exit_code(mut self) -> Option<i32> {
+        let mut status = None;
+        let exited = poll(RUN_DEADLINE, || {
+            status = self.child.try_wait().expect("waiting for rask works");
+            status.is_some()
+        });
+        assert!(exited, "rask did not exit within {RUN_DEADLINE:?}");
+        status.and_then(|status| status.code())
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: kill(2) has no memory-safety preconditions; the group is rask's own.
+            unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+            let _ = self.child.wait();
         }
     }
 }
