@@ -103,7 +103,7 @@ pub(crate) fn run(
     let mut options = scheduler_options(plan, invocation, &terminal, resources);
     options.warnings.extend(resources.warnings.iter().cloned());
     let mut reporter = reporter(plan, invocation, &terminal, options.output)?;
-    let mut scheduler = Scheduler::new(plan, LocalSpawner, options);
+    let mut scheduler = Scheduler::new(plan, LocalSpawner::new(), options);
     if let Some(control) = control {
         scheduler = scheduler.with_control(control);
     }

@@ -18,6 +18,9 @@ mod up_to_date;
 #[cfg(unix)]
 #[path = "os/unix.rs"]
 mod os;
+#[cfg(unix)]
+#[path = "os/posix_spawn.rs"]
+mod posix_spawn;
 
 pub(crate) use capture::{
     DEFAULT_MAX_SIZE as DEFAULT_SPOOL_MAX_SIZE, Spool, max_size as spool_max_size,

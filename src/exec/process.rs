@@ -5,13 +5,15 @@
 use std::ffi::OsStr;
 use std::io::{self, ErrorKind, PipeReader};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{ExitStatus, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::os::{
     kill_adopted_orphans, pidfd_open, read_chunk, reap, reap_killed, signal_group, signal_process,
 };
+use super::posix_spawn::{ChildSpec, ChildStdio, Launcher};
 use super::script::ScriptFile;
 use super::sequence::{self, Next, Sequence, Step};
 use super::{Job, JobEvent, JobResult, RunningJob, Spool};
@@ -30,6 +32,8 @@ const CHUNK: usize = 64 * 1024;
 
 pub(crate) struct LocalJob {
     job: Job,
+    /// The run's launcher, shared by its jobs: the prepared environments and `/dev/null`.
+    launcher: Rc<Launcher>,
     spool: Option<Spool>,
     /// Which of the job's checks and commands come next.
     sequence: Sequence,
@@ -64,9 +68,14 @@ struct RunningCommand {
 }
 
 impl LocalJob {
-    pub(crate) fn start(job: Job, report: &mut dyn FnMut(JobEvent)) -> LocalJob {
+    pub(crate) fn start(
+        launcher: Rc<Launcher>,
+        job: Job,
+        report: &mut dyn FnMut(JobEvent),
+    ) -> LocalJob {
         let mut local = LocalJob {
             job,
+            launcher,
             spool: None,
             sequence: Sequence::default(),
             current: None,
@@ -115,7 +124,7 @@ impl LocalJob {
 
     /// Starts `step`, or records why it could not start.
     fn start_step(&mut self, step: Step) {
-        match spawn(&self.job, step, self.spool.as_ref()) {
+        match spawn(&self.launcher, &self.job, step, self.spool.as_ref()) {
             Ok(command) => self.current = Some(command),
             Err(error) => {
                 let program = sequence::argv(&self.job, step)
@@ -328,10 +337,16 @@ fn spawn_failed(command: usize, what: String, error: &io::Error) -> JobResult {
 /// Spawns `step` of the job in its own process group, wired for the output mode; a check's
 /// output is discarded.
 ///
-/// std's `Command` rather than duct: duct reaps its children itself, and the rusage that
-/// `wait4` returns on reaping is the only per-task CPU and memory figure there is (see
-/// [`reap`]). With `process_group` and no `pre_exec`, std keeps posix_spawn's fast path.
-fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningCommand> {
+/// Through [`Launcher`] (posix_spawn with the run's prepared environment blocks) rather than
+/// duct or std's `Command`: duct reaps its children itself, and the rusage that `wait4`
+/// returns on reaping is the only per-task CPU and memory figure there is (see [`reap`]);
+/// `Command` rebuilds the whole environment for every spawn.
+fn spawn(
+    launcher: &Launcher,
+    job: &Job,
+    step: Step,
+    spool: Option<&Spool>,
+) -> io::Result<RunningCommand> {
     let script = match step {
         Step::Command(index) => job.commands[index]
             .script
@@ -349,54 +364,42 @@ fn spawn(job: &Job, step: Step, spool: Option<&Spool>) -> io::Result<RunningComm
             .flat_map(|script| &script.args);
         argv.extend(args.map(OsStr::new));
     }
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
-    let mut command = std::process::Command::new(program);
-    command.args(args);
-    if let Some(dir) = &job.dir {
-        command.current_dir(dir);
-    }
-    for name in &job.env_remove {
-        command.env_remove(name);
-    }
-    command.envs(job.env.iter().map(|(name, value)| (name, value)));
-    if job.own_group {
-        command.process_group(0);
-    }
-    let pipes = match (job.output, spool) {
-        _ if step.is_check() => {
-            command
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            Vec::new()
-        }
-        (OutputMode::Inherit, _) => Vec::new(),
-        (OutputMode::Grouped, Some(spool)) => {
-            command
-                .stdin(Stdio::null())
-                .stdout(spool.stdout.try_clone()?)
-                .stderr(spool.stderr.try_clone()?);
-            Vec::new()
-        }
+    // Blocking read ends are fine: they are read only after poll reported them ready, and one
+    // read of a ready pipe returns at once. The write ends are rask's until the spawn and are
+    // closed right after it (dropped with `writers`), so the pipes reach end-of-file when the
+    // child's group is gone.
+    let mut writers = Vec::new();
+    let mut pipes = Vec::new();
+    let stdio = match (job.output, spool) {
+        _ if step.is_check() => [ChildStdio::Null; 3],
+        (OutputMode::Inherit, _) => [ChildStdio::Inherit; 3],
+        (OutputMode::Grouped, Some(spool)) => [
+            ChildStdio::Null,
+            ChildStdio::Fd(spool.stdout.as_raw_fd()),
+            ChildStdio::Fd(spool.stderr.as_raw_fd()),
+        ],
         (OutputMode::Prefixed | OutputMode::Grouped, _) => {
-            // Blocking read ends are fine: they are read only after poll reported them ready,
-            // and one read of a ready pipe returns at once.
             let (stdout, stdout_writer) = io::pipe()?;
             let (stderr, stderr_writer) = io::pipe()?;
-            command
-                .stdin(Stdio::null())
-                .stdout(stdout_writer)
-                .stderr(stderr_writer);
-            vec![(Stream::Stdout, stdout), (Stream::Stderr, stderr)]
+            let stdio = [
+                ChildStdio::Null,
+                ChildStdio::Fd(stdout_writer.as_raw_fd()),
+                ChildStdio::Fd(stderr_writer.as_raw_fd()),
+            ];
+            writers.extend([stdout_writer, stderr_writer]);
+            pipes.extend([(Stream::Stdout, stdout), (Stream::Stderr, stderr)]);
+            stdio
         }
     };
-    let child = command.spawn()?;
-    // Dropping `command` closes rask's copy of each write end, so the pipes reach end-of-file
-    // when the child's group is gone. The `Child` is dropped too: `reap` waits for the pid.
-    drop(command);
-    let pid = i32::try_from(child.id()).expect("pids fit in i32");
+    let pid = launcher.spawn(&ChildSpec {
+        argv: &argv,
+        dir: job.dir.as_deref(),
+        env: &job.env,
+        env_remove: &job.env_remove,
+        own_group: job.own_group,
+        stdio,
+    })?;
+    drop(writers);
     Ok(RunningCommand {
         step,
         script,
@@ -429,7 +432,7 @@ mod tests {
     }
 
     fn start(job: Job) -> LocalJob {
-        LocalJob::start(job, &mut |_| {})
+        LocalJob::start(Rc::new(Launcher::new()), job, &mut |_| {})
     }
 
     /// Drives a job as the scheduler does (poll its descriptors until its wake-up time, advance

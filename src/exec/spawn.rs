@@ -9,9 +9,11 @@
 
 use std::os::fd::RawFd;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::JobEvent;
+use super::posix_spawn::Launcher;
 use super::process::LocalJob;
 use crate::events::{Exit, OutputMode};
 use crate::graph::{PlannedChecks, PlannedCommand};
@@ -73,12 +75,22 @@ pub(crate) trait RunningJob {
     }
 }
 
-/// Runs jobs as local processes.
-#[derive(Debug, Default)]
-pub(crate) struct LocalSpawner;
+/// Runs jobs as local processes. One per run: it reads rask's environment when created.
+#[derive(Debug)]
+pub(crate) struct LocalSpawner {
+    launcher: Rc<Launcher>,
+}
+
+impl LocalSpawner {
+    pub(crate) fn new() -> LocalSpawner {
+        LocalSpawner {
+            launcher: Rc::new(Launcher::new()),
+        }
+    }
+}
 
 impl Spawn for LocalSpawner {
     fn start(&self, job: Job, report: &mut dyn FnMut(JobEvent)) -> Box<dyn RunningJob> {
-        Box::new(LocalJob::start(job, report))
+        Box::new(LocalJob::start(Rc::clone(&self.launcher), job, report))
     }
 }

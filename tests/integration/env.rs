@@ -403,3 +403,40 @@ fn top_level_env_sh_runs_only_for_a_task_that_gets_it() {
         .expect_file("env-runs", "run\n")
         .success();
 }
+
+/// rask prepares each distinct job environment once per run and spawns with it
+/// (`exec/os/posix_spawn.rs`): tasks side by side must still get exactly their own variables,
+/// the job limit's `RASK_JOBSERVER`, dotenv values, unset variables gone, and a program found
+/// in a `PATH` the task prepended to (an argv command, so no shell looks it up).
+#[test]
+fn each_job_gets_exactly_its_own_environment_from_a_prepared_block() {
+    let test = Test::new()
+        .tasks_toml(
+            r#"
+            [settings]
+            dotenv = [".env"]
+            [tasks.a]
+            env = { ONLY = "a", GONE = { unset = true } }
+            run = "echo a $ONLY ${GONE-unset} $FROM_DOTENV ${RASK_JOBSERVER:+jobserver} >> log-a"
+            [tasks.b]
+            env = { ONLY = "b" }
+            run = "echo b $ONLY ${GONE-unset} $FROM_DOTENV ${RASK_JOBSERVER:+jobserver} >> log-b"
+            [tasks.tool]
+            env = { PATH = { prepend = ["./bin"] } }
+            run = [["prepended-tool"]]
+            [tasks.all]
+            depends = ["a", "b", "tool"]
+            "#,
+        )
+        .write(".env", "FROM_DOTENV=dotenv\n")
+        .write_executable(
+            "bin/prepended-tool",
+            "#!/bin/sh\necho tool ran > log-tool\n",
+        )
+        .env("GONE", "caller");
+    test.args(["-j", "2", "all"])
+        .expect_file("log-a", "a a unset dotenv jobserver\n")
+        .expect_file("log-b", "b b caller dotenv jobserver\n")
+        .expect_file("log-tool", "tool ran\n")
+        .success();
+}
