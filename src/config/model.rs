@@ -186,6 +186,24 @@ pub struct RunStep {
     pub ignore_errors: bool,
 }
 
+impl RunStep {
+    /// The task this step calls, if it is a task call (`{ task = "lint", … }`).
+    pub(crate) fn call(&self) -> Option<&NameRef> {
+        match &self.command {
+            Command::Call(call) => Some(call),
+            Command::Shell(_) | Command::Argv(_) => None,
+        }
+    }
+
+    /// [`RunStep::call`], to rewrite the call's name.
+    pub(crate) fn call_mut(&mut self) -> Option<&mut NameRef> {
+        match &mut self.command {
+            Command::Call(call) => Some(call),
+            Command::Shell(_) | Command::Argv(_) => None,
+        }
+    }
+}
+
 impl From<Command> for RunStep {
     fn from(command: Command) -> Self {
         RunStep {

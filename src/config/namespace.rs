@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::include::display;
-use super::{Command, Diagnostic, FileId, NameRef, Sources, Span, TaskFile};
+use super::{Diagnostic, FileId, NameRef, RunStep, Sources, Span, TaskFile};
 
 /// Checks the names includes bring in, gives each task its [`other_names`], and points each
 /// dependency written in an included file at the task it means.
@@ -227,13 +227,7 @@ fn resolve_references(file: &mut TaskFile) {
             .include
             .map(|index| file.includes[index].namespace.as_str())
             .filter(|namespace| !namespace.is_empty());
-        let calls = task
-            .run
-            .iter_mut()
-            .filter_map(|step| match &mut step.command {
-                Command::Call(call) => Some(call),
-                Command::Shell(_) | Command::Argv(_) => None,
-            });
+        let calls = task.run.iter_mut().filter_map(RunStep::call_mut);
         let references = (task.depends.iter_mut())
             .chain(task.depends_post.iter_mut())
             .chain(task.wait_for.iter_mut())

@@ -6,7 +6,7 @@
 //! within one part, `?` one character within a part, and `**` any run of characters across
 //! parts. So `lint:*` matches `lint:rust` but not `lint:web:css`; `lint:**` matches both.
 
-use super::{Command, NameRef, RunStep, TaskFile};
+use super::{NameRef, RunStep, TaskFile};
 
 /// Whether a name in a dependency list is a pattern rather than a task name.
 pub(crate) fn is_pattern(name: &str) -> bool {
@@ -24,7 +24,7 @@ pub(super) fn expand(file: &mut TaskFile) {
         (task.depends.iter())
             .chain(&task.depends_post)
             .chain(&task.wait_for)
-            .chain(task.run.iter().filter_map(call))
+            .chain(task.run.iter().filter_map(RunStep::call))
             .any(|reference| is_pattern(&reference.name))
     };
     if !file.tasks.iter().any(has_patterns) {
@@ -94,19 +94,11 @@ pub(super) fn expand(file: &mut TaskFile) {
         if task
             .run
             .iter()
-            .filter_map(call)
+            .filter_map(RunStep::call)
             .any(|call| is_pattern(&call.name))
         {
             task.run = expand_calls(std::mem::take(&mut task.run), matches);
         }
-    }
-}
-
-/// The task call of a step of `run`, if it is one.
-fn call(step: &RunStep) -> Option<&NameRef> {
-    match &step.command {
-        Command::Call(call) => Some(call),
-        Command::Shell(_) | Command::Argv(_) => None,
     }
 }
 
@@ -115,7 +107,7 @@ fn call(step: &RunStep) -> Option<&NameRef> {
 fn expand_calls(run: Vec<RunStep>, matches: impl Fn(&str) -> Vec<String>) -> Vec<RunStep> {
     let mut expanded = Vec::with_capacity(run.len());
     for step in run {
-        let found = match call(&step) {
+        let found = match step.call() {
             Some(call) if is_pattern(&call.name) => matches(&call.name),
             _ => Vec::new(),
         };
@@ -125,7 +117,7 @@ fn expand_calls(run: Vec<RunStep>, matches: impl Fn(&str) -> Vec<String>) -> Vec
         }
         for name in found {
             let mut one = step.clone();
-            if let Command::Call(call) = &mut one.command {
+            if let Some(call) = one.call_mut() {
                 call.pattern = Some(std::mem::replace(&mut call.name, name));
             }
             expanded.push(one);

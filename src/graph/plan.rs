@@ -414,10 +414,9 @@ fn resolve_edges_of<'f>(file: &'f TaskFile, seen: &Seen<'_>) -> (FileEdges<'f>, 
                 .iter()
                 .map(|name| (name, Some(Edge::Post)));
             let soft = task.wait_for.iter().map(|name| (name, Some(Edge::Soft)));
-            let calls = task.run.iter().filter_map(|step| match &step.command {
-                Command::Call(call) => Some((call, None)),
-                Command::Shell(_) | Command::Argv(_) => None,
-            });
+            let calls = (task.run.iter())
+                .filter_map(crate::config::RunStep::call)
+                .map(|call| (call, None));
             hard.chain(post)
                 .chain(soft)
                 .chain(calls)

@@ -234,10 +234,7 @@ fn task_templates(task: &Task) -> impl Iterator<Item = &str> {
         Command::Argv(words) => words.as_slice(),
         Command::Call(_) => &[],
     });
-    let calls = task.run.iter().filter_map(|step| match &step.command {
-        Command::Call(call) => Some(call),
-        Command::Shell(_) | Command::Argv(_) => None,
-    });
+    let calls = task.run.iter().filter_map(crate::config::RunStep::call);
     let call_args = (calls.chain(&task.depends).chain(&task.depends_post))
         .flat_map(|call| call.args.iter().map(|arg| arg.value.as_str()));
     commands

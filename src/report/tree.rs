@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::config::{Command, NameRef, Task, TaskFile};
+use crate::config::{NameRef, RunStep, Task, TaskFile};
 use crate::graph::Names;
 
 /// How deep `--graph` indents. A 50,000-task chain drawn in full printed quadratically much
@@ -37,10 +37,9 @@ fn call_args(dep: &crate::config::NameRef) -> String {
 fn links(task: &Task) -> impl Iterator<Item = (&NameRef, &'static str)> {
     let hard = task.depends.iter().map(|dep| (dep, ""));
     let post = task.depends_post.iter().map(|dep| (dep, " (post)"));
-    let calls = task.run.iter().filter_map(|step| match &step.command {
-        Command::Call(call) => Some((call, " (call)")),
-        Command::Shell(_) | Command::Argv(_) => None,
-    });
+    let calls = (task.run.iter())
+        .filter_map(RunStep::call)
+        .map(|call| (call, " (call)"));
     hard.chain(post).chain(calls)
 }
 
