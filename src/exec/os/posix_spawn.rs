@@ -14,7 +14,7 @@
 //! and the three standard streams as file actions. rask's own working directory and
 //! environment are never changed; every other descriptor of rask's is close-on-exec.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{OnceCell, RefCell};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CString, OsStr, OsString, c_char};
@@ -68,8 +68,8 @@ pub(crate) struct Launcher {
     inherited: Vec<(OsString, OsString)>,
     /// Prepared blocks by the hash of their (env, unset) pair; equal pairs are compared whole.
     blocks: RefCell<HashMap<u64, Vec<EnvBlock>>>,
-    /// How many blocks `blocks` holds.
-    block_count: Cell<usize>,
+    /// rask's own `PATH` (from `inherited`), which `posix_spawnp` searches.
+    own_path: Option<OsString>,
     null: OnceCell<File>,
 }
 
@@ -92,10 +92,14 @@ struct EnvBlock {
 
 impl Launcher {
     pub(crate) fn new() -> Launcher {
+        let inherited: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let own_path = (inherited.iter().rev())
+            .find(|(name, _)| name == "PATH")
+            .map(|(_, value)| value.clone());
         Launcher {
-            inherited: std::env::vars_os().collect(),
+            inherited,
             blocks: RefCell::new(HashMap::new()),
-            block_count: Cell::new(0),
+            own_path,
             null: OnceCell::new(),
         }
     }
@@ -124,10 +128,9 @@ impl Launcher {
         let attributes = Attributes::new(child.own_group)?;
         let mut blocks = self.blocks.borrow_mut();
         let block = self.block(&mut blocks, child.env, child.env_remove)?;
-        let own_path = self.inherited_path();
         let (search, resolved) = if program.as_bytes().contains(&b'/') {
             (false, c_string(program.as_bytes())?)
-        } else if block.path.as_deref() == own_path {
+        } else if block.path == self.own_path {
             // posix_spawnp searches rask's PATH, which is the child's.
             (true, c_string(program.as_bytes())?)
         } else {
@@ -163,14 +166,6 @@ impl Launcher {
         Ok(pid)
     }
 
-    fn inherited_path(&self) -> Option<&OsStr> {
-        self.inherited
-            .iter()
-            .rev()
-            .find(|(name, _)| name == "PATH")
-            .map(|(_, value)| value.as_os_str())
-    }
-
     fn null(&self) -> io::Result<RawFd> {
         if let Some(null) = self.null.get() {
             return Ok(null.as_raw_fd());
@@ -199,11 +194,10 @@ impl Launcher {
             Some(index) => index,
             None => {
                 let block = EnvBlock::new(&self.inherited, env, env_remove)?;
-                if self.block_count.get() >= MAX_BLOCKS {
+                // Counted only when a block is built: at most 64 buckets to sum.
+                if blocks.values().map(Vec::len).sum::<usize>() >= MAX_BLOCKS {
                     blocks.clear();
-                    self.block_count.set(0);
                 }
-                self.block_count.set(self.block_count.get() + 1);
                 let bucket = blocks.entry(hash).or_default();
                 bucket.push(block);
                 bucket.len() - 1
