@@ -402,27 +402,14 @@ fn two_concurrent_rasks_do_not_corrupt_the_cache() {
         test = test.write(format!("in{index}.txt"), &format!("{index}\n"));
     }
     let root = test.path("");
-    let spawn = || {
-        Command::new(RASK)
-            .args(["all", "-j3"])
-            .current_dir(&root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("rask starts")
-    };
     // Both may run the same task at once; its command must tolerate that (`cp` would not:
     // it can fail with EEXIST when another process creates the file under it).
-    let (one, two) = (spawn(), spawn());
-    for child in [one, two] {
-        let output = child.wait_with_output().expect("rask exits");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!stderr.contains("corrupt"), "{stderr}");
+    let one = test.spawn_beside(&["all", "-j3"], &[]);
+    let two = test.spawn_beside(&["all", "-j3"], &[]);
+    for rask in [one, two] {
+        let exit = rask.exit();
+        assert_eq!(exit.code, Some(0), "{}", exit.stderr);
+        assert!(!exit.stderr.contains("corrupt"), "{}", exit.stderr);
     }
     for index in 0..6 {
         fs::remove_file(root.join(format!("out{index}"))).expect("remove output");

@@ -8,8 +8,12 @@
 //!
 //! Nothing here waits for time to pass as a way to synchronise: rask's exit is awaited on a
 //! thread, and the only deadlines are safety nets that turn a hang into a failure.
+//!
+//! No test leaves a process behind: a rask started in the background ([`Test::spawn`],
+//! [`Test::spawn_beside`]) whose handle is dropped before it was waited for, as when the test
+//! panics, is killed together with every task it started (see `process_tree`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;
@@ -17,13 +21,15 @@ use std::io::{Read, Write as _};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use tempfile::TempDir;
+
+mod process_tree;
 
 /// The binary under test.
 pub const RASK: &str = env!("CARGO_BIN_EXE_rask");
@@ -307,18 +313,19 @@ impl Test {
 
     /// Starts another rask on this project with `args` and `env` (and this test's environment)
     /// while the test goes on being set up, e.g. one that runs beside the rask [`Test::spawn`]
-    /// starts later. Its output is discarded; [`Beside::exit_code`] waits for it.
+    /// starts later. Its stdout is discarded; [`Beside::exit`] waits for it.
     pub fn spawn_beside(&self, args: &[&str], env: &[(&str, &str)]) -> Beside {
-        let child = self
+        let mut child = self
             .rask_command()
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the rask binary can be spawned");
-        Beside { child }
+        let stderr = drain(child.stderr.take().expect("stderr was piped"));
+        Beside { child, stderr }
     }
 
     /// Starts rask without waiting for it, for tests that must act while it runs (signals).
@@ -359,12 +366,10 @@ impl Test {
             child.stderr.take().expect("stderr was piped"),
             Arc::clone(&stderr_so_far),
         );
-        let (exit_tx, exit) = mpsc::channel();
-        thread::spawn(move || {
-            let _ = exit_tx.send(child.wait().expect("waiting for rask works"));
-        });
+        let exit = notify_exit(pid);
         Running {
             test: Some(self),
+            child: RefCell::new(child),
             pid,
             exit,
             exit_status: Cell::new(None),
@@ -542,8 +547,12 @@ fn show_bytes(bytes: &[u8]) -> String {
 #[must_use]
 pub struct Running {
     test: Option<Test>,
+    /// rask itself, reaped only by this handle: until then its pid (and its process group's id)
+    /// cannot be reused, so killing them on drop never hits a stranger.
+    child: RefCell<Child>,
     pid: i32,
-    exit: Receiver<ExitStatus>,
+    /// Says (once) that rask has exited, without reaping it.
+    exit: Receiver<()>,
     /// rask's exit status, once seen (possibly early, while a test waited for a marker).
     exit_status: Cell<Option<ExitStatus>>,
     stdout: Receiver<Vec<u8>>,
@@ -566,15 +575,29 @@ impl Running {
     pub fn wait_for_file(&self, relative: impl AsRef<Path>) {
         let path = self.path(relative);
         let appeared = poll(WAIT, || {
-            if self.exit_status.get().is_none() {
-                self.exit_status.set(self.exit.try_recv().ok());
-            }
+            self.note_exit();
             path.exists() || self.exit_status.get().is_some()
         });
         if let Some(status) = self.exit_status.get().filter(|_| !path.exists()) {
             panic!("rask exited ({status}) before {} appeared", path.display());
         }
         assert!(appeared, "{} never appeared", path.display());
+    }
+
+    /// Reaps rask if it has exited, recording its status; `exit_status` says whether it has.
+    fn note_exit(&self) {
+        if self.exit_status.get().is_none() && self.exit.try_recv().is_ok() {
+            self.reap();
+        }
+    }
+
+    fn reap(&self) {
+        let status = self
+            .child
+            .borrow_mut()
+            .wait()
+            .expect("waiting for rask works");
+        self.exit_status.set(Some(status));
     }
 
     /// rask's process id.
@@ -593,9 +616,7 @@ impl Running {
     #[track_caller]
     pub fn wait_for_stderr(&self, needle: &str, count: usize) {
         let seen = poll(WAIT, || {
-            if self.exit_status.get().is_none() {
-                self.exit_status.set(self.exit.try_recv().ok());
-            }
+            self.note_exit();
             self.stderr_so_far().matches(needle).count() >= count
                 || self.exit_status.get().is_some()
         });
@@ -616,22 +637,16 @@ impl Running {
         assert_eq!(result, 0, "kill({}, {signal}) failed", self.pid);
     }
 
-    fn kill_group(&self) -> i32 {
-        // SAFETY: as in `signal`; the group was created for rask alone by `process_group(0)`.
-        unsafe { libc::kill(-self.pid, libc::SIGKILL) }
-    }
-
     /// Waits for rask to exit and checks the exit code and every expectation.
     #[track_caller]
     pub fn status(mut self, code: i32) -> Output {
-        let Some(status) = self
-            .exit_status
-            .get()
-            .or_else(|| self.exit.recv_timeout(RUN_DEADLINE).ok())
-        else {
-            panic!("rask did not exit within {RUN_DEADLINE:?}; killing it");
-        };
-        self.exit_status.set(Some(status));
+        if self.exit_status.get().is_none() {
+            if self.exit.recv_timeout(RUN_DEADLINE).is_err() {
+                panic!("rask did not exit within {RUN_DEADLINE:?}; killing it");
+            }
+            self.reap();
+        }
+        let status = self.exit_status.get().expect("rask was reaped");
         let captured = |pipe: &Receiver<Vec<u8>>, name: &str| {
             pipe.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
                 panic!(
@@ -650,41 +665,96 @@ impl Running {
 }
 
 impl Drop for Running {
+    /// Before [`Running::status`] (a test that failed or gave up early): rask, its group and
+    /// every task it started are killed, and rask is reaped. An exited rask not reaped yet still
+    /// gets its group killed: a task sharing rask's group may outlive it.
     fn drop(&mut self) {
         if self.exit_status.get().is_none() {
-            self.kill_group();
+            process_tree::kill_tree(self.pid);
+            let _ = self.child.get_mut().wait();
         }
     }
 }
 
-/// A rask started by [`Test::spawn_beside`]; dropped before it exited (a failed test), it is
-/// killed with its process group.
+/// A rask started by [`Test::spawn_beside`]. Dropped before it was waited for (a failed test),
+/// it is killed with its process group and every task it started, and reaped.
 pub struct Beside {
-    child: std::process::Child,
+    child: Child,
+    stderr: Receiver<Vec<u8>>,
+}
+
+/// How a rask started by [`Test::spawn_beside`] ended.
+pub struct BesideExit {
+    /// `None` when a signal ended it.
+    pub code: Option<i32>,
+    pub stderr: String,
 }
 
 impl Beside {
     /// Waits (bounded by [`RUN_DEADLINE`]) for rask to exit; its exit code.
     #[track_caller]
-    pub fn exit_code(mut self) -> Option<i32> {
+    pub fn exit_code(self) -> Option<i32> {
+        self.exit().code
+    }
+
+    /// Waits (bounded by [`RUN_DEADLINE`]) for rask to exit and its stderr to close.
+    #[track_caller]
+    pub fn exit(mut self) -> BesideExit {
         let mut status = None;
         let exited = poll(RUN_DEADLINE, || {
             status = self.child.try_wait().expect("waiting for rask works");
             status.is_some()
         });
         assert!(exited, "rask did not exit within {RUN_DEADLINE:?}");
-        status.and_then(|status| status.code())
+        let stderr = self.stderr.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+            panic!(
+                "rask exited but its stderr stayed open for {PIPE_DEADLINE:?}: \
+                 a process it started outlived it"
+            )
+        });
+        BesideExit {
+            code: status.and_then(|status| status.code()),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
     }
 }
 
 impl Drop for Beside {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            // SAFETY: kill(2) has no memory-safety preconditions; the group is rask's own.
-            unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+            process_tree::kill_tree(self.child.id() as i32);
             let _ = self.child.wait();
         }
     }
+}
+
+/// A receiver that yields once `pid` (a child of this process) has exited, without reaping it:
+/// the pid stays reserved until its owner reaps it.
+fn notify_exit(pid: i32) -> Receiver<()> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        loop {
+            // SAFETY: siginfo_t is plain C data, for which all-zero bytes are a valid value.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: `info` is a valid siginfo_t for waitid to fill; WNOWAIT leaves the child
+            // a zombie for its owner to reap.
+            let result = unsafe {
+                libc::waitid(
+                    libc::P_PID,
+                    pid as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT,
+                )
+            };
+            let interrupted =
+                result == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR);
+            if !interrupted {
+                break;
+            }
+        }
+        let _ = tx.send(());
+    });
+    rx
 }
 
 /// What one finished run produced. Keeps the project alive for further asserts.
