@@ -98,7 +98,7 @@ fn calls_are_reported_under_name_and_arguments() {
 
 #[test]
 fn bad_calls_are_reported_together_and_nothing_runs() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [tasks.build]
@@ -122,9 +122,8 @@ fn bad_calls_are_reported_together_and_nothing_runs() {
             "#,
         )
         .args(["a"])
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
-    assert!(!output.path("log").exists());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 #[test]
@@ -415,7 +414,7 @@ fn graph_shows_calls_in_run() {
 
 #[test]
 fn bad_calls_in_run_are_located_errors_and_nothing_runs() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [tasks.lint]
@@ -434,9 +433,8 @@ fn bad_calls_in_run_are_located_errors_and_nothing_runs() {
             "#,
         )
         .args(["ci"])
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
-    assert!(!output.path("log").exists());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 #[test]
@@ -479,7 +477,7 @@ fn a_call_arg_from_a_placeholder_is_checked_against_the_callee() {
 
 #[test]
 fn unknown_tasks_and_parameters_in_run_calls_are_reported_together() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [tasks.lint]
@@ -491,9 +489,8 @@ fn unknown_tasks_and_parameters_in_run_calls_are_reported_together() {
             "#,
         )
         .args(["ci"])
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
-    assert!(!output.path("log").exists());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 #[test]
@@ -570,7 +567,7 @@ fn dry_run_and_graph_show_a_pattern_call_expanded() {
 
 #[test]
 fn a_pattern_call_matching_nothing_or_a_task_without_the_arg_is_a_located_error() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [tasks."lint:rust"]
@@ -587,7 +584,6 @@ fn a_pattern_call_matching_nothing_or_a_task_without_the_arg_is_a_located_error(
             "#,
         )
         .args(["ci"])
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
-    assert!(!output.path("log").exists());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }

@@ -312,7 +312,7 @@ fn env_sh_failure_names_the_variable_and_shows_stderr() {
 
 #[test]
 fn bad_env_tables_are_all_reported() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [env]
@@ -324,9 +324,8 @@ fn bad_env_tables_are_all_reported() {
             "#,
         )
         .args(["t"])
-        .expect_no_file("ran")
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 /// Issue #6: every env form works in an included file's `[env]`, over the root's `[env]`.

@@ -1,7 +1,7 @@
 //! rask's own errors: unknown tasks with suggestions, cycles with their whole path, bad
 //! tasks.toml pointing at `tasks.toml:LINE:COL`; and that validation happens before anything runs.
 
-use crate::common::Test;
+use crate::common::{Test, refusal};
 
 #[test]
 fn unknown_task_suggests_the_close_name() {
@@ -314,15 +314,6 @@ fn issue_8_a_task_file_that_is_not_utf8_gets_a_line_and_column() {
         .status(2);
 }
 
-/// What rask prints on refusing `toml` (exit 2) for `args`, redacted for a snapshot.
-fn refusal(toml: &str, args: &[&str]) -> String {
-    Test::new()
-        .tasks_toml(toml)
-        .args(args)
-        .status(2)
-        .stderr_redacted()
-}
-
 /// Issue #8, "Error wording": each message names what it is about and points at it, with the
 /// path as the user would type it.
 #[test]
@@ -395,7 +386,7 @@ fn issue_8_files_that_are_not_utf8_get_a_line_and_column() {
 /// of the wrong type, a cycle), in two files. Reported together, in reading order.
 #[test]
 fn issue_11_file_and_dependency_problems_are_all_reported_in_one_run() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [includes]
@@ -428,9 +419,8 @@ fn issue_11_file_and_dependency_problems_are_all_reported_in_one_run() {
             "[tasks.serve]\ndepends = [\"tset\"]\nrun = \"touch ran\"\nhide = \"yes\"\n",
         )
         .args(["lint"])
-        .expect_no_file("ran")
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 /// What the checks across tasks leave out of a file with problems: dependencies on a task whose
@@ -438,7 +428,7 @@ fn issue_11_file_and_dependency_problems_are_all_reported_in_one_run() {
 /// file rask could not read.
 #[test]
 fn issue_11_no_follow_on_noise_from_a_rejected_task_or_an_unreadable_include() {
-    let output = Test::new()
+    let refusal = Test::new()
         .tasks_toml(
             r#"
             [includes]
@@ -458,9 +448,8 @@ fn issue_11_no_follow_on_noise_from_a_rejected_task_or_an_unreadable_include() {
         )
         .write("web/tasks.toml", "[tasks.serve\nrun = 'x'\n")
         .args(["test"])
-        .expect_no_file("ran")
-        .status(2);
-    insta::assert_snapshot!(output.stderr_redacted());
+        .refusal();
+    insta::assert_snapshot!(refusal);
 }
 
 #[test]

@@ -281,6 +281,17 @@ impl Test {
         self.status(0)
     }
 
+    /// Runs rask expecting it to refuse the project with its own error (exit 2) before any task
+    /// ran, and returns what it said, redacted for a snapshot. The tasks of such a project write
+    /// `ran` or append to `log` when they run: neither file may exist afterwards.
+    #[track_caller]
+    pub fn refusal(self) -> String {
+        self.expect_no_file("ran")
+            .expect_no_file("log")
+            .status(2)
+            .stderr_redacted()
+    }
+
     /// rask in this project (its current directory, its environment), in a process group of
     /// its own so the harness can clean up after a hung rask without touching itself; the
     /// developer's environment does not leak into what the tests observe.
@@ -805,6 +816,13 @@ impl Output {
     pub fn read_pid(&self, relative: impl AsRef<Path>) -> i32 {
         read_pid(&self.path(relative))
     }
+}
+
+/// What rask says when it refuses `args` on a project with this `tasks.toml`: see
+/// [`Test::refusal`].
+#[track_caller]
+pub fn refusal(toml: &str, args: &[&str]) -> String {
+    Test::new().tasks_toml(toml).args(args).refusal()
 }
 
 /// Replaces what differs between runs: the project's temp dir (as given and canonical) becomes
