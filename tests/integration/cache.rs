@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{RASK, Test, WAIT, poll};
+use crate::common::{Output, RASK, Test, WAIT, poll};
 
 const BUILD: &str = r#"
     [tasks.build]
@@ -30,15 +30,21 @@ fn entries(root: &Path, area: &str) -> Vec<std::path::PathBuf> {
     found
 }
 
-#[test]
-fn first_run_runs_and_the_second_skips() {
-    let first = Test::new()
+/// A project with [`BUILD`] and one source (`a\n`), built once: the cache holds its result.
+#[track_caller]
+fn built_once() -> Output {
+    Test::new()
         .tasks_toml(BUILD)
         .write("src/a.txt", "a\n")
         .args(["build"])
         .expect_file("count", "build\n")
-        .success();
-    first
+        .expect_file("out/app", "a\n")
+        .success()
+}
+
+#[test]
+fn first_run_runs_and_the_second_skips() {
+    built_once()
         .rerun()
         .args(["build"])
         .expect_stderr_contains("rask: task `build` is up to date")
@@ -85,11 +91,7 @@ fn editing_a_source_reruns_it_and_its_dependents_only() {
 
 #[test]
 fn touch_without_a_change_does_not_rerun() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     first
         .rerun()
         // A different mtime (and, rewritten, a different inode) with the same bytes.
@@ -122,11 +124,7 @@ fn git(dir: &Path, args: &[&str]) {
 
 #[test]
 fn git_checkout_of_an_older_identical_file_restores_instead_of_running() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     let root = first.path("");
     git(&root, &["init", "-q"]);
     git(&root, &["add", "tasks.toml", "src"]);
@@ -150,11 +148,7 @@ fn git_checkout_of_an_older_identical_file_restores_instead_of_running() {
 
 #[test]
 fn a_deleted_output_is_restored_without_running() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     fs::remove_dir_all(first.path("out")).expect("remove outputs");
     let restored = first
         .rerun()
@@ -179,11 +173,7 @@ fn a_deleted_output_is_restored_without_running() {
 
 #[test]
 fn an_output_edited_by_hand_is_put_back() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     first
         .rerun()
         .write("out/app", "tampered")
@@ -211,35 +201,22 @@ fn changing_env_a_parameter_or_an_env_input_reruns() {
             "#
         )
     };
-    let run = Test::new()
-        .tasks_toml(&toml("1"))
-        .write("src.txt", "s")
-        .env("CC", "gcc")
-        .args(["build"])
-        .success();
-    let run = run
-        .rerun()
-        .tasks_toml(&toml("1"))
-        .env("CC", "gcc")
-        .args(["build"])
-        .success();
-    let run = run
-        .rerun()
-        .tasks_toml(&toml("2"))
-        .env("CC", "gcc")
-        .args(["build"])
-        .success();
-    let run = run
-        .rerun()
-        .tasks_toml(&toml("2"))
-        .env("CC", "clang")
-        .args(["build", "--explain"])
+    // `rask build` with LEVEL (in tasks.toml) and CC (in rask's environment) set so.
+    let build = |project: Test, level: &str, cc: &str| {
+        project
+            .tasks_toml(&toml(level))
+            .env("CC", cc)
+            .args(["build"])
+    };
+    let run = build(Test::new().write("src.txt", "s"), "1", "gcc").success();
+    let run = build(run.rerun(), "1", "gcc").success();
+    let run = build(run.rerun(), "2", "gcc").success();
+    let run = build(run.rerun(), "2", "clang")
+        .args(["--explain"])
         .expect_stderr_contains("rask: `build` runs: env `CC` changed")
         .success();
-    run.rerun()
-        .tasks_toml(&toml("2"))
-        .env("CC", "clang")
-        .args(["build", "--mode", "release", "--explain"])
+    build(run.rerun(), "2", "clang")
+        .args(["--mode", "release", "--explain"])
         .expect_stderr_contains("rask: `build` runs: command changed")
         .expect_file(
             "count",
@@ -345,11 +322,7 @@ fn cache_maintenance_is_flags_so_a_task_named_cache_still_runs() {
 
 #[test]
 fn a_truncated_action_result_is_reported_and_ignored() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     for entry in entries(&first.path(""), "ac") {
         let bytes = fs::read(&entry).expect("read entry");
         fs::write(&entry, &bytes[..bytes.len() / 2]).expect("truncate entry");
@@ -366,11 +339,7 @@ fn a_truncated_action_result_is_reported_and_ignored() {
 
 #[test]
 fn a_bit_flipped_blob_is_reported_and_never_restored() {
-    let first = Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a\n")
-        .args(["build"])
-        .success();
+    let first = built_once();
     // The blob holding `out/app`'s bytes, "a\n": flip one bit of it.
     let blob = entries(&first.path(""), "cas")
         .into_iter()
