@@ -2,19 +2,12 @@
 //! that cannot be started, 2 for rask's own errors.
 
 use crate::common::Test;
+use crate::ordering::A_THEN_B;
 
 #[test]
 fn all_tasks_succeeding_exits_0() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "echo a >> log"
-            [tasks.b]
-            depends = ["a"]
-            run = "echo b >> log"
-            "#,
-        )
+        .tasks_toml(A_THEN_B)
         .args(["b"])
         .expect_file("log", "a\nb\n")
         .success();

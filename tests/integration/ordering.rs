@@ -9,18 +9,19 @@ use proptest::prelude::*;
 
 use crate::common::Test;
 
+/// `b` depends on `a`; each appends its name to `log`.
+pub(crate) const A_THEN_B: &str = r#"
+    [tasks.a]
+    run = "echo a >> log"
+    [tasks.b]
+    depends = ["a"]
+    run = "echo b >> log"
+    "#;
+
 #[test]
 fn dependency_runs_before_dependent() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "echo a >> log"
-            [tasks.b]
-            depends = ["a"]
-            run = "echo b >> log"
-            "#,
-        )
+        .tasks_toml(A_THEN_B)
         .args(["b"])
         .expect_file("log", "a\nb\n")
         .success();
@@ -91,15 +92,7 @@ fn task_requested_twice_runs_once() {
 #[test]
 fn task_requested_and_reached_as_a_dependency_runs_once() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "echo a >> log"
-            [tasks.b]
-            depends = ["a"]
-            run = "echo b >> log"
-            "#,
-        )
+        .tasks_toml(A_THEN_B)
         .args(["b", "a"])
         .expect_file("log", "a\nb\n")
         .success();

@@ -9,13 +9,14 @@ const PRINT_ARGS: &str = r#"
     run = "printf '%s\n'"
     "#;
 
+/// `greet` says hello to `--name` (default `World`), and has a flag `--loud`.
 const GREET: &str = r#"
     [tasks.greet]
     description = "Say hello"
     run = "echo Hello {{name}}"
     params = [
-{ name = "name", default = "World", help = "who to greet" },
-{ name = "loud", flag = true },
+        { name = "name", default = "World", help = "who to greet" },
+        { name = "loud", flag = true },
     ]
     [tasks.lint]
     run = "echo lint"
@@ -133,16 +134,18 @@ fn positional_values_with_expansions_are_printed_literally() {
         .success();
 }
 
+/// A task `p` with a parameter `value` whose argv command prints one word, `word` (which holds
+/// `{{value}}`), as `<WORD>`.
+fn printing_one_argv_word(word: &str) -> String {
+    format!(
+        "[tasks.p]\nrun = [[\"printf\", \"<%s>\\n\", \"{word}\"]]\nparams = [{{ name = \"value\" }}]\n"
+    )
+}
+
 #[test]
 fn param_in_an_argv_command_is_one_argument_verbatim() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.p]
-            run = [["printf", "<%s>\n", "{{value}}"]]
-            params = [{ name = "value" }]
-            "#,
-        )
+        .tasks_toml(&printing_one_argv_word("{{value}}"))
         .args(["p", "--value", "a b 'c'"])
         .expect_stdout("<a b 'c'>\n")
         .success();
@@ -266,17 +269,7 @@ fn extra_args_are_appended_as_argv_to_an_argv_command() {
 #[test]
 fn task_help_snapshot() {
     let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.greet]
-            description = "Say hello"
-            run = "echo Hello {{name}}"
-            params = [
-                { name = "name", default = "World", help = "who to greet" },
-                { name = "loud", flag = true },
-            ]
-            "#,
-        )
+        .tasks_toml(GREET)
         .args(["greet", "--help"])
         .success();
     insta::assert_snapshot!(output.stdout_text(), @r"
@@ -329,14 +322,8 @@ fn braces_around_anything_but_a_bare_name_pass_through() {
 #[test]
 fn param_inside_an_argv_word_keeps_the_word_whole() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.deploy]
-            run = [["printf", "<%s>\n", "--env={{env}}"]]
-            params = [{ name = "env" }]
-            "#,
-        )
-        .args(["deploy", "--env", "a b"])
+        .tasks_toml(&printing_one_argv_word("--env={{value}}"))
+        .args(["p", "--value", "a b"])
         .expect_stdout("<--env=a b>\n")
         .success();
 }

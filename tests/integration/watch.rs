@@ -16,6 +16,19 @@ const WATCHING: &str = "rask: watching";
 const SETTLE: (&str, &str) = ("--debounce", "250ms");
 const IDLE: &str = "waiting for changes";
 
+/// `rask --watch ARGS` with the [`SETTLE`] debounce, started in the background.
+trait Watch {
+    fn watch<const N: usize>(self, args: [&str; N]) -> Running;
+}
+
+impl Watch for Test {
+    fn watch<const N: usize>(self, args: [&str; N]) -> Running {
+        self.args(["--watch", SETTLE.0, SETTLE.1])
+            .args(args)
+            .spawn()
+    }
+}
+
 /// Changes a file as an editor saving a moment later would. The time is set ahead because
 /// rask takes a change whose file time is from before the last run ended, reported right
 /// after it, for that run's own write (see docs/watch.md, "Tasks that write what they watch").
@@ -31,6 +44,11 @@ fn edit(running: &Running, relative: &str, contents: &str) {
         .open(&path)
         .and_then(|file| file.set_times(FileTimes::new().set_modified(later)))
         .expect("set the file's time");
+}
+
+/// What the tasks have appended to `log` so far, line by line.
+fn logged(running: &Running) -> Vec<String> {
+    lines(&running.path("log"))
 }
 
 fn lines(path: &Path) -> Vec<String> {
@@ -85,19 +103,15 @@ fn a_change_re_runs_the_task_it_touches_and_its_dependents_only() {
         .tasks_toml(BUILD_AND_TEST)
         .write("src/a.txt", "1")
         .write("tests/t.txt", "1")
-        .args(["--watch", SETTLE.0, SETTLE.1, "test"])
-        .spawn();
+        .watch(["test"]);
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "src/a.txt", "2");
     running.wait_for_stderr(IDLE, 2);
-    assert_eq!(
-        lines(&running.path("log")),
-        ["gen", "build", "test", "build", "test"]
-    );
+    assert_eq!(logged(&running), ["gen", "build", "test", "build", "test"]);
     edit(&running, "tests/t.txt", "2");
     running.wait_for_stderr(IDLE, 3);
     assert_eq!(
-        lines(&running.path("log")),
+        logged(&running),
         ["gen", "build", "test", "build", "test", "test"]
     );
     assert!(
@@ -131,7 +145,7 @@ fn a_burst_of_two_hundred_writes_is_one_run() {
     // One more change, to see that nothing else was pending.
     edit(&running, "src/last.txt", "1");
     running.wait_for_stderr(IDLE, 3);
-    assert_eq!(lines(&running.path("log")), ["build", "build", "build"]);
+    assert_eq!(logged(&running), ["build", "build", "build"]);
     interrupt(running);
 }
 
@@ -147,8 +161,7 @@ fn outputs_git_and_ignored_files_never_trigger() {
         )
         .write(".gitignore", "*.tmp\n")
         .write(".git/HEAD", "ref: refs/heads/main\n")
-        .args(["--watch", SETTLE.0, SETTLE.1, "build"])
-        .spawn();
+        .watch(["build"]);
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "out/by-hand", "1");
     edit(&running, ".git/HEAD", "ref: refs/heads/other\n");
@@ -161,7 +174,7 @@ fn outputs_git_and_ignored_files_never_trigger() {
         stderr.contains("rask: `trigger.txt` changed: running `build`"),
         "only the last write is a trigger:\n{stderr}"
     );
-    assert_eq!(lines(&running.path("log")), ["build", "build"]);
+    assert_eq!(logged(&running), ["build", "build"]);
     interrupt(running);
 }
 
@@ -175,8 +188,7 @@ fn a_task_writing_into_the_directory_it_watches_does_not_loop() {
             run = "echo ran >> log"
             "#,
         )
-        .args(["--watch", SETTLE.0, SETTLE.1, "note"])
-        .spawn();
+        .watch(["note"]);
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "first.txt", "1");
     running.wait_for_stderr(IDLE, 2);
@@ -187,7 +199,7 @@ fn a_task_writing_into_the_directory_it_watches_does_not_loop() {
         !stderr.contains("`log`"),
         "its own writes never trigger:\n{stderr}"
     );
-    assert_eq!(lines(&running.path("log")), ["ran", "ran", "ran"]);
+    assert_eq!(logged(&running), ["ran", "ran", "ran"]);
     interrupt(running);
 }
 
@@ -202,8 +214,7 @@ fn a_change_restarts_a_running_task_and_its_old_group_is_gone() {
     let running = Test::new()
         .tasks_toml(SERVER)
         .write("src/app", "1")
-        .args(["--watch", SETTLE.0, SETTLE.1, "server"])
-        .spawn();
+        .watch(["server"]);
     running.wait_for_stderr(WATCHING, 1);
     wait_for_lines(&running, "pids", 1);
     let first: i32 = lines(&running.path("pids"))[0].parse().expect("a pid");
@@ -233,8 +244,7 @@ fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
     let running = Test::new()
         .tasks_toml(&slow_task())
         .write("src/a", "1")
-        .args(["--watch", SETTLE.0, SETTLE.1, "--on-busy", "queue", "slow"])
-        .spawn();
+        .watch(["--on-busy", "queue", "slow"]);
     wait_for_lines(&running, "log", 1);
     edit(&running, "src/a", "2");
     running.wait_for_stderr("running again when the current run ends", 1);
@@ -242,10 +252,7 @@ fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
     running.wait_for_stderr("running again when the current run ends", 2);
     fs::write(running.path("go"), "").expect("write go");
     running.wait_for_stderr(IDLE, 2);
-    assert_eq!(
-        lines(&running.path("log")),
-        ["start", "end", "start", "end"]
-    );
+    assert_eq!(logged(&running), ["start", "end", "start", "end"]);
     interrupt(running);
 }
 
@@ -254,15 +261,7 @@ fn on_busy_do_nothing_ignores_changes_while_a_run_goes_on() {
     let running = Test::new()
         .tasks_toml(&slow_task())
         .write("src/a", "1")
-        .args([
-            "--watch",
-            SETTLE.0,
-            SETTLE.1,
-            "--on-busy",
-            "do-nothing",
-            "slow",
-        ])
-        .spawn();
+        .watch(["--on-busy", "do-nothing", "slow"]);
     wait_for_lines(&running, "log", 1);
     edit(&running, "src/a", "2");
     running.wait_for_stderr("ignored while the current run goes on", 1);
@@ -271,10 +270,7 @@ fn on_busy_do_nothing_ignores_changes_while_a_run_goes_on() {
     // Idle now: a change runs again, once.
     edit(&running, "src/a", "3");
     running.wait_for_stderr(IDLE, 2);
-    assert_eq!(
-        lines(&running.path("log")),
-        ["start", "end", "start", "end"]
-    );
+    assert_eq!(logged(&running), ["start", "end", "start", "end"]);
     interrupt(running);
 }
 
@@ -287,8 +283,7 @@ fn tasks_toml_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_file() {
             run = "echo one >> log"
             "#,
         )
-        .args(["--watch", SETTLE.0, SETTLE.1, "hello"])
-        .spawn();
+        .watch(["hello"]);
     running.wait_for_stderr(IDLE, 1);
     edit(
         &running,
@@ -307,7 +302,7 @@ fn tasks_toml_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_file() {
         "[tasks.hello]\nrun = \"echo two >> log\"\n",
     );
     running.wait_for_stderr(IDLE, 2);
-    assert_eq!(lines(&running.path("log")), ["one", "two"]);
+    assert_eq!(logged(&running), ["one", "two"]);
     interrupt(running);
 }
 
@@ -316,12 +311,11 @@ fn poll_mode_sees_changes_too() {
     let running = Test::new()
         .tasks_toml(BUILD_TXT)
         .write("src/a.txt", "1")
-        .args(["--watch", SETTLE.0, SETTLE.1, "--poll=50ms", "build"])
-        .spawn();
+        .watch(["--poll=50ms", "build"]);
     running.wait_for_stderr(IDLE, 1);
     edit(&running, "src/a.txt", "2");
     running.wait_for_stderr(IDLE, 2);
-    assert_eq!(lines(&running.path("log")), ["build", "build"]);
+    assert_eq!(logged(&running), ["build", "build"]);
     interrupt(running);
 }
 
@@ -346,13 +340,12 @@ fn a_task_with_a_watch_signal_reloads_instead_of_restarting() {
             "#,
         )
         .write("src/app", "1")
-        .args(["--watch", SETTLE.0, SETTLE.1, "server"])
-        .spawn();
+        .watch(["server"]);
     running.wait_for_stderr(WATCHING, 1);
     wait_for_lines(&running, "log", 1);
     edit(&running, "src/app", "2");
     wait_for_lines(&running, "log", 2);
-    assert_eq!(lines(&running.path("log")), ["started", "reloaded"]);
+    assert_eq!(logged(&running), ["started", "reloaded"]);
     interrupt(running);
 }
 
