@@ -19,43 +19,39 @@ const BUILD: &str = r#"
     run = "echo build >> log"
 "#;
 
+/// A project with `toml` whose `files` exist, each last modified that long ago.
+fn with_ages(toml: &str, files: &[(&str, Duration)]) -> Test {
+    (files.iter()).fold(Test::new().tasks_toml(toml), |test, &(file, age)| {
+        test.write(file, file).age(file, age)
+    })
+}
+
 #[test]
 fn skipped_when_every_output_is_newer_than_every_source() {
-    Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a")
-        .write("src/b.txt", "b")
-        .write("out/app", "")
-        .age("src/a.txt", OLD)
-        .age("src/b.txt", OLD)
-        .age("out/app", NEW)
-        .args(["build"])
-        .expect_stderr_contains("up to date")
-        .expect_no_file("log")
-        .success();
+    with_ages(
+        BUILD,
+        &[("src/a.txt", OLD), ("src/b.txt", OLD), ("out/app", NEW)],
+    )
+    .args(["build"])
+    .expect_stderr_contains("up to date")
+    .expect_no_file("log")
+    .success();
 }
 
 #[test]
 fn runs_when_a_source_is_newer_than_an_output() {
-    Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a")
-        .write("src/b.txt", "b")
-        .write("out/app", "")
-        .age("src/a.txt", OLD)
-        .age("src/b.txt", NEW)
-        .age("out/app", OLD)
-        .args(["build"])
-        .expect_file("log", "build\n")
-        .success();
+    with_ages(
+        BUILD,
+        &[("src/a.txt", OLD), ("src/b.txt", NEW), ("out/app", OLD)],
+    )
+    .args(["build"])
+    .expect_file("log", "build\n")
+    .success();
 }
 
 #[test]
 fn runs_when_an_output_is_missing() {
-    Test::new()
-        .tasks_toml(BUILD)
-        .write("src/a.txt", "a")
-        .age("src/a.txt", OLD)
+    with_ages(BUILD, &[("src/a.txt", OLD)])
         .args(["build"])
         .expect_file("log", "build\n")
         .success();
@@ -64,12 +60,7 @@ fn runs_when_an_output_is_missing() {
 #[test]
 fn force_runs_an_up_to_date_task() {
     for flag in ["-B", "--force"] {
-        Test::new()
-            .tasks_toml(BUILD)
-            .write("src/a.txt", "a")
-            .write("out/app", "")
-            .age("src/a.txt", OLD)
-            .age("out/app", NEW)
+        with_ages(BUILD, &[("src/a.txt", OLD), ("out/app", NEW)])
             .args(["build", flag])
             .expect_file("log", "build\n")
             .success();
@@ -78,17 +69,13 @@ fn force_runs_an_up_to_date_task() {
 
 #[test]
 fn a_task_with_only_sources_always_runs() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.check]
-            method = "timestamp"
-            sources = ["src/*.txt"]
-            run = "echo check >> log"
-            "#,
-        )
-        .write("src/a.txt", "a")
-        .age("src/a.txt", OLD)
+    let toml = r#"
+        [tasks.check]
+        method = "timestamp"
+        sources = ["src/*.txt"]
+        run = "echo check >> log"
+    "#;
+    with_ages(toml, &[("src/a.txt", OLD)])
         .args(["check"])
         .expect_file("log", "check\n")
         .success();
@@ -96,14 +83,9 @@ fn a_task_with_only_sources_always_runs() {
 
 #[test]
 fn dependents_of_an_up_to_date_task_still_run() {
-    Test::new()
-        .tasks_toml(&format!(
-            "{BUILD}\n[tasks.package]\ndepends = [\"build\"]\nrun = \"echo package >> log\"\n"
-        ))
-        .write("src/a.txt", "a")
-        .write("out/app", "")
-        .age("src/a.txt", OLD)
-        .age("out/app", NEW)
+    let toml =
+        format!("{BUILD}\n[tasks.package]\ndepends = [\"build\"]\nrun = \"echo package >> log\"\n");
+    with_ages(&toml, &[("src/a.txt", OLD), ("out/app", NEW)])
         .args(["package"])
         .expect_file("log", "package\n")
         .success();
