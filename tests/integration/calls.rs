@@ -2,7 +2,7 @@
 //! (`{ task = "build", args = { profile = "release" } }`) and as steps of `run`: one run per
 //! distinct set of values.
 
-use crate::common::{Test, assert_dead, read_pid};
+use crate::common::{Test, assert_dead, read_pid, refusal};
 use crate::reports::{events, outcome, outcomes};
 
 /// What rask prints on stdout for `args`, run on `toml`, which must succeed.
@@ -98,32 +98,27 @@ fn calls_are_reported_under_name_and_arguments() {
 
 #[test]
 fn bad_calls_are_reported_together_and_nothing_runs() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.build]
-            run = "echo build >> log"
-            params = [
-                { name = "profile", choices = ["debug", "release"] },
-                { name = "jobs", type = "int", default = "1" },
-            ]
+    let toml = r#"
+        [tasks.build]
+        run = "echo build >> log"
+        params = [
+            { name = "profile", choices = ["debug", "release"] },
+            { name = "jobs", type = "int", default = "1" },
+        ]
 
-            [tasks.a]
-            depends = [{ task = "biuld", args = { profile = "release" } }]
-            run = "echo a >> log"
+        [tasks.a]
+        depends = [{ task = "biuld", args = { profile = "release" } }]
+        run = "echo a >> log"
 
-            [tasks.b]
-            depends = [{ task = "build", args = { profile = "fast", job = "2" } }]
-            run = "echo b >> log"
+        [tasks.b]
+        depends = [{ task = "build", args = { profile = "fast", job = "2" } }]
+        run = "echo b >> log"
 
-            [tasks.c]
-            depends = [{ task = "build", args = { jobs = "many" } }]
-            run = "echo c >> log"
-            "#,
-        )
-        .args(["a"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+        [tasks.c]
+        depends = [{ task = "build", args = { jobs = "many" } }]
+        run = "echo c >> log"
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["a"]));
 }
 
 #[test]
@@ -414,27 +409,22 @@ fn graph_shows_calls_in_run() {
 
 #[test]
 fn bad_calls_in_run_are_located_errors_and_nothing_runs() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            params = [{ name = "fix", type = "bool", default = "false" }]
-            run = "echo lint >> log"
+    let toml = r#"
+        [tasks.lint]
+        params = [{ name = "fix", type = "bool", default = "false" }]
+        run = "echo lint >> log"
 
-            [tasks.ci]
-            params = [{ name = "level", default = "full" }]
-            run = [
-                "echo ci >> log",
-                { task = "lnit" },
-                { task = "lint", args = { fixx = "true" } },
-                { task = "lint", args = { fix = "{{levl}}" } },
-                { task = "lint", cmd = "echo" },
-            ]
-            "#,
-        )
-        .args(["ci"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+        [tasks.ci]
+        params = [{ name = "level", default = "full" }]
+        run = [
+            "echo ci >> log",
+            { task = "lnit" },
+            { task = "lint", args = { fixx = "true" } },
+            { task = "lint", args = { fix = "{{levl}}" } },
+            { task = "lint", cmd = "echo" },
+        ]
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["ci"]));
 }
 
 #[test]
@@ -477,20 +467,15 @@ fn a_call_arg_from_a_placeholder_is_checked_against_the_callee() {
 
 #[test]
 fn unknown_tasks_and_parameters_in_run_calls_are_reported_together() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            params = [{ name = "fix", default = "false" }]
-            run = "echo lint >> log"
+    let toml = r#"
+        [tasks.lint]
+        params = [{ name = "fix", default = "false" }]
+        run = "echo lint >> log"
 
-            [tasks.ci]
-            run = ["echo ci >> log", { task = "lnit" }, { task = "lint", args = { fixx = "1" } }]
-            "#,
-        )
-        .args(["ci"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+        [tasks.ci]
+        run = ["echo ci >> log", { task = "lnit" }, { task = "lint", args = { fixx = "1" } }]
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["ci"]));
 }
 
 #[test]
@@ -567,23 +552,18 @@ fn dry_run_and_graph_show_a_pattern_call_expanded() {
 
 #[test]
 fn a_pattern_call_matching_nothing_or_a_task_without_the_arg_is_a_located_error() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks."lint:rust"]
-            params = [{ name = "fix", type = "bool", default = "false" }]
-            run = "echo rust >> log"
-            [tasks."lint:toml"]
-            run = "echo toml >> log"
-            [tasks."lint:web:css"]
-            run = "echo css >> log"
-            [tasks.ci]
-            run = ["echo ci >> log", { task = "lnt:*" }, { task = "lint:*", args = { fix = true } }]
-            [tasks.web]
-            run = [{ task = "lint:css" }, { task = "lint:c*" }]
-            "#,
-        )
-        .args(["ci"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+    let toml = r#"
+        [tasks."lint:rust"]
+        params = [{ name = "fix", type = "bool", default = "false" }]
+        run = "echo rust >> log"
+        [tasks."lint:toml"]
+        run = "echo toml >> log"
+        [tasks."lint:web:css"]
+        run = "echo css >> log"
+        [tasks.ci]
+        run = ["echo ci >> log", { task = "lnt:*" }, { task = "lint:*", args = { fix = true } }]
+        [tasks.web]
+        run = [{ task = "lint:css" }, { task = "lint:c*" }]
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["ci"]));
 }

@@ -2,7 +2,7 @@
 //! (up to date when every command succeeds), `preconditions` (the task fails before its
 //! commands), a command table's own `if`, and `ignore_errors` ("failed, ignored").
 
-use crate::common::{Test, assert_dead, read_pid};
+use crate::common::{Test, assert_dead, read_pid, refusal};
 
 #[test]
 fn a_false_if_skips_the_task_and_its_dependents_still_run() {
@@ -302,20 +302,15 @@ fn an_aggregate_with_only_a_condition_still_checks_it() {
 
 #[test]
 fn bad_condition_keys_are_all_reported_and_nothing_runs() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            if = 3
-            status = ""
-            preconditions = [{ msg = "no sh" }, 7]
-            run = [{ cmd = "touch ran", iff = "true" }, { if = "true" }]
-            ignore_errors = "yes"
-            "#,
-        )
-        .args(["a"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+    let toml = r#"
+        [tasks.a]
+        if = 3
+        status = ""
+        preconditions = [{ msg = "no sh" }, 7]
+        run = [{ cmd = "touch ran", iff = "true" }, { if = "true" }]
+        ignore_errors = "yes"
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["a"]));
 }
 
 #[test]

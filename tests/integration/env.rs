@@ -1,7 +1,7 @@
 //! What a command sees: environment (`[env]`, task `env`, dotenv files), working directory
 //! (`dir`), the shell (`settings.shell`) and argv commands that bypass it.
 
-use crate::common::Test;
+use crate::common::{Test, refusal, refused_saying};
 
 #[test]
 fn global_env_reaches_the_command() {
@@ -295,37 +295,25 @@ fn env_sh_of_a_task_that_does_not_run_never_runs() {
 
 #[test]
 fn env_sh_failure_names_the_variable_and_shows_stderr() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.t]
-            env = { X = { sh = "echo broken >&2; exit 3" } }
-            run = "touch ran"
-            "#,
-        )
-        .args(["t"])
-        .expect_stderr_contains("`X` failed")
-        .expect_stderr_contains("broken")
-        .expect_no_file("ran")
-        .status(2);
+    let toml = r#"
+        [tasks.t]
+        env = { X = { sh = "echo broken >&2; exit 3" } }
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["t"], &["`X` failed", "broken"]);
 }
 
 #[test]
 fn bad_env_tables_are_all_reported() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [env]
-            A = { defualt = "x" }
-            B = { sh = "x", default = "y" }
-            [tasks.t]
-            env = { C = { unset = "yes" }, D = { prepend = "bin" } }
-            run = "touch ran"
-            "#,
-        )
-        .args(["t"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+    let toml = r#"
+        [env]
+        A = { defualt = "x" }
+        B = { sh = "x", default = "y" }
+        [tasks.t]
+        env = { C = { unset = "yes" }, D = { prepend = "bin" } }
+        run = "touch ran"
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["t"]));
 }
 
 /// Issue #6: every env form works in an included file's `[env]`, over the root's `[env]`.

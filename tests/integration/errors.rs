@@ -1,240 +1,165 @@
 //! rask's own errors: unknown tasks with suggestions, cycles with their whole path, bad
 //! tasks.toml pointing at `tasks.toml:LINE:COL`; and that validation happens before anything runs.
 
-use crate::common::{Test, refusal};
+use crate::common::{Test, refusal, refused_saying};
 
 #[test]
 fn unknown_task_suggests_the_close_name() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.test]
-            run = "touch test-ran"
-            [tasks.build]
-            run = "touch build-ran"
-            "#,
-        )
-        .args(["tset"])
-        .expect_stderr_contains("tset")
-        .expect_stderr_contains("did you mean `test`")
-        .expect_no_file("test-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.test]
+        run = "touch ran"
+        [tasks.build]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["tset"], &["tset", "did you mean `test`"]);
 }
 
 #[test]
 fn unknown_task_among_known_ones_runs_nothing() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.ok]
-            run = "touch ok-ran"
-            "#,
-        )
-        .args(["ok", "nope"])
-        .expect_stderr_contains("nope")
-        .expect_no_file("ok-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.ok]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["ok", "nope"], &["nope"]);
 }
 
 #[test]
 fn unknown_dependency_points_at_tasks_toml_and_suggests() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            run = "touch lint-ran"
-            [tasks.build]
-            depends = ["lnit"]
-            run = "touch build-ran"
-            "#,
-        )
-        .args(["build"])
-        .expect_stderr_contains("lnit")
-        .expect_stderr_contains("tasks.toml:4:")
-        .expect_stderr_contains("did you mean `lint`")
-        .expect_no_file("lint-ran")
-        .expect_no_file("build-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.lint]
+        run = "touch ran"
+        [tasks.build]
+        depends = ["lnit"]
+        run = "touch ran"
+    "#;
+    refused_saying(
+        toml,
+        &["build"],
+        &["lnit", "tasks.toml:4:", "did you mean `lint`"],
+    );
 }
 
 #[test]
 fn cycle_error_names_the_whole_path() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            depends = ["b"]
-            run = "touch a-ran"
-            [tasks.b]
-            depends = ["a"]
-            run = "touch b-ran"
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("a -> b -> a")
-        .expect_no_file("a-ran")
-        .expect_no_file("b-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        depends = ["b"]
+        run = "touch ran"
+        [tasks.b]
+        depends = ["a"]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["a"], &["a -> b -> a"]);
 }
 
 #[test]
 fn longer_cycle_names_every_task_on_it() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.entry]
-            depends = ["a"]
-            run = "true"
-            [tasks.a]
-            depends = ["b"]
-            run = "true"
-            [tasks.b]
-            depends = ["c"]
-            run = "true"
-            [tasks.c]
-            depends = ["a"]
-            run = "true"
-            "#,
-        )
-        .args(["entry"])
-        .expect_stderr_contains("a -> b -> c -> a")
-        .status(2);
+    let toml = r#"
+        [tasks.entry]
+        depends = ["a"]
+        run = "true"
+        [tasks.a]
+        depends = ["b"]
+        run = "true"
+        [tasks.b]
+        depends = ["c"]
+        run = "true"
+        [tasks.c]
+        depends = ["a"]
+        run = "true"
+    "#;
+    refused_saying(toml, &["entry"], &["a -> b -> c -> a"]);
 }
 
 #[test]
 fn task_depending_on_itself_is_an_error() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            depends = ["a"]
-            run = "touch a-ran"
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("`a`")
-        .expect_no_file("a-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        depends = ["a"]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["a"], &["`a`"]);
 }
 
 #[test]
 fn unknown_key_points_at_line_and_column_and_suggests() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            run = "true"
-            [tasks.build]
-            run = "touch build-ran"
-            dependz = ["lint"]
-            "#,
-        )
-        .args(["build"])
-        .expect_stderr_contains("dependz")
-        .expect_stderr_contains("tasks.toml:5:1")
-        .expect_stderr_contains("did you mean `depends`")
-        .expect_no_file("build-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.lint]
+        run = "true"
+        [tasks.build]
+        run = "touch ran"
+        dependz = ["lint"]
+    "#;
+    refused_saying(
+        toml,
+        &["build"],
+        &["dependz", "tasks.toml:5:1", "did you mean `depends`"],
+    );
 }
 
 #[test]
 fn unknown_settings_key_suggests() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [settings]
-            jbos = 2
-            [tasks.a]
-            run = "touch a-ran"
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("tasks.toml:2:1")
-        .expect_stderr_contains("did you mean `jobs`")
-        .expect_no_file("a-ran")
-        .status(2);
+    let toml = r#"
+        [settings]
+        jbos = 2
+        [tasks.a]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["a"], &["tasks.toml:2:1", "did you mean `jobs`"]);
 }
 
 #[test]
 fn every_problem_in_tasks_toml_is_reported_not_just_the_first() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "true"
-            descripton = "typo one"
-            [tasks.b]
-            run = "true"
-            hidde = true
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("tasks.toml:3:1")
-        .expect_stderr_contains("tasks.toml:6:1")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "true"
+        descripton = "typo one"
+        [tasks.b]
+        run = "true"
+        hidde = true
+    "#;
+    refused_saying(toml, &["a"], &["tasks.toml:3:1", "tasks.toml:6:1"]);
 }
 
 #[test]
 fn malformed_toml_reports_line_and_column() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "unterminated
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("tasks.toml:2:")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "unterminated
+    "#;
+    refused_saying(toml, &["a"], &["tasks.toml:2:"]);
 }
 
 #[test]
 fn wrong_type_reports_line_and_column() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            description = "fine"
-            run = 5
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("tasks.toml:3:")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        description = "fine"
+        run = 5
+    "#;
+    refused_saying(toml, &["a"], &["tasks.toml:3:"]);
 }
 
 #[test]
 fn invalid_timeout_duration_is_a_config_error() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "touch a-ran"
-            timeout = "soonish"
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("tasks.toml:3:")
-        .expect_no_file("a-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "touch ran"
+        timeout = "soonish"
+    "#;
+    refused_saying(toml, &["a"], &["tasks.toml:3:"]);
 }
 
 #[test]
 fn a_broken_task_stops_a_valid_one_from_running() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.ok]
-            run = "touch ok-ran"
-            [tasks.bad]
-            run = "true"
-            depends = ["does-not-exist"]
-            "#,
-        )
-        .args(["ok"])
-        .expect_stderr_contains("does-not-exist")
-        .expect_no_file("ok-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.ok]
+        run = "touch ran"
+        [tasks.bad]
+        run = "true"
+        depends = ["does-not-exist"]
+    "#;
+    refused_saying(toml, &["ok"], &["does-not-exist"]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Exit codes are API: a task's own code, 128+n for signals, 124 for timeouts, 127 for commands
 //! that cannot be started, 2 for rask's own errors.
 
-use crate::common::Test;
+use crate::common::{Test, refused_saying};
 use crate::ordering::A_THEN_B;
 
 #[test]
@@ -135,16 +135,11 @@ fn shell_that_cannot_be_spawned_exits_127() {
 
 #[test]
 fn unknown_task_exits_2() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "true"
-            "#,
-        )
-        .args(["nope"])
-        .expect_stderr_contains("nope")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "true"
+    "#;
+    refused_saying(toml, &["nope"], &["nope"]);
 }
 
 #[test]

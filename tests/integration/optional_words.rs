@@ -1,7 +1,7 @@
 //! Optional words in commands: `{{x?}}`, `{{x...}}` and `{{flag ? "text"}}`, in shell and argv
 //! commands, env and dir; a bad quote is a located error and nothing runs.
 
-use crate::common::Test;
+use crate::common::{Test, refusal};
 
 const TOML: &str = r#"
     [tasks.shell]
@@ -84,22 +84,17 @@ fn dry_run_shows_optional_words_substituted() {
 
 #[test]
 fn a_bad_quote_in_an_optional_word_is_located_and_nothing_runs() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.test]
-            params = [{ name = "race", flag = true }]
-            run = [
-              'touch ran',
-              'go test {{race ? --race}}',
-              'go test {{ race ? "--race }}',
-              ["go", "test", "{{race ? '-v' x}}"],
-            ]
-            "#,
-        )
-        .args(["test"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+    let toml = r#"
+        [tasks.test]
+        params = [{ name = "race", flag = true }]
+        run = [
+          'touch ran',
+          'go test {{race ? --race}}',
+          'go test {{ race ? "--race }}',
+          ["go", "test", "{{race ? '-v' x}}"],
+        ]
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["test"]));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Task parameters (`--name value`, `--name=value`, positional, flags), their shell quoting,
 //! `TASK --help`, and `--` extra arguments.
 
-use crate::common::Test;
+use crate::common::{Test, refused_saying};
 
 /// A task printing each of its arguments on a line.
 const PRINT_ARGS: &str = r#"
@@ -153,22 +153,15 @@ fn param_in_an_argv_command_is_one_argument_verbatim() {
 
 #[test]
 fn missing_required_param_is_a_usage_error_and_runs_nothing() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.dep]
-            run = "touch dep-ran"
-            [tasks.deploy]
-            depends = ["dep"]
-            run = "touch deploy-ran {{target}}"
-            params = [{ name = "target" }]
-            "#,
-        )
-        .args(["deploy"])
-        .expect_stderr_contains("target")
-        .expect_no_file("dep-ran")
-        .expect_no_file("deploy-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.dep]
+        run = "touch ran"
+        [tasks.deploy]
+        depends = ["dep"]
+        run = "touch ran {{target}}"
+        params = [{ name = "target" }]
+    "#;
+    refused_saying(toml, &["deploy"], &["target"]);
 }
 
 #[test]
@@ -288,21 +281,14 @@ fn task_help_snapshot() {
 
 #[test]
 fn unknown_placeholder_is_a_config_error_with_a_suggestion() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.ok]
-            run = "touch ok-ran"
-            [tasks.greet]
-            run = "echo Hello {{nmae}}"
-            params = [{ name = "name", default = "World" }]
-            "#,
-        )
-        .args(["ok"])
-        .expect_stderr_contains("nmae")
-        .expect_stderr_contains("did you mean `name`")
-        .expect_no_file("ok-ran")
-        .status(2);
+    let toml = r#"
+        [tasks.ok]
+        run = "touch ran"
+        [tasks.greet]
+        run = "echo Hello {{nmae}}"
+        params = [{ name = "name", default = "World" }]
+    "#;
+    refused_saying(toml, &["ok"], &["nmae", "did you mean `name`"]);
 }
 
 #[test]
@@ -345,19 +331,13 @@ fn empty_default_substitutes_an_empty_word() {
 
 #[test]
 fn required_param_of_a_dependency_is_an_error_before_anything_runs() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.deploy]
-            run = "touch deployed-{{target}}"
-            params = [{ name = "target", required = true }]
-            [tasks.release]
-            depends = ["deploy"]
-            run = "touch released"
-            "#,
-        )
-        .args(["release"])
-        .expect_stderr_contains("needs parameter `target`")
-        .expect_no_file("released")
-        .status(2);
+    let toml = r#"
+        [tasks.deploy]
+        run = "touch deployed-{{target}}"
+        params = [{ name = "target", required = true }]
+        [tasks.release]
+        depends = ["deploy"]
+        run = "touch ran"
+    "#;
+    refused_saying(toml, &["release"], &["needs parameter `target`"]);
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Output, Test};
+use crate::common::{Output, Test, refused_saying};
 
 /// The event stream rask wrote to `events.jsonl`, one value per line.
 #[track_caller]
@@ -191,16 +191,15 @@ fn a_report_that_cannot_be_created_stops_rask_before_anything_runs() {
 
 #[test]
 fn an_unknown_report_format_is_a_usage_error() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "true"
-            "#,
-        )
-        .args(["--report", "xml=out.xml", "a"])
-        .expect_stderr_contains("unknown report format `xml` (expected json or junit)")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "true"
+    "#;
+    refused_saying(
+        toml,
+        &["--report", "xml=out.xml", "a"],
+        &["unknown report format `xml` (expected json or junit)"],
+    );
 }
 
 /// Two tasks, one failing with exit 3, for the summary tests.

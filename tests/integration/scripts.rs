@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::Test;
+use crate::common::{Test, refused_saying};
 
 #[test]
 fn a_shebang_script_runs_as_a_file_with_its_arguments() {
@@ -134,17 +134,12 @@ fn a_dry_run_shows_the_script_and_writes_nothing() {
 
 #[test]
 fn an_empty_interpreter_is_an_error() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            interpreter = []
-            run = "true"
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("empty `interpreter` in task `a`")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        interpreter = []
+        run = "true"
+    "#;
+    refused_saying(toml, &["a"], &["empty `interpreter` in task `a`"]);
 }
 
 #[test]

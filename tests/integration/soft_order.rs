@@ -1,7 +1,7 @@
 //! `wait_for` (soft ordering) and task-name patterns in `depends` / `wait_for`: what runs, in
 //! which order, what `--graph`, `--dot` and `--dry-run` show, and the located errors.
 
-use crate::common::Test;
+use crate::common::{Test, refusal};
 
 const SOFT: &str = r#"
     [tasks.build]
@@ -173,20 +173,15 @@ fn graph_dot_and_dry_run_show_patterns_expanded_and_wait_for() {
 
 #[test]
 fn unknown_wait_for_names_and_patterns_matching_nothing_are_reported_together() {
-    let refusal = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.build]
-            run = "touch ran"
-            [tasks."lint:web:css"]
-            run = "touch ran"
-            [tasks.test]
-            wait_for = ["biuld"]
-            depends = ["lint:*", "tset:*"]
-            run = "touch ran"
-            "#,
-        )
-        .args(["test"])
-        .refusal();
-    insta::assert_snapshot!(refusal);
+    let toml = r#"
+        [tasks.build]
+        run = "touch ran"
+        [tasks."lint:web:css"]
+        run = "touch ran"
+        [tasks.test]
+        wait_for = ["biuld"]
+        depends = ["lint:*", "tset:*"]
+        run = "touch ran"
+    "#;
+    insta::assert_snapshot!(refusal(toml, &["test"]));
 }

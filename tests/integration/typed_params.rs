@@ -1,7 +1,7 @@
 //! Parameters beyond name/default/flag: `variadic`, `choices` and `type = "int" | "bool"`,
 //! checked before anything runs, and shown by `rask TASK --help`.
 
-use crate::common::Test;
+use crate::common::{Test, refused_saying};
 
 const TOML: &str = r#"
     [tasks.test]
@@ -247,19 +247,19 @@ fn task_help_shows_no_name_and_repeatable_parameters() {
 
 #[test]
 fn a_flag_cannot_be_multiple() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.a]
-            run = "touch ran"
-            params = [{ name = "on", flag = true, multiple = true }]
-            "#,
-        )
-        .args(["a"])
-        .expect_stderr_contains("flag parameter `on` in task `a` cannot be `multiple`")
-        .expect_stderr_contains("tasks.toml:3:")
-        .expect_no_file("ran")
-        .status(2);
+    let toml = r#"
+        [tasks.a]
+        run = "touch ran"
+        params = [{ name = "on", flag = true, multiple = true }]
+    "#;
+    refused_saying(
+        toml,
+        &["a"],
+        &[
+            "flag parameter `on` in task `a` cannot be `multiple`",
+            "tasks.toml:3:",
+        ],
+    );
 }
 
 /// A switch: `first` runs and `test` prints how `verbose` was set.

@@ -7,7 +7,7 @@ use std::fs::{self, File, FileTimes};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::common::{Running, Test, assert_dead, poll};
+use crate::common::{Running, Test, assert_dead, poll, refused_saying};
 
 const WATCHING: &str = "rask: watching";
 
@@ -351,16 +351,17 @@ fn a_task_with_a_watch_signal_reloads_instead_of_restarting() {
 
 #[test]
 fn an_unknown_watch_signal_is_an_error_pointing_at_it() {
-    Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.server]
-            watch_signal = "SIGFOO"
-            run = "true"
-            "#,
-        )
-        .args(["server"])
-        .expect_stderr_contains("unknown `watch_signal` `SIGFOO` in task `server`")
-        .expect_stderr_contains("tasks.toml:2:")
-        .status(2);
+    let toml = r#"
+        [tasks.server]
+        watch_signal = "SIGFOO"
+        run = "true"
+    "#;
+    refused_saying(
+        toml,
+        &["server"],
+        &[
+            "unknown `watch_signal` `SIGFOO` in task `server`",
+            "tasks.toml:2:",
+        ],
+    );
 }

@@ -825,6 +825,17 @@ pub fn refusal(toml: &str, args: &[&str]) -> String {
     Test::new().tasks_toml(toml).args(args).refusal()
 }
 
+/// rask refuses `args` on a project with this `tasks.toml` before any task ran (see
+/// [`Test::refusal`]), and its error says each of `said`.
+#[track_caller]
+pub fn refused_saying(toml: &str, args: &[&str], said: &[&str]) {
+    said.iter()
+        .fold(Test::new().tasks_toml(toml).args(args), |test, needle| {
+            test.expect_stderr_contains(needle)
+        })
+        .refusal();
+}
+
 /// Replaces what differs between runs: the project's temp dir (as given and canonical) becomes
 /// `[TEMP]`, and every duration (`412ms`, `1.5s`, `30µs`) becomes `[TIME]`.
 pub fn redact(text: &str, tempdir: &Path) -> String {
