@@ -6,8 +6,9 @@
 //! jobserver protocol in the form of GNU make 4.4's `--jobserver-style=fifo`: a named FIFO holds
 //! one byte per free job slot; every rask may run one command without a token (the slot its
 //! parent already counted) and takes a byte from the FIFO for each further command, writing it
-//! back when that command ends. The top-level rask creates the FIFO, in a private temporary
-//! directory, with `jobs - 1` bytes and names it to its tasks in `RASK_JOBSERVER=fifo:PATH`.
+//! back when that command ends. The top-level rask creates the FIFO (mode 0600, a fresh random
+//! name, see [`fifo_dirs`] for where) with `jobs - 1` bytes and names it to its tasks in
+//! `RASK_JOBSERVER=fifo:PATH`.
 //!
 //! A FIFO rather than an inherited pipe: a pipe's two descriptors would leak into every task
 //! process (issue #8), where a program that closes or reuses them breaks the pool; a path is
@@ -38,8 +39,8 @@ pub(crate) struct JobTokens {
     held: Vec<u8>,
     /// The pool failed: stop asking it, and rely on the local `-j` alone.
     broken: bool,
-    /// The directory holding a FIFO this rask created: removed once every handle is gone.
-    _dir: Option<Arc<tempfile::TempDir>>,
+    /// The FIFO this rask created: removed once every handle is gone.
+    _created: Option<Arc<tempfile::TempPath>>,
 }
 
 impl JobTokens {
@@ -65,29 +66,34 @@ impl JobTokens {
 
     /// A new FIFO holding `jobs - 1` tokens, for this rask and the rasks its tasks start.
     pub(crate) fn create(jobs: usize) -> io::Result<JobTokens> {
-        let dir = tempfile::Builder::new()
-            .prefix("rask-jobserver-")
-            .tempdir()?;
-        let path = dir.path().join("fifo");
-        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "NUL in the temp dir's path"))?;
-        // SAFETY: `c_path` is a valid NUL-terminated string; mkfifo only reads it.
-        if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } != 0 {
-            return Err(io::Error::last_os_error());
+        let mut failure = None;
+        for dir in fifo_dirs() {
+            let made = tempfile::Builder::new()
+                .prefix("rask-jobserver-")
+                .make_in(&dir, make_fifo);
+            match made {
+                Ok(made) => {
+                    let (_, created) = made.into_parts();
+                    let mut pool = open_fifo(&created)?;
+                    // Non-blocking: a pool larger than the FIFO's buffer fails here instead
+                    // of hanging.
+                    pool.write_all(&vec![b'+'; jobs.saturating_sub(1)])?;
+                    let path = created.to_path_buf();
+                    return Ok(JobTokens::new(pool, path, Some(Arc::new(created))));
+                }
+                Err(error) => failure = Some(error),
+            }
         }
-        let mut pool = open_fifo(&path)?;
-        // Non-blocking: a pool larger than the FIFO's buffer fails here instead of hanging.
-        pool.write_all(&vec![b'+'; jobs.saturating_sub(1)])?;
-        Ok(JobTokens::new(pool, path, Some(Arc::new(dir))))
+        Err(failure.unwrap_or_else(|| io::Error::other("no directory for the job FIFO")))
     }
 
-    fn new(pool: File, path: PathBuf, dir: Option<Arc<tempfile::TempDir>>) -> JobTokens {
+    fn new(pool: File, path: PathBuf, created: Option<Arc<tempfile::TempPath>>) -> JobTokens {
         JobTokens {
             pool,
             path,
             held: Vec::new(),
             broken: false,
-            _dir: dir,
+            _created: created,
         }
     }
 
@@ -96,7 +102,7 @@ impl JobTokens {
         Ok(JobTokens::new(
             self.pool.try_clone()?,
             self.path.clone(),
-            self._dir.clone(),
+            self._created.clone(),
         ))
     }
 
@@ -154,6 +160,37 @@ impl Drop for JobTokens {
             self.release();
         }
     }
+}
+
+/// Where the FIFO may go, best first. Every top-level run creates and removes one, and on an
+/// ext4 `/tmp` a private directory around it cost about 0.4 ms (a quarter of running one
+/// `/usr/bin/true` task), so the FIFO goes straight into a directory only its owner can
+/// write to (`XDG_RUNTIME_DIR`) or a sticky one, where nobody else can replace or remove it.
+/// `TMPDIR`, when set, is the user's choice; else `/dev/shm`, a memory file system.
+fn fifo_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::with_capacity(3);
+    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
+        let runtime = PathBuf::from(runtime);
+        if runtime.is_absolute() {
+            dirs.push(runtime);
+        }
+    }
+    if std::env::var_os("TMPDIR").is_none() {
+        dirs.push(PathBuf::from("/dev/shm"));
+    }
+    dirs.push(std::env::temp_dir());
+    dirs
+}
+
+/// `mkfifo(path, 0600)`; fails with `AlreadyExists` if anything is there already.
+fn make_fifo(path: &Path) -> io::Result<()> {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "NUL in the temp dir's path"))?;
+    // SAFETY: `c_path` is a valid NUL-terminated string; mkfifo only reads it.
+    if unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Opens the FIFO at `path` for reading and writing, non-blocking; anything but a FIFO (a

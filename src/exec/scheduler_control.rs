@@ -232,6 +232,14 @@ impl<S: Spawn> Run<'_, '_, S> {
 
     /// Delivers a pending reload once every prerequisite of the task has released it again.
     pub(super) fn reload_if_due(&mut self, task: TaskId) {
+        // Asked each time a prerequisite finishes: a task that waits for a thousand is looked
+        // at a thousand times, so the cheap test comes before the scan of its prerequisites.
+        let TaskState::Running(running) = &self.states[task.index()] else {
+            return;
+        };
+        if running.reload.is_none() || running.stopping.is_some() {
+            return;
+        }
         let released = self.plan.prerequisites[task.index()]
             .iter()
             .all(|&(prerequisite, edge)| {

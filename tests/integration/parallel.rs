@@ -386,6 +386,41 @@ fn the_job_limit_is_named_by_a_fifo_that_goes_when_rask_does() {
     assert!(!std::path::Path::new(path).exists(), "{path} left behind");
 }
 
+/// Where the FIFO went, as the task saw it.
+fn jobserver_fifo_dir(test: &crate::common::Output) -> std::path::PathBuf {
+    let seen = test.read("seen");
+    let path = seen
+        .trim()
+        .strip_prefix("fifo:")
+        .expect("RASK_JOBSERVER=fifo:PATH");
+    let path = std::path::Path::new(path);
+    assert!(!path.exists(), "{} left behind", path.display());
+    path.parent()
+        .expect("the FIFO is in a directory")
+        .to_owned()
+}
+
+#[test]
+fn the_job_fifo_goes_into_the_runtime_dir_else_the_chosen_temp_dir() {
+    let tasks =
+        "[tasks.t]\nrun = 'echo \"$RASK_JOBSERVER\" > seen; test -p \"${RASK_JOBSERVER#fifo:}\"'\n";
+    let test = Test::new().tasks_toml(tasks).write("runtime/.keep", "");
+    let runtime = test.path("runtime");
+    let test = (test.env("XDG_RUNTIME_DIR", &runtime))
+        .env("TMPDIR", "/nowhere")
+        .args(["t"])
+        .success();
+    assert_eq!(jobserver_fifo_dir(&test), runtime);
+
+    let test = Test::new().tasks_toml(tasks).write("tmp/.keep", "");
+    let tmp = test.path("tmp");
+    let test = (test.env("XDG_RUNTIME_DIR", "relative/is/ignored"))
+        .env("TMPDIR", &tmp)
+        .args(["t"])
+        .success();
+    assert_eq!(jobserver_fifo_dir(&test), tmp);
+}
+
 /// What a task's shell records about its stdin and stdout: whether each is a terminal, and
 /// what its stdin is (`/dev/null`, `/dev/pts/N`).
 fn terminal_probe(name: &str) -> String {
