@@ -14,6 +14,16 @@ fn stdout(toml: &str, args: [&str; 2]) -> String {
         .stdout_text()
 }
 
+/// The lines the tasks appended to `log` in a run of `args` on `toml`, which must exit `code`.
+#[track_caller]
+fn logged(toml: &str, args: &[&str], code: i32) -> Vec<String> {
+    Test::new()
+        .tasks_toml(toml)
+        .args(args)
+        .status(code)
+        .log_lines("log")
+}
+
 const BUILDS: &str = r#"
     [tasks.build]
     run = "echo build {{profile}} >> log"
@@ -38,15 +48,16 @@ const BUILDS: &str = r#"
 
 #[test]
 fn args_reach_the_dependency() {
-    let output = Test::new().tasks_toml(BUILDS).args(["release"]).success();
-    assert_eq!(output.log_lines("log"), ["build release", "release"]);
+    assert_eq!(
+        logged(BUILDS, &["release"], 0),
+        ["build release", "release"]
+    );
 }
 
 #[test]
 fn the_same_arguments_run_once() {
-    let output = Test::new().tasks_toml(BUILDS).args(["ship"]).success();
     assert_eq!(
-        output.log_lines("log"),
+        logged(BUILDS, &["ship"], 0),
         ["build release", "release", "ship"]
     );
 }
@@ -66,8 +77,7 @@ fn different_arguments_run_once_each() {
 
 #[test]
 fn arguments_equal_to_the_tasks_own_values_are_the_same_run() {
-    let output = Test::new().tasks_toml(BUILDS).args(["same"]).success();
-    assert_eq!(output.log_lines("log"), ["build debug", "same"]);
+    assert_eq!(logged(BUILDS, &["same"], 0), ["build debug", "same"]);
 }
 
 #[test]
@@ -177,9 +187,8 @@ const STEPS: &str = r#"
 #[test]
 fn a_call_in_run_runs_the_task_at_that_point() {
     for jobs in ["-j1", "-j4"] {
-        let output = Test::new().tasks_toml(STEPS).args([jobs, "ci"]).success();
         assert_eq!(
-            output.log_lines("log"),
+            logged(STEPS, &[jobs, "ci"], 0),
             [
                 "ci start",
                 "lint true",
@@ -194,33 +203,28 @@ fn a_call_in_run_runs_the_task_at_that_point() {
 
 #[test]
 fn call_args_take_the_callers_params_and_vars() {
-    let output = Test::new()
-        .tasks_toml(STEPS)
-        .args(["mode=slow", "ci", "--level", "quick"])
-        .success();
-    assert_eq!(output.log_lines("log")[3], "lint slow-quick");
+    let log = logged(STEPS, &["mode=slow", "ci", "--level", "quick"], 0);
+    assert_eq!(log[3], "lint slow-quick");
 }
 
 #[test]
 fn the_called_tasks_dependencies_run_first_and_once() {
-    let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.prep]
-            run = "echo prep >> log"
+    let toml = r#"
+        [tasks.prep]
+        run = "echo prep >> log"
 
-            [tasks.lint]
-            depends = ["prep"]
-            run = "echo lint >> log"
+        [tasks.lint]
+        depends = ["prep"]
+        run = "echo lint >> log"
 
-            [tasks.ci]
-            depends = ["prep"]
-            run = ["echo ci >> log", { task = "lint" }, "echo ci end >> log"]
-            "#,
-        )
-        .args(["-j1", "ci"])
-        .success();
-    assert_eq!(output.log_lines("log"), ["prep", "ci", "lint", "ci end"]);
+        [tasks.ci]
+        depends = ["prep"]
+        run = ["echo ci >> log", { task = "lint" }, "echo ci end >> log"]
+    "#;
+    assert_eq!(
+        logged(toml, &["-j1", "ci"], 0),
+        ["prep", "ci", "lint", "ci end"]
+    );
 }
 
 #[test]
@@ -307,43 +311,33 @@ fn command_if_and_ignore_errors_still_hold_around_calls() {
 
 #[test]
 fn a_task_only_called_does_not_run_when_no_call_is_made() {
-    let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            run = "echo lint >> log"
+    let toml = r#"
+        [tasks.lint]
+        run = "echo lint >> log"
 
-            [tasks.ci]
-            if = "false"
-            run = [{ task = "lint" }]
+        [tasks.ci]
+        if = "false"
+        run = [{ task = "lint" }]
 
-            [tasks.other]
-            run = "echo other >> log"
-            "#,
-        )
-        .args(["ci", "other"])
-        .success();
-    assert_eq!(output.log_lines("log"), ["other"]);
+        [tasks.other]
+        run = "echo other >> log"
+    "#;
+    assert_eq!(logged(toml, &["ci", "other"], 0), ["other"]);
 }
 
 #[test]
 fn with_keep_going_a_caller_failing_before_its_call_makes_none() {
-    let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.lint]
-            run = "echo lint >> log"
+    let toml = r#"
+        [tasks.lint]
+        run = "echo lint >> log"
 
-            [tasks.ci]
-            run = ["exit 2", { task = "lint" }]
+        [tasks.ci]
+        run = ["exit 2", { task = "lint" }]
 
-            [tasks.other]
-            run = "echo other >> log"
-            "#,
-        )
-        .args(["-k", "ci", "other"])
-        .status(2);
-    assert_eq!(output.log_lines("log"), ["other"]);
+        [tasks.other]
+        run = "echo other >> log"
+    "#;
+    assert_eq!(logged(toml, &["-k", "ci", "other"], 2), ["other"]);
 }
 
 #[test]
@@ -526,21 +520,16 @@ const PATTERN_CALLS: &str = r#"
 #[test]
 fn a_call_of_a_pattern_calls_every_match_in_file_order_at_that_point() {
     for jobs in ["-j1", "-j4"] {
-        let output = Test::new()
-            .tasks_toml(PATTERN_CALLS)
-            .args([jobs, "ci"])
-            .success();
         assert_eq!(
-            output.log_lines("log"),
+            logged(PATTERN_CALLS, &[jobs, "ci"], 0),
             ["start", "rust false", "css false", "toml", "end"],
             "{jobs}"
         );
     }
-    let output = Test::new()
-        .tasks_toml(PATTERN_CALLS)
-        .args(["fix"])
-        .success();
-    assert_eq!(output.log_lines("log"), ["css true", "rust true"]);
+    assert_eq!(
+        logged(PATTERN_CALLS, &["fix"], 0),
+        ["css true", "rust true"]
+    );
 }
 
 #[test]
