@@ -18,7 +18,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read, Write as _};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -331,12 +331,22 @@ impl Test {
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the rask binary can be spawned");
-        let stderr = drain(child.stderr.take().expect("stderr was piped"));
-        Beside { child, stderr }
+        let stdout = child.stdout.take().expect("stdout was piped");
+        let stderr = child.stderr.take().expect("stderr was piped");
+        let pipes = [stdout.as_fd(), stderr.as_fd()].map(process_tree::keep_read_end);
+        // Discarded, but piped all the same: so a process that outlives rask and holds it can
+        // be found.
+        drain(stdout);
+        Beside {
+            child,
+            stderr: drain(stderr),
+            waited: false,
+            pipes: pipes.into_iter().flatten().collect(),
+        }
     }
 
     /// Starts rask without waiting for it, for tests that must act while it runs (signals).
@@ -368,15 +378,17 @@ impl Test {
                 let _ = pipe.write_all(&bytes);
             });
         }
+        let stderr_pipe = child.stderr.take().expect("stderr was piped");
+        let pipes = (child.stdout.iter().map(process_tree::keep_read_end))
+            .chain([process_tree::keep_read_end(&stderr_pipe)])
+            .flatten()
+            .collect();
         let stdout = match child.stdout.take() {
             Some(pipe) => drain(pipe),
             None => drain(std::io::empty()),
         };
         let stderr_so_far = Arc::new(Mutex::new(Vec::new()));
-        let stderr = drain_visibly(
-            child.stderr.take().expect("stderr was piped"),
-            Arc::clone(&stderr_so_far),
-        );
+        let stderr = drain_visibly(stderr_pipe, Arc::clone(&stderr_so_far));
         let exit = notify_exit(pid);
         Running {
             test: Some(self),
@@ -387,6 +399,7 @@ impl Test {
             stdout,
             stderr,
             stderr_so_far,
+            pipes,
         }
     }
 
@@ -570,6 +583,8 @@ pub struct Running {
     stderr: Receiver<Vec<u8>>,
     /// What rask has written to stderr so far.
     stderr_so_far: Arc<Mutex<Vec<u8>>>,
+    /// rask's stdout (when piped) and stderr pipes, to find who still holds them.
+    pipes: Vec<OwnedFd>,
 }
 
 impl Running {
@@ -660,9 +675,10 @@ impl Running {
         let status = self.exit_status.get().expect("rask was reaped");
         let captured = |pipe: &Receiver<Vec<u8>>, name: &str| {
             pipe.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+                let holders = process_tree::kill_pipe_holders(&self.pipes);
                 panic!(
                     "rask exited ({status}) but its {name} stayed open for {PIPE_DEADLINE:?}: \
-                     a process it started outlived it"
+                     a process it started outlived it (killed now: {holders:?})"
                 )
             })
         };
@@ -677,21 +693,31 @@ impl Running {
 
 impl Drop for Running {
     /// Before [`Running::status`] (a test that failed or gave up early): rask, its group and
-    /// every task it started are killed, and rask is reaped. An exited rask not reaped yet still
+    /// every task it started are killed, and rask is reaped; so is any process that escaped
+    /// rask's tree (a re-parented daemon) but still holds rask's stdout or stderr. An exited rask not reaped yet still
     /// gets its group killed: a task sharing rask's group may outlive it.
     fn drop(&mut self) {
         if self.exit_status.get().is_none() {
             process_tree::kill_tree(self.pid);
             let _ = self.child.get_mut().wait();
         }
+        if self.test.is_some() {
+            // `status` did not finish: whatever escaped rask's tree but holds its output goes too.
+            process_tree::kill_pipe_holders(&self.pipes);
+        }
     }
 }
 
 /// A rask started by [`Test::spawn_beside`]. Dropped before it was waited for (a failed test),
-/// it is killed with its process group and every task it started, and reaped.
+/// it is killed with its process group and every task it started, and reaped; so is any
+/// process that escaped rask's tree but holds its stdout or stderr.
 pub struct Beside {
     child: Child,
     stderr: Receiver<Vec<u8>>,
+    /// Its stdout and stderr pipes (see [`Running`]).
+    pipes: Vec<OwnedFd>,
+    /// Whether [`Beside::exit`] saw it end and its stderr close.
+    waited: bool,
 }
 
 /// How a rask started by [`Test::spawn_beside`] ended.
@@ -718,11 +744,13 @@ impl Beside {
         });
         assert!(exited, "rask did not exit within {RUN_DEADLINE:?}");
         let stderr = self.stderr.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+            let holders = process_tree::kill_pipe_holders(&self.pipes);
             panic!(
                 "rask exited but its stderr stayed open for {PIPE_DEADLINE:?}: \
-                 a process it started outlived it"
+                 a process it started outlived it (killed now: {holders:?})"
             )
         });
+        self.waited = true;
         BesideExit {
             code: status.and_then(|status| status.code()),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
@@ -735,6 +763,9 @@ impl Drop for Beside {
         if let Ok(None) = self.child.try_wait() {
             process_tree::kill_tree(self.child.id() as i32);
             let _ = self.child.wait();
+        }
+        if !self.waited {
+            process_tree::kill_pipe_holders(&self.pipes);
         }
     }
 }

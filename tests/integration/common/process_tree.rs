@@ -10,6 +10,8 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 
 /// The parent pid and process group of `pid`, from `/proc/PID/stat`, or `None` once it is gone.
 fn parent_and_group(pid: i32) -> Option<(i32, i32)> {
@@ -83,6 +85,56 @@ pub fn kill_tree(root: i32) {
     }
 }
 
+/// A copy of the read end of one of rask's output pipes, kept so that the pipe, and so its
+/// inode number, stays allocated for as long as the harness may look for its holders: a pipe
+/// closed at both ends could give its number to another test's pipe.
+pub fn keep_read_end(pipe: impl AsFd) -> Option<OwnedFd> {
+    pipe.as_fd().try_clone_to_owned().ok()
+}
+
+/// Kills, with its process group, every other process that holds one of these pipes (read ends
+/// kept by [`keep_read_end`]): a process rask started that escaped its group and rask's tree (a
+/// daemon that called setsid and was re-parented) but still holds rask's stdout or stderr.
+/// Returns a line for each, its pid and command line, for the failure message.
+pub fn kill_pipe_holders(pipes: &[OwnedFd]) -> Vec<String> {
+    // `/proc/PID/fd/N` of either end of a pipe reads `pipe:[INODE]`.
+    let links: Vec<String> = (pipes.iter())
+        .filter_map(|pipe| fs::metadata(format!("/proc/self/fd/{}", pipe.as_raw_fd())).ok())
+        .map(|metadata| format!("pipe:[{}]", metadata.ino()))
+        .collect();
+    let own = std::process::id() as i32;
+    // SAFETY: getpgrp(2) cannot fail and touches no memory.
+    let own_group = unsafe { libc::getpgrp() };
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut killed = Vec::new();
+    for pid in entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+        if pid == own {
+            continue;
+        }
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        let holds = fds.filter_map(Result::ok).any(|fd| {
+            fs::read_link(fd.path())
+                .is_ok_and(|target| links.iter().any(|link| target.as_os_str() == link.as_str()))
+        });
+        if !holds {
+            continue;
+        }
+        let cmdline = fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+            .unwrap_or_default();
+        if let Some((_, group)) = parent_and_group(pid).filter(|&(_, group)| group != own_group) {
+            send(-group, libc::SIGKILL);
+        }
+        send(pid, libc::SIGKILL);
+        killed.push(format!("pid {pid} `{}`", cmdline.trim_end()));
+    }
+    killed
+}
+
 /// The harness's own guarantee, checked the honest way: a test body panics while rask runs two
 /// tasks (each in a group of its own) and a background child of one of them; once the panic has
 /// unwound through the [`super::Running`] handle, rask is reaped and none of them is left.
@@ -128,5 +180,34 @@ fn a_test_that_panics_while_rask_runs_leaves_no_process_behind() {
     assert_gone(rask, "rask");
     for &(what, pid) in &pids[1..] {
         assert_dead(pid, what);
+    }
+}
+
+/// A daemon that left rask's tree and group (setsid, re-parented once its shell exits) but
+/// holds rask's stdout and stderr (the lone task inherits them) is found through the pipes,
+/// whichever way the test ends: a panic while rask runs, or `status` seeing the pipes outlive
+/// rask.
+#[test]
+fn a_daemon_holding_rasks_output_is_killed_whichever_way_the_test_ends() {
+    use super::{Test, assert_dead, read_pid};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    let daemon = "setsid sleep 300 & echo $! > d.tmp; mv d.tmp d.pid";
+    for (rest_of_task, end_while_running) in [("exec sleep 300", true), ("true", false)] {
+        let running = Test::new()
+            .tasks_toml(&format!("[tasks.t]\nrun = '{daemon}; {rest_of_task}'\n"))
+            .args(["--output", "inherit", "t"])
+            .spawn();
+        running.wait_for_file("d.pid");
+        let pid = read_pid(&running.path("d.pid"));
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            if end_while_running {
+                // `running` is dropped as the panic unwinds through this closure.
+                panic!("a test failing while rask runs (deliberate)");
+            }
+            running.status(0)
+        }));
+        assert!(unwound.is_err(), "the test body failed");
+        assert_dead(pid, "the daemon holding rask's output");
     }
 }
