@@ -220,14 +220,24 @@ fn nested_rask_respects_its_parents_job_limit() {
         .status(124);
 }
 
-/// Each of `a` and `b` logs its start, waits (1 s at most) for the other to start, and logs its
-/// end: run in parallel, the two starts come first; run one after the other, they cannot.
-const WAIT_FOR_EACH_OTHER_BRIEFLY: &str = r#"
-    [tasks.a]
-    run = "echo a-start >> log; touch a.started; i=0; while [ ! -e b.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
-    [tasks.b]
-    run = "echo b-start >> log; touch b.started; i=0; while [ ! -e a.started ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
-    "#;
+/// Each of `a` and `b` logs its start, touches its marker, waits for the other's marker, and
+/// logs its end. Each gives up waiting after `polls` × 50 ms and ends all the same: run in
+/// parallel, the two starts come first; run one after the other, they cannot. Each logs its
+/// start before touching its marker, so once a task sees the other's marker both starts are in
+/// the log, ahead of either end.
+fn logged_meeting(polls: u32) -> String {
+    let wait_for = |marker: &str| {
+        format!(
+            "i=0; while [ ! -e {marker} ] && [ $i -lt {polls} ]; do sleep 0.05; i=$((i+1)); done"
+        )
+    };
+    format!(
+        "[tasks.a]\nrun = \"echo a-start >> log; touch a.started; {}; echo a-end >> log\"\n\
+         [tasks.b]\nrun = \"echo b-start >> log; touch b.started; {}; echo b-end >> log\"\n",
+        wait_for("b.started"),
+        wait_for("a.started"),
+    )
+}
 
 /// The machine's 1-minute load average, from /proc.
 fn load_now() -> f64 {
@@ -245,7 +255,8 @@ fn load_average_above_the_limit_starts_one_task_at_a_time() {
         return; // An idle machine: the limit would not bite, so there is nothing to check.
     }
     let output = Test::new()
-        .tasks_toml(WAIT_FOR_EACH_OTHER_BRIEFLY)
+        // Waiting 1 s at most: the first task gives up on the second, which cannot start yet.
+        .tasks_toml(&logged_meeting(20))
         .args(["-j", "2", "--load-average", &limit.to_string(), "a", "b"])
         .success();
     let log = output.log_lines("log");
@@ -257,21 +268,12 @@ fn load_average_above_the_limit_starts_one_task_at_a_time() {
     );
 }
 
-/// Like [`WAIT_FOR_EACH_OTHER_BRIEFLY`], but each task waits up to 10 s for the other, so a
-/// loaded machine that is slow to start the second task cannot make a parallel run look serial.
-/// Each task logs its start before touching its marker, so once a task sees the other's marker
-/// both starts are in the log, ahead of either end.
-const WAIT_FOR_EACH_OTHER: &str = r#"
-    [tasks.a]
-    run = "echo a-start >> log; touch a.started; i=0; while [ ! -e b.started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo a-end >> log"
-    [tasks.b]
-    run = "echo b-start >> log; touch b.started; i=0; while [ ! -e a.started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo b-end >> log"
-    "#;
-
 #[test]
 fn load_average_below_the_load_keeps_tasks_parallel() {
     let output = Test::new()
-        .tasks_toml(WAIT_FOR_EACH_OTHER)
+        // Waiting 10 s at most, so a loaded machine slow to start the second task cannot make a
+        // parallel run look serial.
+        .tasks_toml(&logged_meeting(200))
         .args(["-j", "2", "--load-average", "100000", "a", "b"])
         .success();
     let log = output.log_lines("log");
