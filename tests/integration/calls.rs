@@ -2,7 +2,7 @@
 //! (`{ task = "build", args = { profile = "release" } }`) and as steps of `run`: one run per
 //! distinct set of values.
 
-use crate::common::{Test, assert_dead, read_pid, refusal};
+use crate::common::{Test, assert_dead, refusal};
 use crate::reports::{events, outcome, outcomes};
 
 /// What rask prints on stdout for `args`, run on `toml`, which must succeed.
@@ -381,10 +381,8 @@ fn ctrl_c_during_a_call_cancels_the_caller_and_leaves_nothing_running() {
         )
         .args(["--report", "json=events.jsonl", "ci"])
         .spawn();
-    running.wait_for_file("long.pid");
-    let sleep = read_pid(&running.path("long.pid"));
-    running.signal(libc::SIGINT);
-    let output = running.status(130);
+    let sleep = running.wait_for_pid("long.pid");
+    let output = running.interrupt();
     assert_dead(sleep, "the called task's background sleep");
     assert!(!output.path("log").exists());
     let outcomes = outcomes(&events(&output));

@@ -2,7 +2,7 @@
 //! (up to date when every command succeeds), `preconditions` (the task fails before its
 //! commands), a command table's own `if`, and `ignore_errors` ("failed, ignored").
 
-use crate::common::{Test, assert_dead, read_pid, refusal};
+use crate::common::{Test, assert_dead, refusal};
 
 #[test]
 fn a_false_if_skips_the_task_and_its_dependents_still_run() {
@@ -326,9 +326,7 @@ fn ctrl_c_during_a_condition_stops_it_and_leaves_nothing_running() {
         .args(["t"])
         .expect_no_file("ran")
         .spawn();
-    running.wait_for_file("pid");
-    let sleep = read_pid(&running.path("pid"));
-    running.signal(libc::SIGINT);
-    running.status(130);
+    let sleep = running.wait_for_pid("pid");
+    running.interrupt();
     assert_dead(sleep, "the condition's background sleep");
 }

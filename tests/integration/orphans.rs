@@ -4,9 +4,7 @@
 //! Each task writes the pid of a background `sleep 300` to a file; the test then checks that the
 //! pid is dead (see [`crate::common::is_dead`] for what counts).
 
-use crate::common::{
-    Test, assert_dead, assert_gone, in_a_subreaper, read_pid, reap_adopted, sh_wait_for,
-};
+use crate::common::{Test, assert_dead, assert_gone, in_a_subreaper, reap_adopted, sh_wait_for};
 
 /// Starts a long background sleep that does not hold rask's pipes, and records its pid.
 const BACKGROUND: &str = "sleep 300 >/dev/null 2>&1 & echo $! > pid.tmp; mv pid.tmp pid";
@@ -204,7 +202,7 @@ fn issue_8_poll_failing_mid_run_kills_every_task_and_accounts_for_it() {
     std::fs::write(rask.path("go"), "").expect("the project is writable");
     let pids: Vec<(String, i32)> = ["a.pid", "a.child", "b.pid", "b.child"]
         .iter()
-        .map(|file| (file.to_string(), read_pid(&rask.path(file))))
+        .map(|file| (file.to_string(), rask.read_pid(file)))
         .collect();
     let output = rask.status(2);
     for (file, pid) in pids {

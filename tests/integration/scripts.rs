@@ -104,8 +104,7 @@ fn the_script_file_is_removed_when_rask_is_interrupted() {
         .spawn();
     running.wait_for_file("path");
     let path = std::fs::read_to_string(running.path("path")).expect("the script wrote its path");
-    running.signal(libc::SIGINT);
-    running.status(130);
+    running.interrupt();
     assert!(
         !Path::new(path.trim()).exists(),
         "script file {path} left behind"

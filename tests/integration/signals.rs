@@ -4,7 +4,7 @@
 //! Each test starts rask, waits for a marker proving the task runs, then signals rask's pid only:
 //! reaching the tasks is rask's job.
 
-use crate::common::{Test, assert_dead, read_pid};
+use crate::common::{Test, assert_dead};
 
 /// Records the shell's pid and a background sleep's pid, then waits; `pid` appears last.
 fn running_task(name: &str) -> String {
@@ -27,8 +27,8 @@ fn interrupt_single_task(signal: i32, expected: i32) {
         .expect_no_file("after-ran")
         .spawn();
     running.wait_for_file("t.pid");
-    let shell = read_pid(&running.path("t.shell"));
-    let sleep = read_pid(&running.path("t.pid"));
+    let shell = running.read_pid("t.shell");
+    let sleep = running.read_pid("t.pid");
     running.signal(signal);
     running.status(expected);
     assert_dead(shell, "the task's shell");
@@ -55,7 +55,7 @@ fn sigterm_reaches_every_parallel_task() {
     running.wait_for_file("two.pid");
     let pids: Vec<(&str, i32)> = ["one.shell", "one.pid", "two.shell", "two.pid"]
         .into_iter()
-        .map(|file| (file, read_pid(&running.path(file))))
+        .map(|file| (file, running.read_pid(file)))
         .collect();
     running.signal(libc::SIGTERM);
     running.status(143);
@@ -70,10 +70,8 @@ fn sigint_in_prefixed_mode_exits_130_and_kills_the_task() {
         .tasks_toml(&running_task("t"))
         .args(["--output", "prefixed", "t"])
         .spawn();
-    running.wait_for_file("t.pid");
-    let sleep = read_pid(&running.path("t.pid"));
-    running.signal(libc::SIGINT);
-    running.status(130);
+    let sleep = running.wait_for_pid("t.pid");
+    running.interrupt();
     assert_dead(sleep, "the task's background sleep");
 }
 
@@ -90,12 +88,10 @@ fn second_sigint_kills_at_once_without_waiting_for_the_grace_period() {
         )
         .args(["--grace", "10m", "--output", "prefixed", "stubborn"])
         .spawn();
-    running.wait_for_file("pid");
-    let shell = read_pid(&running.path("pid"));
+    let shell = running.wait_for_pid("pid");
     running.signal(libc::SIGINT);
     running.wait_for_file("got-int");
-    running.signal(libc::SIGINT);
-    running.status(130);
+    running.interrupt();
     assert_dead(shell, "the INT-trapping shell");
 }
 
@@ -111,7 +107,6 @@ fn issue_8_cleanup_runs_after_a_first_ctrl_c() {
         .args(["t"])
         .spawn();
     running.wait_for_file("t.pid");
-    running.signal(libc::SIGINT);
-    let output = running.status(130);
+    let output = running.interrupt();
     assert!(output.path("down-ran").exists(), "the cleanup ran");
 }

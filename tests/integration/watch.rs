@@ -71,12 +71,6 @@ fn wait_for_lines(running: &Running, relative: &str, count: usize) {
     );
 }
 
-/// Ends watching as a user would; rask exits as for any run Ctrl-C stops.
-fn interrupt(running: Running) {
-    running.signal(libc::SIGINT);
-    running.status(130);
-}
-
 const BUILD_TXT: &str = r#"
     [tasks.build]
     sources = ["src/*.txt"]
@@ -121,7 +115,7 @@ fn a_change_re_runs_the_task_it_touches_and_its_dependents_only() {
         "{}",
         running.stderr_so_far()
     );
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -146,7 +140,7 @@ fn a_burst_of_two_hundred_writes_is_one_run() {
     edit(&running, "src/last.txt", "1");
     running.wait_for_stderr(IDLE, 3);
     assert_eq!(logged(&running), ["build", "build", "build"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -175,7 +169,7 @@ fn outputs_git_and_ignored_files_never_trigger() {
         "only the last write is a trigger:\n{stderr}"
     );
     assert_eq!(logged(&running), ["build", "build"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -200,7 +194,7 @@ fn a_task_writing_into_the_directory_it_watches_does_not_loop() {
         "its own writes never trigger:\n{stderr}"
     );
     assert_eq!(logged(&running), ["ran", "ran", "ran"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 const SERVER: &str = r#"
@@ -223,7 +217,7 @@ fn a_change_restarts_a_running_task_and_its_old_group_is_gone() {
     assert_dead(first, "the first server's background process");
     let second: i32 = lines(&running.path("pids"))[1].parse().expect("a pid");
     // Ctrl-C ends watching and leaves no process behind.
-    interrupt(running);
+    running.interrupt();
     assert_dead(second, "the second server's background process");
 }
 
@@ -253,7 +247,7 @@ fn on_busy_queue_runs_exactly_once_more_after_the_current_run() {
     fs::write(running.path("go"), "").expect("write go");
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(logged(&running), ["start", "end", "start", "end"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -271,7 +265,7 @@ fn on_busy_do_nothing_ignores_changes_while_a_run_goes_on() {
     edit(&running, "src/a", "3");
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(logged(&running), ["start", "end", "start", "end"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -303,7 +297,7 @@ fn tasks_toml_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_file() {
     );
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(logged(&running), ["one", "two"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -316,7 +310,7 @@ fn poll_mode_sees_changes_too() {
     edit(&running, "src/a.txt", "2");
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(logged(&running), ["build", "build"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]
@@ -346,7 +340,7 @@ fn a_task_with_a_watch_signal_reloads_instead_of_restarting() {
     edit(&running, "src/app", "2");
     wait_for_lines(&running, "log", 2);
     assert_eq!(logged(&running), ["started", "reloaded"]);
-    interrupt(running);
+    running.interrupt();
 }
 
 #[test]

@@ -626,6 +626,28 @@ impl Running {
         self.exit_status.set(Some(status));
     }
 
+    /// Reads a pid a task wrote with `echo $! > FILE` (or `$$`).
+    #[track_caller]
+    pub fn read_pid(&self, relative: impl AsRef<Path>) -> i32 {
+        read_pid(&self.path(relative))
+    }
+
+    /// Waits (bounded) for a task to write a pid to `relative`, atomically (`echo $! > tmp;
+    /// mv tmp FILE`), and reads it.
+    #[track_caller]
+    pub fn wait_for_pid(&self, relative: impl AsRef<Path>) -> i32 {
+        self.wait_for_file(relative.as_ref());
+        self.read_pid(relative)
+    }
+
+    /// Ctrl-C, as a user would press it: SIGINT to rask, which must then exit 130 with every
+    /// expectation met.
+    #[track_caller]
+    pub fn interrupt(self) -> Output {
+        self.signal(libc::SIGINT);
+        self.status(130)
+    }
+
     /// rask's process id.
     pub fn pid(&self) -> i32 {
         self.pid

@@ -140,7 +140,7 @@ pub fn kill_pipe_holders(pipes: &[OwnedFd]) -> Vec<String> {
 /// unwound through the [`super::Running`] handle, rask is reaped and none of them is left.
 #[test]
 fn a_test_that_panics_while_rask_runs_leaves_no_process_behind() {
-    use super::{Test, assert_dead, assert_gone, read_pid, sh_wait_for};
+    use super::{Test, assert_dead, assert_gone, sh_wait_for};
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     let test = Test::new()
@@ -165,7 +165,7 @@ fn a_test_that_panics_while_rask_runs_leaves_no_process_behind() {
             ("a's child", "a.child"),
             ("task b", "b.pid"),
         ] {
-            pids.push((what, read_pid(&running.path(file))));
+            pids.push((what, running.read_pid(file)));
         }
         panic!("a test failing while rask runs (deliberate)");
     }));
@@ -189,7 +189,7 @@ fn a_test_that_panics_while_rask_runs_leaves_no_process_behind() {
 /// rask.
 #[test]
 fn a_daemon_holding_rasks_output_is_killed_whichever_way_the_test_ends() {
-    use super::{Test, assert_dead, read_pid};
+    use super::{Test, assert_dead};
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     let daemon = "setsid sleep 300 & echo $! > d.tmp; mv d.tmp d.pid";
@@ -198,8 +198,7 @@ fn a_daemon_holding_rasks_output_is_killed_whichever_way_the_test_ends() {
             .tasks_toml(&format!("[tasks.t]\nrun = '{daemon}; {rest_of_task}'\n"))
             .args(["--output", "inherit", "t"])
             .spawn();
-        running.wait_for_file("d.pid");
-        let pid = read_pid(&running.path("d.pid"));
+        let pid = running.wait_for_pid("d.pid");
         let unwound = catch_unwind(AssertUnwindSafe(|| {
             if end_while_running {
                 // `running` is dropped as the panic unwinds through this closure.
