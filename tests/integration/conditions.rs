@@ -81,16 +81,17 @@ fn a_condition_runs_quietly_in_the_task_directory_with_its_env() {
         .success();
 }
 
+/// `fetch` is up to date (its `status` commands succeed) once `vendor/a` and `vendor/b` exist.
+const FETCH: &str = r#"
+    [tasks.fetch]
+    status = ["test -f vendor/a", "test -f vendor/b"]
+    run = "echo fetched >> log"
+    "#;
+
 #[test]
 fn status_commands_that_all_succeed_mean_up_to_date() {
     let output = Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.fetch]
-            status = ["test -f vendor/a", "test -f vendor/b"]
-            run = "echo fetched >> log"
-            "#,
-        )
+        .tasks_toml(FETCH)
         .create_dir("vendor")
         .write("vendor/a", "")
         .write("vendor/b", "")
@@ -102,20 +103,15 @@ fn status_commands_that_all_succeed_mean_up_to_date() {
 
 #[test]
 fn one_failing_status_command_runs_the_task_and_force_ignores_status() {
-    let toml = r#"
-        [tasks.fetch]
-        status = ["test -f vendor/a", "test -f vendor/b"]
-        run = "echo fetched >> log"
-        "#;
     Test::new()
-        .tasks_toml(toml)
+        .tasks_toml(FETCH)
         .create_dir("vendor")
         .write("vendor/a", "")
         .args(["fetch"])
         .expect_file("log", "fetched\n")
         .success();
     Test::new()
-        .tasks_toml(toml)
+        .tasks_toml(FETCH)
         .create_dir("vendor")
         .write("vendor/a", "")
         .write("vendor/b", "")

@@ -105,16 +105,17 @@ fn process_environment_is_inherited() {
         .success();
 }
 
+/// `t` runs in `sub` (relative to its tasks.toml) and touches `here` there.
+const IN_SUB: &str = r#"
+    [tasks.t]
+    dir = "sub"
+    run = "touch here"
+    "#;
+
 #[test]
 fn dir_sets_the_working_directory_relative_to_tasks_toml() {
     Test::new()
-        .tasks_toml(
-            r#"
-            [tasks.t]
-            dir = "sub"
-            run = "touch here"
-            "#,
-        )
+        .tasks_toml(IN_SUB)
         .create_dir("sub")
         .create_dir("elsewhere")
         .current_dir("elsewhere")
@@ -128,14 +129,7 @@ fn dir_sets_the_working_directory_relative_to_tasks_toml() {
 #[test]
 fn dir_is_relative_to_tasks_toml_even_with_file_flag() {
     Test::new()
-        .write(
-            "proj/tasks.toml",
-            r#"
-            [tasks.t]
-            dir = "sub"
-            run = "touch here"
-            "#,
-        )
+        .write("proj/tasks.toml", IN_SUB)
         .create_dir("proj/sub")
         .args(["--file", "proj/tasks.toml", "t"])
         .expect_file("proj/sub/here", "")
