@@ -57,16 +57,8 @@ fn three_shards_run_every_requested_task_once_with_their_dependencies() {
 fn a_dry_run_shows_the_slice() {
     Test::new()
         .tasks_toml(FIVE_TASKS)
-        .args([
-            "--partition",
-            "2/3",
-            "--dry-run",
-            "t1",
-            "t2",
-            "t3",
-            "t4",
-            "t5",
-        ])
+        .args(["--partition", "2/3", "--dry-run"])
+        .args(REQUESTED)
         .expect_stdout("echo t2 >> log\necho t5 >> log\n")
         .expect_no_file("log")
         .success();
