@@ -192,7 +192,10 @@ fn a_daemon_holding_rasks_output_is_killed_whichever_way_the_test_ends() {
     use super::{Test, assert_dead};
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
-    let daemon = "setsid sleep 300 & echo $! > d.tmp; mv d.tmp d.pid";
+    // The pid is written from inside the new session, and the task waits for it: a task that
+    // ended before setsid ran would have its daemon killed with the task's group by rask.
+    let daemon = "setsid sh -c \"echo \\$\\$ > d.tmp; mv d.tmp d.pid; exec sleep 300\" & \
+                  until [ -e d.pid ]; do sleep 0.01; done";
     for (rest_of_task, end_while_running) in [("exec sleep 300", true), ("true", false)] {
         let running = Test::new()
             .tasks_toml(&format!("[tasks.t]\nrun = '{daemon}; {rest_of_task}'\n"))
