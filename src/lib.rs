@@ -18,6 +18,7 @@ mod events;
 mod exec;
 mod execute;
 mod graph;
+mod heap;
 #[cfg(test)]
 mod hostile_input_tests;
 mod report;
