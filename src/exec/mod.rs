@@ -32,4 +32,4 @@ pub(crate) use job_tokens::JobTokens;
 pub(crate) use os::become_subreaper;
 pub(crate) use scheduler::{Alone, Scheduler, SchedulerOptions};
 pub(crate) use signals::SignalPipes;
-pub(crate) use spawn::{Job, LocalSpawner, RunningJob, Spawn};
+pub(crate) use spawn::{Job, LocalSpawner, Ready, RunningJob, Spawn};

@@ -16,7 +16,7 @@ use super::os::{
 use super::posix_spawn::{ChildSpec, ChildStdio, Launcher};
 use super::script::ScriptFile;
 use super::sequence::{self, Next, Sequence, Step};
-use super::{Job, JobEvent, JobResult, RunningJob, Spool};
+use super::{Job, JobEvent, JobResult, Ready, RunningJob, Spool};
 use crate::events::{Exit, OutputMode, Stream, Usage};
 
 /// How long output is still read after a command's group was killed, before giving up on a
@@ -157,13 +157,16 @@ impl LocalJob {
     }
 
     /// Reads at most one chunk from each ready pipe; drops pipes at end-of-file.
-    fn read_output(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
+    fn read_output(&mut self, ready: &[Ready], report: &mut dyn FnMut(JobEvent)) {
         let Some(command) = &mut self.current else {
             return;
         };
         command.pipes.retain_mut(|(stream, pipe)| {
-            if !ready.contains(&pipe.as_raw_fd()) {
+            let Some(ready) = ready.iter().find(|ready| ready.fd == pipe.as_raw_fd()) else {
                 return true;
+            };
+            if ready.hung_up_empty {
+                return false;
             }
             // A fresh buffer per chunk, handed on as the event's own bytes: no copy on the
             // way to the sinks, and the allocator hands the same block back next time.
@@ -267,7 +270,7 @@ impl RunningJob for LocalJob {
         }
     }
 
-    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
+    fn advance(&mut self, ready: &[Ready], report: &mut dyn FnMut(JobEvent)) {
         if let Some(spool) = &mut self.spool {
             spool.bound();
         }
@@ -452,11 +455,7 @@ mod tests {
                 .map(|wake| wake.saturating_duration_since(Instant::now()));
             super::super::os::poll(&mut pollfds, timeout.or(Some(Duration::from_secs(1))))
                 .expect("poll");
-            let ready: Vec<RawFd> = pollfds
-                .iter()
-                .filter(|fd| fd.revents != 0)
-                .map(|fd| fd.fd)
-                .collect();
+            let ready: Vec<Ready> = pollfds.iter().filter_map(Ready::from_poll).collect();
             // As the scheduler does: advance only when a descriptor is ready or the job is due.
             let due = job.wake_at().is_some_and(|wake| wake <= Instant::now());
             if ready.is_empty() && !due {

@@ -12,7 +12,6 @@
 //! when it falls idle; it reports each round's summary and waits for the next message.
 
 use std::collections::VecDeque;
-use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -22,7 +21,7 @@ use super::job_tokens::JobTokens;
 use super::offload::Offload;
 use super::os::{load_average, poll, readable};
 use super::signals::SignalPipes;
-use super::{Job, JobEvent, JobResult, RunningJob, Spawn};
+use super::{Job, JobEvent, JobResult, Ready, RunningJob, Spawn};
 use crate::events::{
     CancelReason, Clock, Event, EventKind, Exit, Flow, OutputMode, RunSummary, SCHEMA_VERSION,
     SpooledOutput, Status, Stream, TaskInfo, TaskOutcome, Usage,
@@ -363,6 +362,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
                 self.output_closed(events);
             }
             self.start_ready(events);
+            // Only now: a token freed by a task that just ended went straight to the next
+            // one, sparing the FIFO a write and a read per task.
+            self.return_tokens();
             if self.running.is_empty() && !self.awaiting_checks() {
                 if !self.stays_open() {
                     return Ok(());
@@ -410,11 +412,9 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             for task in self.running.clone() {
                 ready_fds.clear();
                 ready_fds.extend(
-                    pollfds
-                        .iter()
-                        .zip(&owners)
-                        .filter(|(pollfd, owner)| pollfd.revents != 0 && **owner == Some(task))
-                        .map(|(pollfd, _)| pollfd.fd),
+                    (pollfds.iter().zip(&owners))
+                        .filter(|(_, owner)| **owner == Some(task))
+                        .filter_map(|(pollfd, _)| Ready::from_poll(pollfd)),
                 );
                 // `now` is read after `wake_at`: a job due "now" must count as due.
                 let due = self
@@ -437,7 +437,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     }
 
     /// Lets a job make progress, forwarding what it reports; records its end if it ended.
-    fn advance(&mut self, task: TaskId, ready_fds: &[RawFd], events: &mut Emitter<'_>) {
+    fn advance(&mut self, task: TaskId, ready_fds: &[Ready], events: &mut Emitter<'_>) {
         let TaskState::Running(running) = &mut self.states[task.index()] else {
             return;
         };
@@ -486,7 +486,6 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         };
         self.running.retain(|&other| other != caller);
         self.slots[running.slot] = false;
-        self.return_tokens();
         self.states[caller.index()] = TaskState::Calling(running);
         if std::mem::take(&mut self.uncalled[callee.index()]) {
             self.release(callee, events);
@@ -786,6 +785,8 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
     /// takes one.
     fn take_token(&mut self) -> bool {
         match &mut self.options.tokens {
+            // One still held from a task that ended since the last start (see `drive`).
+            Some(tokens) if tokens.held() >= self.running.len() => true,
             Some(tokens) if !self.running.is_empty() => tokens.try_acquire(),
             _ => true,
         }
@@ -878,7 +879,6 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         };
         self.running.retain(|&other| other != task);
         self.slots[running.slot] = false;
-        self.return_tokens();
         let status = match (running.stopping, result) {
             (Some((StopCause::Restart, _)), _) => return self.rearm(task, events),
             (Some((StopCause::Timeout, _)), _) => Status::TimedOut,

@@ -41,13 +41,13 @@ struct FakeJob {
 }
 
 impl RunningJob for FakeJob {
-    fn fds(&self, _out: &mut Vec<RawFd>) {}
+    fn fds(&self, _out: &mut Vec<std::os::fd::RawFd>) {}
 
     fn wake_at(&self) -> Option<Instant> {
         self.result.as_ref().map(|_| Instant::now())
     }
 
-    fn advance(&mut self, _ready: &[RawFd], report: &mut dyn FnMut(JobEvent)) {
+    fn advance(&mut self, _ready: &[Ready], report: &mut dyn FnMut(JobEvent)) {
         if let Some(result) = self.result.take() {
             report(JobEvent::Finished {
                 result,

@@ -48,6 +48,27 @@ pub(crate) trait Spawn {
     fn start(&self, job: Job, report: &mut dyn FnMut(JobEvent)) -> Box<dyn RunningJob>;
 }
 
+/// A descriptor that poll reported ready, as the scheduler hands it to the job that owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ready {
+    pub(crate) fd: RawFd,
+    /// Hung up with nothing to read (`POLLHUP` without `POLLIN`): a pipe whose writers are all
+    /// gone and whose buffer is empty. Reading it would only return end-of-file, a system call
+    /// per pipe per task that this spares.
+    pub(crate) hung_up_empty: bool,
+}
+
+impl Ready {
+    /// What poll reported for `pollfd`; `None` if it is not ready.
+    pub(crate) fn from_poll(pollfd: &libc::pollfd) -> Option<Ready> {
+        (pollfd.revents != 0).then_some(Ready {
+            fd: pollfd.fd,
+            hung_up_empty: pollfd.revents & libc::POLLIN == 0
+                && pollfd.revents & libc::POLLHUP != 0,
+        })
+    }
+}
+
 /// A started job, driven by the scheduler's poll loop.
 pub(crate) trait RunningJob {
     /// Adds the descriptors whose readiness means the job can make progress.
@@ -57,7 +78,7 @@ pub(crate) trait RunningJob {
     /// Makes progress without blocking: reads what output is there, notices exits, starts the
     /// next command. `ready` are the job's descriptors that poll reported ready. Reports
     /// [`JobEvent::Finished`] exactly once, after which it is not called again.
-    fn advance(&mut self, ready: &[RawFd], report: &mut dyn FnMut(JobEvent));
+    fn advance(&mut self, ready: &[Ready], report: &mut dyn FnMut(JobEvent));
     /// Goes on after the task call the job stopped at ([`JobEvent::Call`]), which ended
     /// with `exit` (success, or the failure the job ends with).
     fn resume(&mut self, exit: Exit, report: &mut dyn FnMut(JobEvent));
