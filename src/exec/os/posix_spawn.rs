@@ -71,7 +71,25 @@ pub(crate) struct Launcher {
     /// rask's own `PATH` (from `inherited`), which `posix_spawnp` searches.
     own_path: Option<OsString>,
     null: OnceCell<File>,
+    /// File actions by what they do: glibc checks each descriptor of an action against the
+    /// descriptor limit as it is added (two `getrlimit` calls a descriptor, six a spawn), and
+    /// the pipes of one task usually get the same numbers as those of the task before.
+    actions: RefCell<HashMap<ActionsKey, FileActions>>,
 }
+
+/// What a set of file actions does: the descriptors duplicated onto stdin, stdout and stderr
+/// ([`INHERIT`]: none), then the directory changed to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ActionsKey {
+    stdio: [RawFd; 3],
+    dir: Option<PathBuf>,
+}
+
+/// In an [`ActionsKey`]: the stream is rask's own, nothing is duplicated onto it.
+const INHERIT: RawFd = -1;
+
+/// How many distinct sets of file actions a run keeps; started over when full.
+const MAX_ACTIONS: usize = 32;
 
 /// A child's environment as `posix_spawn` takes it: `NAME=value` strings, sorted by name as
 /// std orders them, and a null-terminated array of pointers to them.
@@ -101,6 +119,7 @@ impl Launcher {
             blocks: RefCell::new(HashMap::new()),
             own_path,
             null: OnceCell::new(),
+            actions: RefCell::new(HashMap::new()),
         }
     }
 
@@ -113,18 +132,16 @@ impl Launcher {
             .split_first()
             .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "empty command"))?;
         let argv = CStrings::new(child.argv.iter().map(|arg| arg.as_bytes()))?;
-        let mut actions = FileActions::new()?;
-        for (target, stdio) in (0..).zip(child.stdio) {
-            let fd = match stdio {
-                ChildStdio::Inherit => continue,
+        let mut stdio = [INHERIT; 3];
+        for (fd, child_stdio) in stdio.iter_mut().zip(child.stdio) {
+            *fd = match child_stdio {
+                ChildStdio::Inherit => INHERIT,
                 ChildStdio::Null => self.null()?,
                 ChildStdio::Fd(fd) => fd,
             };
-            actions.dup2(fd, target)?;
         }
-        if let Some(dir) = child.dir {
-            actions.chdir(&c_string(dir.as_os_str().as_bytes())?)?;
-        }
+        let mut actions = self.actions.borrow_mut();
+        let actions = prepared_actions(&mut actions, stdio, child.dir)?;
         let attributes = Attributes::new(child.own_group)?;
         let mut blocks = self.blocks.borrow_mut();
         let block = self.block(&mut blocks, child.env, child.env_remove)?;
@@ -308,6 +325,35 @@ fn executable(candidate: &Path) -> bool {
     unsafe { libc::access(candidate.as_ptr(), libc::X_OK) == 0 }
 }
 
+/// The file actions that duplicate `stdio` (see [`ActionsKey`]) and change to `dir`, built
+/// now if no earlier spawn of the run needed the same.
+fn prepared_actions<'c>(
+    cache: &'c mut HashMap<ActionsKey, FileActions>,
+    stdio: [RawFd; 3],
+    dir: Option<&Path>,
+) -> io::Result<&'c FileActions> {
+    let key = ActionsKey {
+        stdio,
+        dir: dir.map(Path::to_path_buf),
+    };
+    if !cache.contains_key(&key) {
+        let mut actions = FileActions::new()?;
+        for (target, fd) in (0..).zip(stdio) {
+            if fd != INHERIT {
+                actions.dup2(fd, target)?;
+            }
+        }
+        if let Some(dir) = dir {
+            actions.chdir(&c_string(dir.as_os_str().as_bytes())?)?;
+        }
+        if cache.len() >= MAX_ACTIONS {
+            cache.clear();
+        }
+        cache.insert(key.clone(), actions);
+    }
+    Ok(&cache[&key])
+}
+
 /// `posix_spawn_file_actions_t`, destroyed when dropped.
 struct FileActions(Box<MaybeUninit<libc::posix_spawn_file_actions_t>>);
 
@@ -333,6 +379,12 @@ impl FileActions {
 
     fn as_ptr(&self) -> *const libc::posix_spawn_file_actions_t {
         self.0.as_ptr()
+    }
+}
+
+impl std::fmt::Debug for FileActions {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("FileActions")
     }
 }
 
@@ -466,6 +518,55 @@ mod tests {
         }
         let held: usize = blocks.values().map(Vec::len).sum();
         assert!(held <= MAX_BLOCKS, "{held} blocks held");
+    }
+
+    /// Spawns `sh -c 'pwd; echo WORD'` with stdout on a fresh pipe and returns what it wrote.
+    fn spawned_output(launcher: &Launcher, word: &str, dir: Option<&Path>) -> String {
+        use std::io::Read;
+        let (mut reader, writer) = io::pipe().expect("pipe");
+        let script = format!("pwd; echo {word}");
+        let argv = [OsStr::new("sh"), OsStr::new("-c"), OsStr::new(&script)];
+        let child = ChildSpec {
+            argv: &argv,
+            dir,
+            env: &[],
+            env_remove: &[],
+            own_group: false,
+            stdio: [
+                ChildStdio::Null,
+                ChildStdio::Fd(writer.as_raw_fd()),
+                ChildStdio::Inherit,
+            ],
+        };
+        let pid = launcher.spawn(&child).expect("sh spawns");
+        drop(writer);
+        let mut output = String::new();
+        reader.read_to_string(&mut output).expect("read");
+        let mut status = 0;
+        // SAFETY: waits for the child this test spawned; `status` is a valid out-pointer.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        output
+    }
+
+    #[test]
+    fn prepared_file_actions_are_reused_only_for_the_same_descriptors_and_dir() {
+        let launcher = Launcher::new();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = dir.path().canonicalize().expect("canonical");
+        let here = std::env::current_dir().expect("cwd");
+        // A pipe kept open shifts the next pipe's numbers, so the three spawns below need
+        // two different sets of descriptors, then the first set again.
+        let first = spawned_output(&launcher, "one", None);
+        let (_held_reader, _held_writer) = io::pipe().expect("pipe");
+        let second = spawned_output(&launcher, "two", Some(&dir));
+        let third = spawned_output(&launcher, "three", None);
+        assert_eq!(first, format!("{}\none\n", here.display()));
+        assert_eq!(second, format!("{}\ntwo\n", dir.display()));
+        assert_eq!(third, format!("{}\nthree\n", here.display()));
+        assert!(
+            launcher.actions.borrow().len() >= 2,
+            "one set per distinct key"
+        );
     }
 
     #[test]
