@@ -17,6 +17,9 @@ use crate::atomic_file::write_atomically;
 pub(crate) enum Reason {
     /// No `sources`: always runs.
     NoSources,
+    /// Calls other tasks in `run`: always runs, and each called task decides for itself (its
+    /// result is not among the caller's inputs, so a cached caller would skip a changed callee).
+    CallsTasks,
     /// `-B/--force`.
     Forced,
     /// `--no-cache`.
@@ -54,6 +57,7 @@ impl Reason {
     pub(crate) fn code(&self) -> &'static str {
         match self {
             Reason::NoSources => "no_sources",
+            Reason::CallsTasks => "calls_tasks",
             Reason::Forced => "forced",
             Reason::NoCache => "no_cache",
             Reason::NeverRun => "never_run",
@@ -95,6 +99,9 @@ impl Reason {
     pub(crate) fn describe(&self) -> String {
         match self {
             Reason::NoSources => "runs: no `sources`, so it always runs".to_owned(),
+            Reason::CallsTasks => {
+                "runs: it calls other tasks in `run`, which each decide for themselves".to_owned()
+            }
             Reason::Forced => "runs: forced (-B)".to_owned(),
             Reason::NoCache => "runs: cache disabled (--no-cache)".to_owned(),
             Reason::NeverRun => "runs: never run".to_owned(),

@@ -87,6 +87,9 @@ impl Incremental {
         if planned.sources.is_empty() {
             return Err(Reason::NoSources);
         }
+        if planned.calls_tasks() {
+            return Err(Reason::CallsTasks);
+        }
         if definition.method == UpToDateMethod::Timestamp {
             if self.force {
                 return Err(Reason::Forced);
@@ -331,7 +334,7 @@ impl Incremental {
     fn check_now(&self, plan: &Plan<'_>, task: TaskId) -> Option<Checked> {
         let planned = &plan.tasks[task.index()];
         let definition = planned.task;
-        if planned.sources.is_empty() || self.force {
+        if planned.sources.is_empty() || planned.calls_tasks() || self.force {
             return None;
         }
         if definition.method == UpToDateMethod::Timestamp {

@@ -139,6 +139,12 @@ impl PlannedTask<'_> {
     pub(crate) fn name(&self) -> &str {
         &self.label
     }
+
+    /// Whether the task calls other tasks in `run`. Such a task is never skipped as up to
+    /// date: what it calls is not among its inputs (see `cache::Reason::CallsTasks`).
+    pub(crate) fn calls_tasks(&self) -> bool {
+        self.commands.iter().any(|command| command.call.is_some())
+    }
 }
 
 /// Everything that will run in one invocation, each task once, in an order respecting every edge.
