@@ -502,10 +502,14 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         match end {
             CallEnd::Succeeded => {
                 let state = std::mem::replace(&mut self.states[caller.index()], TaskState::Done);
-                if let TaskState::Calling(running) = state {
-                    self.states[caller.index()] = TaskState::Resuming(running);
-                    self.ready.push_front(caller);
-                }
+                self.states[caller.index()] = match state {
+                    TaskState::Calling(running) => {
+                        self.ready.push_front(caller);
+                        TaskState::Resuming(running)
+                    }
+                    // Restarted or stopped (watch mode) while it waited: left as it is.
+                    other => other,
+                };
             }
             // Spawns nothing: the job ends with this failure (or ignores it) at once.
             CallEnd::Failed(exit) => self.resume(caller, exit, events),

@@ -190,9 +190,16 @@ impl<S: Spawn> Run<'_, '_, S> {
         }
     }
 
-    /// `tasks` and every task that depends on them, directly or not, by index. A task that
-    /// will reload rather than restart keeps running, and so do the tasks after it.
+    /// `tasks` and every task that depends on them or calls them in `run`, directly or not, by
+    /// index: a called task runs again only inside its caller, which runs again around it. A
+    /// task that will reload rather than restart keeps running, and so do the tasks after it.
     fn with_dependents(&self, tasks: &[TaskId]) -> Vec<bool> {
+        let mut callers: Vec<Vec<TaskId>> = vec![Vec::new(); self.plan.tasks.len()];
+        for (index, planned) in self.plan.tasks.iter().enumerate() {
+            for callee in planned.commands.iter().filter_map(|command| command.call) {
+                callers[callee.index()].push(TaskId(index as u32));
+            }
+        }
         let mut affected = vec![false; self.plan.tasks.len()];
         let mut stack: Vec<TaskId> = tasks.to_vec();
         while let Some(task) = stack.pop() {
@@ -204,6 +211,7 @@ impl<S: Spawn> Run<'_, '_, S> {
                     .iter()
                     .map(|&(dependent, _)| dependent),
             );
+            stack.extend(&callers[task.index()]);
         }
         affected
     }
@@ -260,7 +268,18 @@ impl<S: Spawn> Run<'_, '_, S> {
     /// Puts a task that is not running back to waiting for its prerequisites, counting those
     /// not yet finished; one that finished without releasing it blocks it at once.
     pub(super) fn rearm(&mut self, task: TaskId, events: &mut Emitter<'_>) {
-        let mut waiting = 0;
+        // A caller stopped at a call waits for that call no more.
+        if matches!(self.states[task.index()], TaskState::Calling(_)) {
+            for callers in &mut self.callers {
+                callers.retain(|&caller| caller != task);
+            }
+        }
+        // A task reached only through calls waits for a call again, as at the start, unless
+        // a caller already waits for it (one restarted before this task's old run ended).
+        let awaits_call =
+            self.plan.tasks[task.index()].called_only && self.callers[task.index()].is_empty();
+        self.uncalled[task.index()] = awaits_call;
+        let mut waiting = usize::from(awaits_call);
         for &(prerequisite, edge) in &self.plan.prerequisites[task.index()] {
             match self.states[prerequisite.index()] {
                 TaskState::Done if self.settled[prerequisite.index()].releases(edge) => {}

@@ -118,6 +118,41 @@ fn a_change_re_runs_the_task_it_touches_and_its_dependents_only() {
     running.interrupt();
 }
 
+/// Issue #6 and #10 together: a task call in `run` is an edge like a dependency, so a change to
+/// the called task's sources re-runs it where the caller calls it, with the caller around it;
+/// a change elsewhere leaves both alone.
+#[test]
+fn a_change_to_a_called_tasks_sources_re_runs_it_inside_its_caller() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.gen]
+            sources = ["gen/*.in"]
+            run = "echo gen >> log"
+            [tasks.ci]
+            sources = ["ci/*.txt"]
+            run = ["echo ci-before >> log", { task = "gen" }, "echo ci-after >> log"]
+            [tasks.other]
+            sources = ["other/*.txt"]
+            run = "echo other >> log"
+            "#,
+        )
+        .write("gen/a.in", "1")
+        .write("ci/c.txt", "1")
+        .write("other/o.txt", "1")
+        .watch(["ci", "other"]);
+    running.wait_for_stderr(IDLE, 1);
+    let first = logged(&running);
+    assert_eq!(first.len(), 4, "{first:?}");
+    edit(&running, "gen/a.in", "2");
+    running.wait_for_stderr(IDLE, 2);
+    assert_eq!(logged(&running)[4..], ["ci-before", "gen", "ci-after"]);
+    edit(&running, "other/o.txt", "2");
+    running.wait_for_stderr(IDLE, 3);
+    assert_eq!(logged(&running)[7..], ["other"]);
+    running.interrupt();
+}
+
 #[test]
 fn a_burst_of_two_hundred_writes_is_one_run() {
     let running = Test::new()
