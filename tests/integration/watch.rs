@@ -153,6 +153,37 @@ fn a_change_to_a_called_tasks_sources_re_runs_it_inside_its_caller() {
     running.interrupt();
 }
 
+/// The same while the called task runs: it is stopped, its caller starts over, and the new
+/// call runs it again; the caller, restarted while it waited at the call, waits for the new
+/// run, not the stopped one (and nothing hangs).
+#[test]
+fn a_change_while_a_called_task_runs_restarts_it_inside_its_restarted_caller() {
+    let running = Test::new()
+        .tasks_toml(
+            r#"
+            [tasks.gen]
+            sources = ["gen/*.in"]
+            run = "echo gen-start >> log; until [ -e go ]; do sleep 0.01; done; echo gen-done >> log"
+            [tasks.ci]
+            sources = ["ci/*.txt"]
+            run = [{ task = "gen" }, "echo ci-after >> log"]
+            "#,
+        )
+        .write("gen/a.in", "1")
+        .write("ci/c.txt", "1")
+        .watch(["ci"]);
+    wait_for_lines(&running, "log", 1);
+    edit(&running, "gen/a.in", "2");
+    wait_for_lines(&running, "log", 2);
+    fs::write(running.path("go"), "").expect("write go");
+    running.wait_for_stderr(IDLE, 1);
+    assert_eq!(
+        logged(&running),
+        ["gen-start", "gen-start", "gen-done", "ci-after"]
+    );
+    running.interrupt();
+}
+
 #[test]
 fn a_burst_of_two_hundred_writes_is_one_run() {
     let running = Test::new()
