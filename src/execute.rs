@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::cache::{self, Cache};
 use crate::cli::{ExplainFormat, Invocation, OutputArg, ProgressArg, ReportFormat, SummaryArg};
 use crate::error::{EXIT_ERROR, EXIT_SUCCESS, Error};
-use crate::events::{Event, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
+use crate::events::{Event, EventKind, OutputMode, RunSummary, SPOOL_MAX_SIZE_VAR};
 use crate::exec::{
     self, Alone, CacheOptions, ControlReceiver, JobTokens, LocalSpawner, Scheduler,
     SchedulerOptions, SignalPipes,
@@ -108,6 +108,14 @@ pub(crate) fn run(
         scheduler = scheduler.with_control(control);
     }
     let mut summary = scheduler.run(&resources.signals, &mut |event| {
+        if matches!(event.kind, EventKind::RunFinished { .. }) {
+            // The run's summary comes before what the observer says at its end (watch mode's
+            // "waiting for changes"), which should be the last line of a round.
+            let finished = event.clone();
+            let flow = reporter.report(event);
+            observe(&finished);
+            return flow;
+        }
         observe(&event);
         reporter.report(event)
     });

@@ -144,6 +144,13 @@ fn a_change_to_a_called_tasks_sources_re_runs_it_inside_its_caller() {
     running.wait_for_stderr(IDLE, 1);
     let first = logged(&running);
     assert_eq!(first.len(), 4, "{first:?}");
+    // The round's summary comes before the line that ends the round.
+    let stderr = running.stderr_so_far();
+    let summary = stderr.find("rask: done: 3 tasks succeeded");
+    assert!(
+        summary.is_some_and(|at| at < stderr.find(IDLE).expect("idle")),
+        "{stderr}"
+    );
     edit(&running, "gen/a.in", "2");
     running.wait_for_stderr(IDLE, 2);
     assert_eq!(logged(&running)[4..], ["ci-before", "gen", "ci-after"]);
