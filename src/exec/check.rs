@@ -18,7 +18,7 @@ use crate::cache::{
 };
 use crate::config::UpToDateMethod;
 use crate::events::{OutputMode, SpooledOutput, Status, Stream};
-use crate::graph::{Edge, Plan, TaskId};
+use crate::graph::{Edge, Plan, PlannedTask, TaskId};
 
 /// A worker's answer.
 #[derive(Debug)]
@@ -84,11 +84,8 @@ impl Incremental {
     pub(crate) fn check_work(&self, plan: &Plan<'_>, task: TaskId) -> Result<Work<Done>, Reason> {
         let planned = &plan.tasks[task.index()];
         let definition = planned.task;
-        if planned.sources.is_empty() {
-            return Err(Reason::NoSources);
-        }
-        if planned.calls_tasks() {
-            return Err(Reason::CallsTasks);
+        if let Some(reason) = always_runs(planned) {
+            return Err(reason);
         }
         if definition.method == UpToDateMethod::Timestamp {
             if self.force {
@@ -334,7 +331,7 @@ impl Incremental {
     fn check_now(&self, plan: &Plan<'_>, task: TaskId) -> Option<Checked> {
         let planned = &plan.tasks[task.index()];
         let definition = planned.task;
-        if planned.sources.is_empty() || planned.calls_tasks() || self.force {
+        if always_runs(planned).is_some() || self.force {
             return None;
         }
         if definition.method == UpToDateMethod::Timestamp {
@@ -353,5 +350,17 @@ impl Incremental {
             Err(reason) => reason,
             Ok(_) => Reason::Forced,
         }
+    }
+}
+
+/// Why `planned` runs whatever its files say, if it does: it has no `sources`, or it calls
+/// other tasks in `run` (see [`Reason::CallsTasks`]). Asked by the real check and the dry run.
+fn always_runs(planned: &PlannedTask<'_>) -> Option<Reason> {
+    if planned.sources.is_empty() {
+        Some(Reason::NoSources)
+    } else if planned.calls_tasks() {
+        Some(Reason::CallsTasks)
+    } else {
+        None
     }
 }

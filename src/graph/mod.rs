@@ -18,7 +18,9 @@ mod vars;
 pub(crate) use checks::PlannedPrecondition;
 pub(crate) use checks::{PlannedCheck, PlannedChecks};
 pub(crate) use partition::partition;
-pub(crate) use plan::{Edge, Plan, PlannedCommand, Request, TaskId, check, check_partial, plan};
+pub(crate) use plan::{
+    Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, check, check_partial, plan,
+};
 pub(crate) use resolve::Names;
 
 use crate::config::{Diagnostic, Span};
