@@ -15,7 +15,7 @@
 //! environment are never changed; every other descriptor of rask's is close-on-exec.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::hash_map::DefaultHasher;
+use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CString, OsStr, OsString, c_char};
 use std::fs::File;
@@ -336,22 +336,24 @@ fn prepared_actions<'c>(
         stdio,
         dir: dir.map(Path::to_path_buf),
     };
-    if !cache.contains_key(&key) {
-        let mut actions = FileActions::new()?;
-        for (target, fd) in (0..).zip(stdio) {
-            if fd != INHERIT {
-                actions.dup2(fd, target)?;
-            }
-        }
-        if let Some(dir) = dir {
-            actions.chdir(&c_string(dir.as_os_str().as_bytes())?)?;
-        }
-        if cache.len() >= MAX_ACTIONS {
-            cache.clear();
-        }
-        cache.insert(key.clone(), actions);
+    if cache.len() >= MAX_ACTIONS && !cache.contains_key(&key) {
+        cache.clear();
     }
-    Ok(&cache[&key])
+    match cache.entry(key) {
+        Entry::Occupied(known) => Ok(known.into_mut()),
+        Entry::Vacant(slot) => {
+            let mut actions = FileActions::new()?;
+            for (target, fd) in (0..).zip(stdio) {
+                if fd != INHERIT {
+                    actions.dup2(fd, target)?;
+                }
+            }
+            if let Some(dir) = dir {
+                actions.chdir(&c_string(dir.as_os_str().as_bytes())?)?;
+            }
+            Ok(slot.insert(actions))
+        }
+    }
 }
 
 /// `posix_spawn_file_actions_t`, destroyed when dropped.
