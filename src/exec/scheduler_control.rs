@@ -254,14 +254,13 @@ impl<S: Spawn> Run<'_, '_, S> {
                 matches!(self.states[prerequisite.index()], TaskState::Done)
                     && self.settled[prerequisite.index()].releases(edge)
             });
-        let TaskState::Running(running) = &mut self.states[task.index()] else {
-            return;
-        };
-        if running.stopping.is_some() || !released {
+        if !released {
             return;
         }
-        if let Some(signal) = running.reload.take() {
-            running.job.notify(signal);
+        if let TaskState::Running(running) = &mut self.states[task.index()] {
+            if let Some(signal) = running.reload.take() {
+                running.job.notify(signal);
+            }
         }
     }
 
@@ -270,8 +269,9 @@ impl<S: Spawn> Run<'_, '_, S> {
     pub(super) fn rearm(&mut self, task: TaskId, events: &mut Emitter<'_>) {
         // A caller stopped at a call waits for that call no more.
         if matches!(self.states[task.index()], TaskState::Calling(_)) {
-            for callers in &mut self.callers {
-                callers.retain(|&caller| caller != task);
+            let commands = &self.plan.tasks[task.index()].commands;
+            for callee in commands.iter().filter_map(|command| command.call) {
+                self.callers[callee.index()].retain(|&caller| caller != task);
             }
         }
         // A task reached only through calls waits for a call again, as at the start, unless
