@@ -229,7 +229,11 @@ impl Incremental {
                 // A call spawns nothing; what it calls (and with which values) is its part.
                 .map(|command| match command.call {
                     Some(_) => vec![command.display.clone()],
-                    None => command.argv.clone(),
+                    None => (command.program)
+                        .argv(&command.display, &plan.file.settings.shell)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
                 })
                 .collect(),
             env,

@@ -129,8 +129,7 @@ impl LocalJob {
             Err(error) => {
                 let program = sequence::argv(&self.job, step)
                     .first()
-                    .cloned()
-                    .unwrap_or_else(|| "a script".to_owned());
+                    .map_or_else(|| "a script".to_owned(), |&program| program.to_owned());
                 // A missing working directory fails the spawn with the same error as a missing
                 // program; say which it was.
                 let what = match &self.job.dir {
@@ -358,7 +357,10 @@ fn spawn(
             .transpose()?,
         _ => None,
     };
-    let mut argv: Vec<&OsStr> = sequence::argv(job, step).iter().map(OsStr::new).collect();
+    let mut argv: Vec<&OsStr> = sequence::argv(job, step)
+        .into_iter()
+        .map(OsStr::new)
+        .collect();
     if let (Some(file), Step::Command(index)) = (&script, step) {
         argv.push(file.path().as_os_str());
         let args = job.commands[index]
@@ -417,13 +419,14 @@ fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{PlannedChecks, PlannedCommand};
+    use crate::graph::{PlannedChecks, PlannedCommand, Program};
 
     fn job(argv: &[&str], output: OutputMode) -> Job {
         let argv: Vec<String> = argv.iter().map(|word| (*word).to_owned()).collect();
         Job {
-            commands: vec![PlannedCommand::new(argv.join(" "), argv)],
+            commands: vec![PlannedCommand::new(argv.join(" "), Program::Words(argv))],
             checks: PlannedChecks::default(),
+            shell: vec!["sh".to_owned(), "-c".to_owned()].into(),
             ignore_errors: false,
             dir: None,
             env: Vec::new(),

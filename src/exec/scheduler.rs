@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::check::{CacheOptions, Done, Incremental, Next, merge_env};
@@ -300,6 +301,8 @@ struct Run<'r, 'f, S> {
     callers: Vec<Vec<TaskId>>,
     /// How each finished task ended, for a caller that calls it afterwards.
     call_ends: Vec<CallEnd>,
+    /// `settings.shell`, shared by every job.
+    shell: Arc<[String]>,
 }
 
 impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
@@ -348,6 +351,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
             uncalled: plan.tasks.iter().map(|task| task.called_only).collect(),
             callers: vec![Vec::new(); plan.tasks.len()],
             call_ends: vec![CallEnd::default(); plan.tasks.len()],
+            shell: plan.file.settings.shell.as_slice().into(),
         }
     }
 
@@ -843,6 +847,7 @@ impl<'r, 'f, S: Spawn> Run<'r, 'f, S> {
         Job {
             commands: planned.commands.clone(),
             checks,
+            shell: Arc::clone(&self.shell),
             ignore_errors: planned.ignore_errors,
             dir: (planned.dir != self.options.working_dir).then(|| planned.dir.clone()),
             env,

@@ -9,7 +9,7 @@
 
 use super::{Job, JobResult};
 use crate::events::Exit;
-use crate::graph::PlannedCheck;
+use crate::graph::{PlannedCheck, shell_argv};
 
 /// One process of a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,16 +108,19 @@ impl Sequence {
 
 /// The program and arguments of `step`. For a script, the path of its file is still to be
 /// appended.
-pub(crate) fn argv(job: &Job, step: Step) -> &[String] {
+pub(crate) fn argv(job: &Job, step: Step) -> Vec<&str> {
     let checks = &job.checks;
     let check = match step {
         Step::Condition => checks.condition.as_ref(),
         Step::Precondition(index) => Some(&checks.preconditions[index].check),
         Step::Status(index) => Some(&checks.status[index]),
         Step::CommandCondition(index) => job.commands[index].condition.as_ref(),
-        Step::Command(index) => return &job.commands[index].argv,
+        Step::Command(index) => {
+            let command = &job.commands[index];
+            return command.program.argv(&command.display, &job.shell);
+        }
     };
-    check.map_or(&[], |check| &check.argv)
+    check.map_or_else(Vec::new, |check| shell_argv(&job.shell, &check.display))
 }
 
 fn display(check: Option<&PlannedCheck>) -> String {
@@ -128,23 +131,23 @@ fn display(check: Option<&PlannedCheck>) -> String {
 mod tests {
     use super::*;
     use crate::events::OutputMode;
-    use crate::graph::{PlannedChecks, PlannedCommand, PlannedPrecondition};
+    use crate::graph::{PlannedChecks, PlannedCommand, PlannedPrecondition, Program};
 
     fn check(line: &str) -> PlannedCheck {
         PlannedCheck {
             display: line.to_owned(),
-            argv: vec!["sh".into(), "-c".into(), line.to_owned()],
         }
     }
 
     fn command(line: &str) -> PlannedCommand {
-        PlannedCommand::new(line.to_owned(), vec![line.to_owned()])
+        PlannedCommand::new(line.to_owned(), Program::Words(vec![line.to_owned()]))
     }
 
     fn job(commands: Vec<PlannedCommand>, checks: PlannedChecks) -> Job {
         Job {
             commands,
             checks,
+            shell: vec!["sh".to_owned(), "-c".to_owned()].into(),
             ignore_errors: false,
             dir: None,
             env: Vec::new(),

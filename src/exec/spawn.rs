@@ -10,6 +10,7 @@
 use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::JobEvent;
@@ -25,6 +26,8 @@ pub(crate) struct Job {
     pub(crate) commands: Vec<PlannedCommand>,
     /// Run before the commands, in the order [`Sequence`](super::sequence::Sequence) gives.
     pub(crate) checks: PlannedChecks,
+    /// `settings.shell`, for the shell lines among the commands and every check.
+    pub(crate) shell: Arc<[String]>,
     /// The task's `ignore_errors`: its first failure ends it, but as "failed, ignored".
     pub(crate) ignore_errors: bool,
     /// Where to run, if not in rask's own working directory (saving a `chdir` per command).

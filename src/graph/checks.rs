@@ -6,17 +6,15 @@
 //! job runs them as processes of the task (never on the scheduler's thread), and their exit
 //! statuses decide between skipped, failed before starting, up to date, or run.
 
-use super::plan::shell_argv;
 use super::substitute::{Quoting, substitute};
 use crate::config::Task;
 
 /// One check, substituted and quoted, as it will be spawned. Its output is discarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlannedCheck {
-    /// The condition as written, after substitution, for messages.
+    /// The condition as written, after substitution: a line for `settings.shell`, and what
+    /// messages show.
     pub(crate) display: String,
-    /// What is executed: program first.
-    pub(crate) argv: Vec<String>,
 }
 
 /// A precondition and what to tell the user when it fails.
@@ -63,10 +61,9 @@ pub(super) fn templates(task: &Task) -> impl Iterator<Item = &str> {
 /// The checks of `task`, substituted like its shell commands (values shell-quoted).
 pub(super) fn planned_checks<'a>(
     task: &Task,
-    shell: &[String],
     lookup: &impl Fn(&str) -> Option<&'a str>,
 ) -> PlannedChecks {
-    let check = |condition: &str| planned_check(shell, condition, lookup);
+    let check = |condition: &str| planned_check(condition, lookup);
     PlannedChecks {
         condition: task.condition.as_deref().map(check),
         preconditions: task
@@ -87,13 +84,10 @@ pub(super) fn planned_checks<'a>(
 
 /// One shell condition, ready to spawn.
 pub(super) fn planned_check<'a>(
-    shell: &[String],
     condition: &str,
     lookup: &impl Fn(&str) -> Option<&'a str>,
 ) -> PlannedCheck {
-    let display = substitute(condition, Quoting::Shell, lookup);
     PlannedCheck {
-        argv: shell_argv(shell, &display),
-        display,
+        display: substitute(condition, Quoting::Shell, lookup),
     }
 }

@@ -8,6 +8,7 @@ mod dotenv;
 mod env;
 mod partition;
 mod plan;
+mod program;
 mod resolve;
 mod script;
 mod substitute;
@@ -21,6 +22,10 @@ pub(crate) use partition::partition;
 pub(crate) use plan::{
     Edge, Plan, PlannedCommand, PlannedTask, Request, TaskId, check, check_partial, plan,
 };
+/// Exec's tests build commands by hand.
+#[cfg(test)]
+pub(crate) use program::Program;
+pub(crate) use program::shell_argv;
 pub(crate) use resolve::Names;
 
 use crate::config::{Diagnostic, Span};

@@ -8,6 +8,7 @@ use super::PlannedChecks;
 use super::checks::{planned_check, planned_checks};
 use super::cycle::{self, Prerequisite};
 use super::env::EnvState;
+use super::program::Program;
 use super::script::{has_scripts, planned_script, script_env};
 use super::substitute::{self, Quoting, quote, substitute, substitute_words};
 use super::vars::{Bindings, Vars, task_dir};
@@ -67,9 +68,10 @@ pub(crate) struct Request {
 pub(crate) struct PlannedCommand {
     /// What the user sees: the command line as written, after substitution.
     pub(crate) display: String,
-    /// What is executed: program first. For a script, the interpreter and its arguments
-    /// (empty for a shebang script), to which the script file's path is appended.
-    pub(crate) argv: Vec<String>,
+    /// What is executed: `display` as a shell line, or words (for a script, the interpreter
+    /// and its arguments, empty for a shebang script, to which the script file's path is
+    /// appended).
+    pub(crate) program: Program,
     /// The command runs only when this check succeeds (a command table's `if`).
     pub(crate) condition: Option<super::PlannedCheck>,
     /// A failure is reported but the task goes on (a command table's `ignore_errors`).
@@ -92,10 +94,10 @@ pub(crate) struct Script {
 
 impl PlannedCommand {
     /// A plain command: no condition, no script, failures not ignored.
-    pub(crate) fn new(display: String, argv: Vec<String>) -> Self {
+    pub(crate) fn new(display: String, program: Program) -> Self {
         PlannedCommand {
             display,
-            argv,
+            program,
             condition: None,
             ignore_errors: false,
             script: None,
@@ -736,7 +738,6 @@ fn planned_task<'f>(
     let is_words =
         |name: &str| (task.params.iter()).any(|param| param.is_list() && param.name == name);
     let verbatim = |text: &String| substitute_words(text, Quoting::Verbatim, lookup, is_words);
-    let shell = &file.settings.shell;
     let last = task.run.len().saturating_sub(1);
     let mut calls = calls.iter();
     let commands: Vec<PlannedCommand> = task
@@ -750,14 +751,15 @@ fn planned_task<'f>(
                 Command::Argv(_) => None,
                 Command::Call(_) => {
                     let &(node, label) = calls.next().expect("one planned call per call step");
-                    let mut call = PlannedCommand::new(format!("call {label}"), Vec::new());
+                    let mut call =
+                        PlannedCommand::new(format!("call {label}"), Program::Words(Vec::new()));
                     call.call = Some(node);
                     Some(call)
                 }
             }
-            .unwrap_or_else(|| planned_command(shell, &step.command, &lookup, &is_words, extra));
-            planned.condition = (step.condition.as_deref())
-                .map(|condition| planned_check(shell, condition, &lookup));
+            .unwrap_or_else(|| planned_command(&step.command, &lookup, &is_words, extra));
+            planned.condition =
+                (step.condition.as_deref()).map(|condition| planned_check(condition, &lookup));
             planned.ignore_errors = step.ignore_errors;
             planned
         })
@@ -766,7 +768,7 @@ fn planned_task<'f>(
         Some(dir) => task_dir(file, task).join(verbatim(dir)),
         None => task_dir(file, task).to_owned(),
     };
-    let checks = planned_checks(task, shell, &lookup);
+    let checks = planned_checks(task, &lookup);
     let skip = platform_skip(task);
     let runs = skip.is_none() && !(commands.is_empty() && checks.is_empty());
     // Layers over dotenv and `[env]`: an included file's `[env]`, then the task's own.
@@ -849,7 +851,6 @@ fn default_values(task: &Task, span: crate::config::Span) -> Result<Vec<String>,
 }
 
 fn planned_command<'a>(
-    shell: &[String],
     command: &Command,
     lookup: &impl Fn(&str) -> Option<&'a str>,
     is_words: &impl Fn(&str) -> bool,
@@ -862,8 +863,7 @@ fn planned_command<'a>(
                 line.push(' ');
                 line.push_str(&quote(word, Quoting::Shell));
             }
-            let argv = shell_argv(shell, &line);
-            PlannedCommand::new(line, argv)
+            PlannedCommand::new(line, Program::ShellLine)
         }
         Command::Argv(words) => {
             let mut argv: Vec<String> = Vec::with_capacity(words.len() + extra.len());
@@ -885,163 +885,11 @@ fn planned_command<'a>(
                 }
             }
             argv.extend(extra.iter().cloned());
-            PlannedCommand::new(shell_words::join(&argv), argv)
+            PlannedCommand::new(shell_words::join(&argv), Program::Words(argv))
         }
         // Planned by `planned_task`, which knows the called node; shown the same here.
-        Command::Call(call) => PlannedCommand::new(format!("call {}", call.label()), Vec::new()),
-    }
-}
-
-/// The argv for a shell command line. Like make, a line with no shell syntax whose first word
-/// is no shell builtin is exec'd directly: the same result, without a shell's start-up
-/// (about 0.7 ms a command, which is most of a task runner's overhead on small tasks).
-pub(super) fn shell_argv(shell: &[String], line: &str) -> Vec<String> {
-    if is_posix_shell(shell) {
-        if let Some(words) = simple_command(line) {
-            return words;
+        Command::Call(call) => {
+            PlannedCommand::new(format!("call {}", call.label()), Program::Words(Vec::new()))
         }
-    }
-    let mut argv = Vec::with_capacity(shell.len() + 1);
-    argv.extend_from_slice(shell);
-    argv.push(line.to_owned());
-    argv
-}
-
-fn is_posix_shell(shell: &[String]) -> bool {
-    let program = shell.first().map(String::as_str).unwrap_or_default();
-    let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh")
-        && shell.last().is_some_and(|flag| flag == "-c")
-}
-
-/// The words of `line` if running it needs nothing from a shell.
-fn simple_command(line: &str) -> Option<Vec<String>> {
-    // Planning a large file asks this of every command and condition: one table lookup a byte,
-    // and the builtin check on the first word before any word is copied.
-    if line.bytes().any(|byte| SHELL_SYNTAX[usize::from(byte)]) {
-        return None;
-    }
-    // Split where the shell's default IFS splits (space, tab; newline is syntax above).
-    let mut words = line.split([' ', '\t']).filter(|word| !word.is_empty());
-    let program = words.next()?;
-    // `NAME=value cmd` is an assignment only a shell understands.
-    if is_shell_word(program) || program.contains('=') {
-        return None;
-    }
-    let mut argv = Vec::with_capacity(4);
-    argv.push(program.to_owned());
-    argv.extend(words.map(str::to_owned));
-    Some(argv)
-}
-
-/// The bytes that make a line need a shell: quoting, expansion, redirection, control flow.
-const SHELL_SYNTAX: [bool; 256] = {
-    let mut table = [false; 256];
-    let syntax = b"#;\"'*?[]&|<>(){}$`\\~!\n^";
-    let mut at = 0;
-    while at < syntax.len() {
-        table[syntax[at] as usize] = true;
-        at += 1;
-    }
-    table
-};
-
-/// Builtins and keywords behave differently (or only exist) inside a shell.
-fn is_shell_word(word: &str) -> bool {
-    matches!(
-        word,
-        "." | ":"
-            | "alias"
-            | "bg"
-            | "break"
-            | "case"
-            | "cd"
-            | "command"
-            | "continue"
-            | "do"
-            | "done"
-            | "echo"
-            | "elif"
-            | "else"
-            | "esac"
-            | "eval"
-            | "exec"
-            | "exit"
-            | "export"
-            | "fc"
-            | "fg"
-            | "fi"
-            | "for"
-            | "function"
-            | "getopts"
-            | "hash"
-            | "if"
-            | "jobs"
-            | "kill"
-            | "local"
-            | "printf"
-            | "pwd"
-            | "read"
-            | "readonly"
-            | "return"
-            | "select"
-            | "set"
-            | "shift"
-            | "source"
-            | "test"
-            | "then"
-            | "time"
-            | "times"
-            | "trap"
-            | "type"
-            | "typeset"
-            | "ulimit"
-            | "umask"
-            | "unalias"
-            | "unset"
-            | "until"
-            | "wait"
-            | "while"
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sh() -> Vec<String> {
-        vec!["sh".into(), "-c".into()]
-    }
-
-    #[test]
-    fn simple_lines_are_exec_directly() {
-        assert_eq!(shell_argv(&sh(), "/usr/bin/true"), ["/usr/bin/true"]);
-        assert_eq!(
-            shell_argv(&sh(), "cargo  build --release"),
-            ["cargo", "build", "--release"]
-        );
-        // Only space and tab split words, as the shell's default IFS does.
-        assert_eq!(shell_argv(&sh(), "run\ta\u{a0}b\r"), ["run", "a\u{a0}b\r"]);
-    }
-
-    #[test]
-    fn shell_syntax_and_builtins_go_through_the_shell() {
-        for line in [
-            "echo hi",
-            "a && b",
-            "FOO=1 env",
-            "ls *.rs",
-            "cd sub",
-            "exit 3",
-            "x 'y z'",
-        ] {
-            assert_eq!(shell_argv(&sh(), line), ["sh", "-c", line], "{line}");
-        }
-    }
-
-    #[test]
-    fn a_non_posix_shell_always_gets_the_line() {
-        let python = vec!["python3".to_owned(), "-c".to_owned()];
-        assert_eq!(shell_argv(&python, "print"), ["python3", "-c", "print"]);
     }
 }

@@ -8,6 +8,7 @@
 
 use super::PlannedCommand;
 use super::plan::Script;
+use super::program::Program;
 use super::substitute::{Quoting, substitute};
 use super::vars::Bindings;
 use crate::config::{Command, Param, Task};
@@ -38,7 +39,7 @@ pub(super) fn planned_script<'a>(
     };
     let unit = if lines == 1 { "line" } else { "lines" };
     let display = format!("{program} (script, {lines} {unit})");
-    let mut planned = PlannedCommand::new(display, interpreter.to_vec());
+    let mut planned = PlannedCommand::new(display, Program::Words(interpreter.to_vec()));
     planned.script = Some(Script {
         text,
         args: args.to_vec(),
