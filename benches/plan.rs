@@ -10,6 +10,10 @@
 //! `valgrind --tool=callgrind --toggle-collect='rask::bench_support::load_and_plan'
 //! target/release/deps/plan-* --bench included --runs 1` counts the instructions of reading,
 //! parsing and planning the 10,000-task project with includes, vars and conditions.
+//!
+//! `--write-included DIR` and `--write-scripts DIR` only write the included 10,000-task project
+//! or the 1,000-script directory include into DIR and exit, so the whole process can be timed
+//! on the same files (`cd DIR && hyperfine -N 'rask -n t00000'`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,6 +27,18 @@ const CASES: [&str; 4] = ["sizes", "included", "memo", "scripts"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir_after = |flag: &str| {
+        let at = args.iter().position(|arg| arg == flag)?;
+        Some(PathBuf::from(
+            args.get(at + 1).expect("the flag takes a directory"),
+        ))
+    };
+    if let Some(dir) = dir_after("--write-included") {
+        return write_included_project(&dir, 10_000);
+    }
+    if let Some(dir) = dir_after("--write-scripts") {
+        return write_script_project(&dir, 1_000);
+    }
     // `cargo test --benches` runs this with `--bench` absent; keep that quick.
     let quick = !args.iter().any(|arg| arg == "--bench");
     let runs = match args.iter().position(|arg| arg == "--runs") {
@@ -146,6 +162,7 @@ fn scripts(runs: usize) {
 /// header, then a body that is never run. Written to `dir`.
 fn write_script_project(dir: &std::path::Path, scripts: usize) {
     use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).expect("the temp dir is writable");
     std::fs::write(
         dir.join("tasks.toml"),
         "[includes]\nscripts = { dir = \"tasks\" }\n[tasks.build]\nrun = \"true\"\n",

@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use super::include::display;
 use super::{Diagnostic, FileId, NameRef, RunStep, Sources, Span, TaskFile};
 
@@ -31,7 +33,8 @@ fn join(namespace: &str, name: &str) -> String {
 /// A name defined twice, which only a flattened include (or a quoted `"web:build"` in the
 /// root) can do: the error shows both places, in both files.
 fn check_defined_once(file: &TaskFile, sources: &Sources, problems: &mut Vec<Diagnostic>) {
-    let mut first: std::collections::HashMap<&str, Span> = Default::default();
+    let mut first: FxHashMap<&str, Span> =
+        FxHashMap::with_capacity_and_hasher(file.tasks.len(), Default::default());
     let root_file = &sources.get(FileId::default()).path;
     let path_of = |span: Span| display(&sources.get(span.file).path, root_file);
     for task in &file.tasks {
@@ -67,6 +70,13 @@ fn check_defined_once(file: &TaskFile, sources: &Sources, problems: &mut Vec<Dia
 /// A namespace alias must not read as another task or namespace; one that does is reported
 /// and dropped, so the names it would make do not clash a second time.
 fn check_namespace_aliases(file: &mut TaskFile, problems: &mut Vec<Diagnostic>) {
+    if file
+        .includes
+        .iter()
+        .all(|include| include.aliases.is_empty())
+    {
+        return;
+    }
     let mut taken: HashSet<String> = file
         .tasks
         .iter()
@@ -179,27 +189,26 @@ fn add_other_names(file: &mut TaskFile) {
             continue;
         };
         let namespace = file.includes[index].namespace.as_str();
-        let local = |name: &str| {
+        fn local<'n>(name: &'n str, namespace: &str) -> &'n str {
             name.strip_prefix(namespace)
                 .and_then(|rest| rest.strip_prefix(':'))
                 .unwrap_or(name)
-                .to_owned()
-        };
+        }
         let mut other = Vec::new();
         let names = std::iter::once((task.name.as_str(), task.name_span))
             .chain(task.aliases.iter().map(|a| (a.name.as_str(), a.span)));
         for (name, span) in names {
-            let local = local(name);
+            let local = local(name, namespace);
             for (spelling, alias) in &spellings[index][1..] {
                 other.push(NameRef {
-                    name: join(spelling, &local),
+                    name: join(spelling, local),
                     span: alias.unwrap_or(span),
                     args: Vec::new(),
                     pattern: None,
                 });
             }
         }
-        if local(&task.name) == "default" {
+        if local(&task.name, namespace) == "default" {
             for (spelling, alias) in spellings[index].iter().filter(|(s, _)| !s.is_empty()) {
                 other.push(NameRef {
                     name: spelling.clone(),
@@ -216,12 +225,12 @@ fn add_other_names(file: &mut TaskFile) {
 /// In an included file, `depends = ["gen"]` means its own `web:gen` when there is one; `:gen`
 /// always means the root's `gen`; any other name is taken as a full name.
 fn resolve_references(file: &mut TaskFile) {
-    let names: HashSet<String> = file
-        .tasks
-        .iter()
+    // Owned, as the tasks are rewritten while it is read.
+    let names: FxHashSet<String> = (file.tasks.iter())
         .flat_map(|task| std::iter::once(&task.name).chain(task.aliases.iter().map(|a| &a.name)))
         .cloned()
         .collect();
+    let mut local = String::new();
     for task in &mut file.tasks {
         let namespace = task
             .include
@@ -236,9 +245,10 @@ fn resolve_references(file: &mut TaskFile) {
             if let Some(root_name) = reference.name.strip_prefix(':') {
                 reference.name = root_name.to_owned();
             } else if let Some(namespace) = namespace {
-                let local = format!("{namespace}:{}", reference.name);
+                local.clear();
+                local.extend([namespace, ":", &reference.name]);
                 if names.contains(&local) {
-                    reference.name = local;
+                    reference.name.clone_from(&local);
                 }
             }
         }

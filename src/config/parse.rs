@@ -427,13 +427,13 @@ fn finish_task(
         file_vars,
         root_vars,
     };
-    let context = format!("in task `{}`", task.name);
+    let context = Context::Task(&task.name);
     if !draft.params_unreadable {
         for template in &draft.templates {
-            check_placeholders(reader, template, &scope, &context);
+            check_placeholders(reader, template, &scope, context);
         }
         for var in &task.vars {
-            check_placeholders(reader, &var_template(var), &scope, &context);
+            check_placeholders(reader, &var_template(var), &scope, context);
         }
     }
     check_var_cycles(reader, &task.vars);
@@ -460,11 +460,11 @@ fn check_file_vars(
         root_vars,
     };
     for template in &draft.templates {
-        check_placeholders(reader, template, &scope, "in `[env]`");
+        check_placeholders(reader, template, &scope, Context::Env);
     }
     for var in &draft.vars {
-        let context = format!("in variable `{}`", var.name);
-        check_placeholders(reader, &var_template(var), &scope, &context);
+        let context = Context::Var(&var.name);
+        check_placeholders(reader, &var_template(var), &scope, context);
     }
     check_var_cycles(reader, &draft.vars);
 }
@@ -500,28 +500,52 @@ impl Scope<'_> {
     }
 }
 
+/// Where a placeholder was written, for its problem's headline. Kept unformatted, since the
+/// text is needed only when there is a problem, and every task is checked.
+#[derive(Clone, Copy)]
+enum Context<'a> {
+    Task(&'a str),
+    Var(&'a str),
+    Env,
+}
+
+impl std::fmt::Display for Context<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Context::Task(task) => write!(out, "in task `{task}`"),
+            Context::Var(var) => write!(out, "in variable `{var}`"),
+            Context::Env => out.write_str("in `[env]`"),
+        }
+    }
+}
+
 /// Every `{{ name }}` in `template` must name something in `scope`.
 fn check_placeholders(
     reader: &mut Reader<'_>,
     template: &Template,
     scope: &Scope<'_>,
-    context: &str,
+    context: Context<'_>,
 ) {
     for placeholder in placeholders(&template.text) {
         let name = placeholder.name;
-        let span = reader.span_within(
-            template.range.clone(),
-            &template.text,
-            placeholder.range.clone(),
-        );
+        // Locating the placeholder searches the written text, so it is done only for a problem.
+        let span = |reader: &Reader<'_>| {
+            reader.span_within(
+                template.range.clone(),
+                &template.text,
+                placeholder.range.clone(),
+            )
+        };
         if let Form::Malformed(reason) = placeholder.form {
-            let written = &template.text[placeholder.range];
+            let written = &template.text[placeholder.range.clone()];
+            let span = span(reader);
             reader.problem(malformed_word(written, name, reason, span, context));
             continue;
         }
         if scope.names().any(|known| known == name) {
             continue;
         }
+        let span = span(reader);
         let (what, help) = match (scope.in_task, scope.has_vars()) {
             (true, false) => (
                 "parameter",
@@ -555,7 +579,7 @@ fn malformed_word(
     name: &str,
     reason: Malformed,
     span: Span,
-    context: &str,
+    context: Context<'_>,
 ) -> Diagnostic {
     let text = written
         .trim_start_matches('{')
@@ -660,6 +684,9 @@ pub(super) fn check_alias_name(reader: &mut Reader<'_>, task: &str, alias: &Name
 
 /// A task name or alias is unique across all tasks and aliases, or `rask NAME` is ambiguous.
 fn check_aliases(tasks: &[Task], problems: &mut Vec<Diagnostic>) {
+    if tasks.iter().all(|task| task.aliases.is_empty()) {
+        return;
+    }
     let mut owners: HashMap<&str, &str> = tasks
         .iter()
         .map(|task| (task.name.as_str(), task.name.as_str()))
