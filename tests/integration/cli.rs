@@ -566,3 +566,25 @@ fn issue_8_a_dry_run_flag_is_never_taken_for_a_parameter_value() {
         .expect_file("log", "hi -n\n")
         .success();
 }
+
+/// docs/performance.md, session 18: on Linux with glibc, build.rs links the binary without PIE,
+/// so the dynamic loader applies no relative relocations at each start. A PIE is ELF type
+/// `ET_DYN`; a position-dependent executable is `ET_EXEC`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_is_position_dependent_on_linux_with_glibc() {
+    use std::io::Read;
+    const ET_EXEC: u16 = 2;
+    let mut header = [0u8; 18];
+    std::fs::File::open(crate::common::RASK)
+        .and_then(|mut binary| binary.read_exact(&mut header))
+        .expect("the rask binary is readable");
+    assert_eq!(&header[..4], b"\x7fELF", "an ELF file");
+    // e_type: a 16-bit field at offset 16, in the file's byte order (little-endian on the
+    // targets this runs on: x86_64, aarch64).
+    let elf_type = u16::from_le_bytes([header[16], header[17]]);
+    assert_eq!(
+        elf_type, ET_EXEC,
+        "ELF type {elf_type}: 3 is a PIE (ET_DYN)"
+    );
+}
