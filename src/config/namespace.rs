@@ -189,16 +189,11 @@ fn add_other_names(file: &mut TaskFile) {
             continue;
         };
         let namespace = file.includes[index].namespace.as_str();
-        fn local<'n>(name: &'n str, namespace: &str) -> &'n str {
-            name.strip_prefix(namespace)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .unwrap_or(name)
-        }
         let mut other = Vec::new();
         let names = std::iter::once((task.name.as_str(), task.name_span))
             .chain(task.aliases.iter().map(|a| (a.name.as_str(), a.span)));
         for (name, span) in names {
-            let local = local(name, namespace);
+            let local = local_name(name, namespace);
             for (spelling, alias) in &spellings[index][1..] {
                 other.push(NameRef {
                     name: join(spelling, local),
@@ -208,7 +203,7 @@ fn add_other_names(file: &mut TaskFile) {
                 });
             }
         }
-        if local(&task.name, namespace) == "default" {
+        if local_name(&task.name, namespace) == "default" {
             for (spelling, alias) in spellings[index].iter().filter(|(s, _)| !s.is_empty()) {
                 other.push(NameRef {
                     name: spelling.clone(),
@@ -220,6 +215,13 @@ fn add_other_names(file: &mut TaskFile) {
         }
         task.other_names = other;
     }
+}
+
+/// `name` without its `namespace:` prefix: `build` for `web:build` in `web`.
+fn local_name<'n>(name: &'n str, namespace: &str) -> &'n str {
+    name.strip_prefix(namespace)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .unwrap_or(name)
 }
 
 /// In an included file, `depends = ["gen"]` means its own `web:gen` when there is one; `:gen`
