@@ -29,11 +29,13 @@ fn expected_heap(text_bytes: usize) -> usize {
 /// Below this size a task file parses in about a millisecond: nothing to prepare.
 pub(crate) const LARGE_INPUT: usize = 64 * 1024;
 
-/// Prepares the heap for reading a task file of `text_bytes` (the root file's size; included
-/// files are counted by the estimate's margin). Does nothing for a small file. Call once, on
-/// the main thread, before parsing.
+/// Prepares the heap for reading a task file of `text_bytes` (the root file's size, or an
+/// included file's, or a memo entry's; the files not read yet are counted by the estimate's
+/// margin). Does nothing for a small file, and nothing after the first large one: the heap is
+/// prepared once per process. Call it on the main thread, before the file is parsed.
 pub(crate) fn expect_large_input(text_bytes: usize) {
-    if text_bytes < LARGE_INPUT {
+    static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if text_bytes < LARGE_INPUT || PREPARED.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return;
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

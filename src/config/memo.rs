@@ -10,8 +10,10 @@
 //! Anything else — a missing, torn or foreign entry included — means "parse the file", so the
 //! memo can make rask faster but never change what it does.
 //!
-//! Files under [`MIN_TEXT`] bytes parse in about a millisecond and are never memoised, so small
-//! projects see no file written or read. Entries live in the user's cache directory (never in
+//! Projects whose files total under [`MIN_TEXT`] bytes parse in about a millisecond and are never
+//! memoised, and a small root file that includes nothing is not even looked up, so small
+//! projects see no file written or read. A small root that includes large files (a monorepo's
+//! root listing its parts) is memoised like a large one. Entries live in the user's cache directory (never in
 //! the project), one per root file path, written atomically; `RASK_CONFIG_MEMO=off` turns the
 //! memo off.
 
@@ -25,8 +27,15 @@ use sha2::{Digest, Sha256};
 use super::include;
 use super::{Source, Sources, TaskFile};
 
-/// Root files smaller than this (in bytes) are parsed every time: ~600 tasks, ~4 ms of parse.
+/// Projects smaller than this (in bytes, every file read) are parsed every time: ~600 tasks,
+/// ~4 ms of parse.
 pub(super) const MIN_TEXT: usize = 64 * 1024;
+
+/// Whether a memo entry for the root file `text` may exist: it is large, or it may include
+/// files that are (a byte search, so a small file that includes nothing costs no lookup).
+fn worth_looking_up(text: &str) -> bool {
+    text.len() >= MIN_TEXT || memchr::memmem::find(text.as_bytes(), b"includes").is_some()
+}
 
 /// How many root files' entries the memo directory keeps; past it, the least recently written go.
 const MAX_ENTRIES: usize = 64;
@@ -68,11 +77,13 @@ struct BinaryId {
 /// The model memoised for `source` (read from `path`, its absolute path), if there is a valid
 /// entry; `None` means "parse it".
 pub(super) fn recall(path: &Path, source: &Source) -> Option<TaskFile> {
-    if source.text.len() < MIN_TEXT {
+    if !worth_looking_up(&source.text) {
         return None;
     }
     let entry_path = entry_path(path)?;
     let bytes = fs::read(entry_path).ok()?;
+    // A small root whose includes are large: the model to be read is as large as they are.
+    crate::heap::expect_large_input(bytes.len());
     let entry: Entry<TaskFile> = postcard::from_bytes(&bytes).ok()?;
     let mut texts = entry.texts.iter();
     if entry.format != FORMAT
@@ -104,11 +115,12 @@ pub(super) fn recall(path: &Path, source: &Source) -> Option<TaskFile> {
     })
 }
 
-/// Writes the memo of `file`, parsed from a root file of at least [`MIN_TEXT`] bytes through
-/// `includes`. Best effort: a read-only or full cache directory only costs the next run a parse.
+/// Writes the memo of `file`, parsed through `includes` from files of at least [`MIN_TEXT`]
+/// bytes in all. Best effort: a read-only or full cache directory only costs the next run a
+/// parse.
 pub(super) fn remember(file: &TaskFile, includes: Vec<IncludeRead>) {
-    let root_text = &file.sources.get(super::FileId::default()).text;
-    if root_text.len() < MIN_TEXT {
+    let total: usize = file.sources.iter().map(|source| source.text.len()).sum();
+    if total < MIN_TEXT {
         return;
     }
     let (Some(entry_path), Some(binary)) = (entry_path(&file.path), binary_id()) else {

@@ -202,7 +202,11 @@ impl Loader {
             present: read.is_ok(),
         });
         let text = match read {
-            Ok(text) => text,
+            Ok(text) => {
+                // A small root that includes a large file: prepared as for a large root.
+                crate::heap::expect_large_input(text.len());
+                text
+            }
             Err(_) if request.optional => return,
             Err(error) => {
                 self.problems.push(request.unreadable(&path, &error, chain));

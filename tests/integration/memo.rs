@@ -1,5 +1,6 @@
-//! The memo of a large task file's model (config/memo.rs): written for files of 64 KiB or more,
-//! never for small ones, and never trusted past a change to any file it was read from.
+//! The memo of a large task file's model (config/memo.rs): written for projects of 64 KiB or
+//! more (every file read counts), never for small ones, and never trusted past a change to any
+//! file it was read from.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -57,6 +58,60 @@ fn a_large_file_is_memoised_and_a_small_one_is_not() {
         fs::metadata(&memo[0]).unwrap().ino(),
         inode,
         "the memo was used"
+    );
+}
+
+#[test]
+fn a_small_root_that_includes_a_large_file_is_memoised_and_its_edits_are_seen() {
+    let root = "[includes]\nweb = \"web\"\n";
+    let output = Test::new()
+        .tasks_toml(root)
+        .write(
+            "web/tasks.toml",
+            &large("[tasks.build]\nrun = \"echo one\"\n"),
+        )
+        .args(["web:build"])
+        .expect_stdout("one\n")
+        .success();
+    let memo = memo_files(&output);
+    assert_eq!(
+        memo.len(),
+        1,
+        "the project is large, though its root is not"
+    );
+    let inode = fs::metadata(&memo[0]).unwrap().ino();
+    let output = output
+        .rerun()
+        .args(["web:build"])
+        .expect_stdout("one\n")
+        .success();
+    assert_eq!(
+        fs::metadata(&memo[0]).unwrap().ino(),
+        inode,
+        "the memo was used"
+    );
+    output
+        .rerun()
+        .write(
+            "web/tasks.toml",
+            &large("[tasks.build]\nrun = \"echo two\"\n"),
+        )
+        .args(["web:build"])
+        .expect_stdout("two\n")
+        .success();
+}
+
+#[test]
+fn a_small_project_with_includes_is_not_memoised() {
+    let output = Test::new()
+        .tasks_toml("[includes]\nweb = \"web\"\n")
+        .write("web/tasks.toml", "[tasks.build]\nrun = \"echo web\"\n")
+        .args(["web:build"])
+        .expect_stdout("web\n")
+        .success();
+    assert!(
+        memo_files(&output).is_empty(),
+        "no memo for a small project"
     );
 }
 
