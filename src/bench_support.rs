@@ -90,8 +90,6 @@ fn located(error: Error) -> String {
 pub fn load_and_plan(path: &std::path::Path, task: &str) -> Result<usize, String> {
     let source = config::discover(Some(path), std::path::Path::new("/"))
         .map_err(|error| error.to_string())?;
-    // As `rask` itself does before parsing (dispatch.rs).
-    crate::heap::expect_large_input(source.text.len());
     let file = config::parse(&source).map_err(|error| match error {
         config::ConfigError::Invalid {
             sources,

@@ -32,7 +32,8 @@ pub(crate) const LARGE_INPUT: usize = 64 * 1024;
 /// Prepares the heap for reading a task file of `text_bytes` (the root file's size, or an
 /// included file's, or a memo entry's; the files not read yet are counted by the estimate's
 /// margin). Does nothing for a small file, and nothing after the first large one: the heap is
-/// prepared once per process. Call it on the main thread, before the file is parsed.
+/// prepared once per process. `config::parse` calls it for every file it reads, before
+/// parsing it; it prepares glibc's main heap, so it helps only a parse on the main thread.
 pub(crate) fn expect_large_input(text_bytes: usize) {
     static PREPARED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if text_bytes < LARGE_INPUT || PREPARED.swap(true, std::sync::atomic::Ordering::Relaxed) {

@@ -27,6 +27,8 @@ use super::{
 /// Either the files are valid in every respect, or every problem found is returned, file by
 /// file in reading order, as [`ConfigError::Invalid`].
 pub(crate) fn parse(source: &Source) -> Result<TaskFile, ConfigError> {
+    // Here, where files are read: the root's size now, an include's or the memo's once read.
+    crate::heap::expect_large_input(source.text.len());
     // `absolute` fails only for an empty path; the path as given is then the best there is.
     let path = std::path::absolute(&source.path).unwrap_or_else(|_| source.path.clone());
     if let Some(file) = memo::recall(&path, source) {
