@@ -23,6 +23,21 @@ fn large(body: &str) -> String {
     text
 }
 
+/// Runs `task` again and checks that it was read from the one memo `output` left: a parse would
+/// write the memo anew, under a new inode.
+fn rerun_reads_the_memo(output: Output, task: &str, stdout: &str) -> Output {
+    let memo = memo_files(&output);
+    let inode = fs::metadata(&memo[0]).unwrap().ino();
+    let output = output.rerun().args([task]).expect_stdout(stdout).success();
+    assert_eq!(memo_files(&output), memo);
+    assert_eq!(
+        fs::metadata(&memo[0]).unwrap().ino(),
+        inode,
+        "the memo was used"
+    );
+    output
+}
+
 fn memo_files(output: &Output) -> Vec<PathBuf> {
     match fs::read_dir(output.path(".rask/xdg-cache/rask/config")) {
         Ok(listing) => listing.map(|entry| entry.unwrap().path()).collect(),
@@ -44,21 +59,8 @@ fn a_large_file_is_memoised_and_a_small_one_is_not() {
         .args(["hello"])
         .expect_stdout("hi\n")
         .success();
-    let memo = memo_files(&output);
-    assert_eq!(memo.len(), 1, "one memo for the large file");
-    let inode = fs::metadata(&memo[0]).unwrap().ino();
-    // The second run reads the memo (a parse would write it anew, under a new inode).
-    let output = output
-        .rerun()
-        .args(["hello"])
-        .expect_stdout("hi\n")
-        .success();
-    assert_eq!(memo_files(&output), memo);
-    assert_eq!(
-        fs::metadata(&memo[0]).unwrap().ino(),
-        inode,
-        "the memo was used"
-    );
+    assert_eq!(memo_files(&output).len(), 1, "one memo for the large file");
+    rerun_reads_the_memo(output, "hello", "hi\n");
 }
 
 #[test]
@@ -73,24 +75,12 @@ fn a_small_root_that_includes_a_large_file_is_memoised_and_its_edits_are_seen() 
         .args(["web:build"])
         .expect_stdout("one\n")
         .success();
-    let memo = memo_files(&output);
     assert_eq!(
-        memo.len(),
+        memo_files(&output).len(),
         1,
         "the project is large, though its root is not"
     );
-    let inode = fs::metadata(&memo[0]).unwrap().ino();
-    let output = output
-        .rerun()
-        .args(["web:build"])
-        .expect_stdout("one\n")
-        .success();
-    assert_eq!(
-        fs::metadata(&memo[0]).unwrap().ino(),
-        inode,
-        "the memo was used"
-    );
-    output
+    rerun_reads_the_memo(output, "web:build", "one\n")
         .rerun()
         .write(
             "web/tasks.toml",
